@@ -1,0 +1,208 @@
+//! End-to-end test harness for Verin.
+//!
+//! [`DevNode`] starts a real `verin-node` process on free loopback ports with a temporary
+//! database, waits until its RPC answers, and kills it when dropped. Tests then talk to it
+//! with subxt exactly as a dapp or wallet would. The node's output goes to a log file whose
+//! tail is printed when a test fails, so CI logs show why.
+//!
+//! Nothing here listens beyond 127.0.0.1 and mDNS is off: the harness never sends traffic
+//! off the machine.
+
+use std::{
+	fs::File,
+	io::{Read, Seek, SeekFrom},
+	net::{TcpListener, TcpStream},
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+pub use subxt;
+pub use subxt_signer;
+
+use subxt::{OnlineClient, SubstrateConfig};
+
+/// The client type tests use: Verin uses Substrate's default account, hash and
+/// signature types, so subxt's `SubstrateConfig` fits.
+pub type Client = OnlineClient<SubstrateConfig>;
+
+/// How long a node may take from spawn to an answering RPC server.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A free TCP port on 127.0.0.1, as the OS hands it out. Another process could take it
+/// between this call and the node's bind; the window is tiny and a retry is cheap.
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|listener| listener.local_addr())
+		.map(|addr| addr.port())
+		.expect("the OS hands out an ephemeral port on 127.0.0.1")
+}
+
+/// A running `verin-node` process, killed on drop.
+pub struct DevNode {
+	child: Child,
+	rpc_port: u16,
+	p2p_port: u16,
+	log_path: PathBuf,
+	_log_dir: TempDir,
+}
+
+impl DevNode {
+	/// Starts `binary --dev --tmp` on free loopback ports and waits for its RPC server.
+	pub fn dev(binary: impl AsRef<Path>) -> Self {
+		Self::spawn(binary, &["--dev", "--tmp"])
+	}
+
+	/// Starts `binary` with `args` plus the harness's port, network and log settings.
+	pub fn spawn(binary: impl AsRef<Path>, args: &[&str]) -> Self {
+		let binary = binary.as_ref();
+		let rpc_port = free_port();
+		let p2p_port = free_port();
+		let log_dir = TempDir::new("verin-node-log");
+		let log_path = log_dir.path().join("node.log");
+		let log = File::create(&log_path).expect("the temporary log file can be created");
+
+		let child = Command::new(binary)
+			.args(args)
+			.args([
+				"--rpc-port",
+				&rpc_port.to_string(),
+				"--listen-addr",
+				&format!("/ip4/127.0.0.1/tcp/{p2p_port}"),
+				"--no-prometheus",
+				"--no-telemetry",
+				"--no-mdns",
+			])
+			.stdout(Stdio::null())
+			.stderr(log)
+			.spawn()
+			.unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+
+		let mut node = DevNode { child, rpc_port, p2p_port, log_path, _log_dir: log_dir };
+		node.wait_for_rpc();
+		node
+	}
+
+	/// WebSocket URL of the node's RPC server.
+	pub fn ws_url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.rpc_port)
+	}
+
+	/// The port the node's RPC server listens on.
+	pub fn rpc_port(&self) -> u16 {
+		self.rpc_port
+	}
+
+	/// The port the node's p2p layer listens on.
+	pub fn p2p_port(&self) -> u16 {
+		self.p2p_port
+	}
+
+	/// A subxt client connected to this node.
+	pub async fn client(&self) -> Client {
+		Client::from_insecure_url(self.ws_url())
+			.await
+			.unwrap_or_else(|e| panic!("cannot connect to {}: {e}\n{}", self.ws_url(), self.log_tail()))
+	}
+
+	/// The last lines the node wrote to its log, for failure messages.
+	pub fn log_tail(&self) -> String {
+		let mut file = match File::open(&self.log_path) {
+			Ok(file) => file,
+			Err(e) => return format!("(no node log: {e})"),
+		};
+		let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+		let _ = file.seek(SeekFrom::Start(len.saturating_sub(8 * 1024)));
+		let mut tail = String::new();
+		let _ = file.read_to_string(&mut tail);
+		format!("--- last lines of the node log ({}) ---\n{tail}", self.log_path.display())
+	}
+
+	fn wait_for_rpc(&mut self) {
+		let deadline = Instant::now() + STARTUP_TIMEOUT;
+		loop {
+			if let Ok(Some(status)) = self.child.try_wait() {
+				panic!("verin-node exited during startup with {status}\n{}", self.log_tail());
+			}
+			if TcpStream::connect(("127.0.0.1", self.rpc_port)).is_ok() {
+				return;
+			}
+			if Instant::now() > deadline {
+				panic!("verin-node's RPC did not open within {STARTUP_TIMEOUT:?}\n{}", self.log_tail());
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		}
+	}
+}
+
+impl Drop for DevNode {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+		if std::thread::panicking() {
+			eprintln!("{}", self.log_tail());
+		}
+	}
+}
+
+/// Waits until the node has finalized at least `number`, or panics after `timeout`.
+/// Returns the finalized block number reached.
+pub async fn wait_for_finalized(client: &Client, number: u64, timeout: Duration) -> u64 {
+	wait_for_block(client, number, timeout, true).await
+}
+
+/// Waits until the node's best block is at least `number`, or panics after `timeout`.
+pub async fn wait_for_best(client: &Client, number: u64, timeout: Duration) -> u64 {
+	wait_for_block(client, number, timeout, false).await
+}
+
+async fn wait_for_block(client: &Client, number: u64, timeout: Duration, finalized: bool) -> u64 {
+	let kind = if finalized { "finalized" } else { "best" };
+	let wait = async {
+		let mut blocks = if finalized {
+			client.stream_blocks().await
+		} else {
+			client.stream_best_blocks().await
+		}
+		.unwrap_or_else(|e| panic!("cannot subscribe to {kind} blocks: {e}"));
+		while let Some(block) = blocks.next().await {
+			let block = block.unwrap_or_else(|e| panic!("{kind} block stream failed: {e}"));
+			if block.number() >= number {
+				return block.number();
+			}
+		}
+		panic!("the {kind} block stream ended before block {number}");
+	};
+	tokio::time::timeout(timeout, wait)
+		.await
+		.unwrap_or_else(|_| panic!("no {kind} block #{number} within {timeout:?}"))
+}
+
+/// A directory removed on drop (std has none, and one small type beats a dependency).
+struct TempDir(PathBuf);
+
+impl TempDir {
+	fn new(prefix: &str) -> Self {
+		let unique = format!(
+			"{prefix}-{}-{}",
+			std::process::id(),
+			std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.map(|d| d.as_nanos())
+				.unwrap_or(0)
+		);
+		let path = std::env::temp_dir().join(unique);
+		std::fs::create_dir_all(&path).expect("the temporary directory can be created");
+		TempDir(path)
+	}
+
+	fn path(&self) -> &Path {
+		&self.0
+	}
+}
+
+impl Drop for TempDir {
+	fn drop(&mut self) {
+		let _ = std::fs::remove_dir_all(&self.0);
+	}
+}

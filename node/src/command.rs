@@ -1,0 +1,123 @@
+//! Dispatches the parsed command line: run the node or one of the maintenance subcommands.
+
+use sc_cli::SubstrateCli;
+use sc_service::{ChainType, PartialComponents};
+
+use crate::{
+	chain_spec,
+	cli::{Cli, Subcommand},
+	service,
+};
+
+impl SubstrateCli for Cli {
+	fn impl_name() -> String {
+		"Verin Node".into()
+	}
+
+	fn impl_version() -> String {
+		env!("SUBSTRATE_CLI_IMPL_VERSION").into()
+	}
+
+	fn description() -> String {
+		env!("CARGO_PKG_DESCRIPTION").into()
+	}
+
+	fn author() -> String {
+		env!("CARGO_PKG_AUTHORS").into()
+	}
+
+	fn support_url() -> String {
+		"https://example.invalid/verin/issues".into()
+	}
+
+	fn copyright_start_year() -> i32 {
+		2026
+	}
+
+	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+		Ok(match id {
+			"dev" => Box::new(chain_spec::development_chain_spec()?),
+			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
+			path => Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?),
+		})
+	}
+}
+
+/// Runs a subcommand that needs the client, backend and import queue of a full node.
+macro_rules! with_partial {
+	($cli:expr, $cmd:expr, |$config:ident, $parts:ident| $body:expr) => {{
+		let runner = $cli.create_runner($cmd)?;
+		runner.async_run(|$config| {
+			let $parts = service::new_partial(&$config)?;
+			$body
+		})
+	}};
+}
+
+/// Parses the command line and runs what it asks for.
+pub fn run() -> sc_cli::Result<()> {
+	let cli = Cli::from_args();
+
+	match &cli.subcommand {
+		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
+		#[allow(deprecated)]
+		Some(Subcommand::BuildSpec(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))
+		},
+		Some(Subcommand::ExportChainSpec(cmd)) => {
+			let chain_spec = cli.load_spec(&cmd.chain)?;
+			cmd.run(chain_spec)
+		},
+		Some(Subcommand::CheckBlock(cmd)) => with_partial!(cli, cmd, |config, parts| {
+			let PartialComponents { client, task_manager, import_queue, .. } = parts;
+			Ok((cmd.run(client, import_queue), task_manager))
+		}),
+		Some(Subcommand::ExportBlocks(cmd)) => with_partial!(cli, cmd, |config, parts| {
+			let PartialComponents { client, task_manager, .. } = parts;
+			Ok((cmd.run(client, config.database), task_manager))
+		}),
+		Some(Subcommand::ExportState(cmd)) => with_partial!(cli, cmd, |config, parts| {
+			let PartialComponents { client, task_manager, .. } = parts;
+			Ok((cmd.run(client, config.chain_spec), task_manager))
+		}),
+		Some(Subcommand::ImportBlocks(cmd)) => with_partial!(cli, cmd, |config, parts| {
+			let PartialComponents { client, task_manager, import_queue, .. } = parts;
+			Ok((cmd.run(client, import_queue), task_manager))
+		}),
+		Some(Subcommand::PurgeChain(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(config.database))
+		},
+		Some(Subcommand::Revert(cmd)) => with_partial!(cli, cmd, |config, parts| {
+			let PartialComponents { client, task_manager, backend, .. } = parts;
+			let aux_revert = Box::new(|client, _, blocks| {
+				sc_consensus_grandpa::revert(client, blocks)?;
+				Ok(())
+			});
+			Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
+		}),
+		Some(Subcommand::ChainInfo(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run::<verin_runtime::opaque::Block>(&config))
+		},
+		None => {
+			let runner = cli.create_runner(&cli.run)?;
+			runner.run_node_until_exit(|mut config| async move {
+				// Model bytes reach workers through offchain indexing. Dev chains turn it on
+				// so `--dev` works without flags; other chains opt in with
+				// `--enable-offchain-indexing true`.
+				if config.chain_spec.chain_type() == ChainType::Development {
+					config.offchain_worker.indexing_enabled = true;
+				}
+				match config.network.network_backend {
+					sc_network::config::NetworkBackendType::Libp2p =>
+						service::new_full::<sc_network::NetworkWorker<_, _>>(config),
+					sc_network::config::NetworkBackendType::Litep2p =>
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config),
+				}
+				.map_err(sc_cli::Error::Service)
+			})
+		},
+	}
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's first command: set up, build and start a single-node development chain.
+# Blocks are produced and finalized by Alice; RPC on ws://127.0.0.1:9944. Ctrl-C stops it.
+# State is kept in a temporary directory and discarded on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+source scripts/env.sh
+echo "[dev] starting verin-node --dev on ws://127.0.0.1:9944"
+exec "$VERIN_NODE" --dev --tmp --rpc-port 9944 --rpc-cors all --no-mdns \
+	--listen-addr /ip4/127.0.0.1/tcp/30333 "$@"

@@ -1,0 +1,4 @@
+# Sourced by the scripts: one cargo target directory shared by the dev network, the tests and
+# CI, so nothing is compiled twice. Override with CARGO_TARGET_DIR.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verin/target}"
+export VERIN_NODE="$CARGO_TARGET_DIR/release/verin-node"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine needs to build and test Verin. Idempotent: each step checks
+# first and does nothing when its tool is already there.
+#
+#   protoc        networking crates compile their protobuf definitions at build time
+#   lld           the linker .cargo/config.toml selects (links the node several times faster)
+#   wasm targets  substrate-wasm-builder compiles the runtime for wasm32v1-none
+#   rust-src      substrate-wasm-builder rebuilds core/alloc for the wasm target
+#   node modules  the zombienet CLI for the multi-node tests (zombienet/package.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+apt_packages=()
+command -v protoc >/dev/null 2>&1 || apt_packages+=(protobuf-compiler)
+command -v ld.lld >/dev/null 2>&1 || apt_packages+=(lld)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+	log "installing Debian packages: ${apt_packages[*]}"
+	sudo_cmd=()
+	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+	"${sudo_cmd[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+installed_targets=$(rustup target list --installed)
+for target in wasm32v1-none wasm32-unknown-unknown; do
+	if ! grep -qx "$target" <<<"$installed_targets"; then
+		log "adding Rust target $target"
+		rustup target add "$target"
+	fi
+done
+if ! rustup component list --installed | grep -q '^rust-src'; then
+	log "adding rust-src"
+	rustup component add rust-src
+fi
+
+if [ ! -x zombienet/node_modules/.bin/zombienet ]; then
+	log "installing the zombienet CLI (npm)"
+	(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+log "ready: $(rustc --version), protoc $(protoc --version | cut -d' ' -f2), $(ld.lld --version | head -n1)"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The README's second command and what CI runs: set up, build, then run every test.
+#   1. cargo tests of all crates, including the end-to-end test against a real dev node;
+#   2. the zombienet two-validator network test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+source scripts/env.sh
+
+echo "[test] cargo tests (release profile, shared with the node build)"
+cargo test --release --workspace --locked
+
+echo "[test] zombienet: two validators author and finalize"
+bash zombienet/run.sh zombienet/two-validators.zndsl
