@@ -2,3 +2,4 @@
 # CI, so nothing is compiled twice. Override with CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verin/target}"
 export VERIN_NODE="$CARGO_TARGET_DIR/release/verin-node"
+export VERIN_PYTHON="$HOME/.cache/verin/venv/bin/python"

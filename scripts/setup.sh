@@ -7,6 +7,8 @@
 #   wasm targets  substrate-wasm-builder compiles the runtime for wasm32v1-none
 #   rust-src      substrate-wasm-builder rebuilds core/alloc for the wasm target
 #   node modules  the zombienet CLI for the multi-node tests (zombienet/package.json)
+#   Python venv   numpy, scikit-learn, onnx, onnxruntime for the example models
+#                 (scripts/models/requirements.txt), in ~/.cache/verin/venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +40,15 @@ fi
 if [ ! -x zombienet/node_modules/.bin/zombienet ]; then
 	log "installing the zombienet CLI (npm)"
 	(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+venv="$HOME/.cache/verin/venv"
+requirements=scripts/models/requirements.txt
+if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
+	log "installing the Python model tools into $venv"
+	python3 -m venv "$venv"
+	"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+	cp "$requirements" "$venv/requirements.txt"
 fi
 
 log "ready: $(rustc --version), protoc $(protoc --version | cut -d' ' -f2), $(ld.lld --version | head -n1)"

@@ -16,10 +16,16 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use verin_primitives::model::{ModelId, ModelInfo, ModelVersion, VersionInfo};
+
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Models,
+	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	VERSION,
 };
+
+/// Most models one `ModelsApi::models` call returns.
+const MAX_MODELS_PAGE: u32 = 100;
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -201,6 +207,24 @@ impl_runtime_apis! {
 
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_models_runtime_api::ModelsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn model(id: ModelId) -> Option<ModelInfo<AccountId, Balance, BlockNumber>> {
+			Models::model(id)
+		}
+
+		fn models(start: ModelId, limit: u32) -> Vec<(ModelId, ModelInfo<AccountId, Balance, BlockNumber>)> {
+			Models::models(start, limit.min(MAX_MODELS_PAGE))
+		}
+
+		fn version(id: ModelId, version: ModelVersion) -> Option<VersionInfo<Balance, BlockNumber>> {
+			Models::version(id, version)
+		}
+
+		fn chunk_hashes(id: ModelId, version: ModelVersion) -> Option<Vec<sp_core::H256>> {
+			Models::chunk_hashes(id, version)
 		}
 	}
 

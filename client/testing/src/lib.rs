@@ -20,7 +20,13 @@ use std::{
 pub use subxt;
 pub use subxt_signer;
 
-use subxt::{OnlineClient, SubstrateConfig};
+use codec::Decode;
+use subxt::{
+	extrinsics::ExtrinsicEvents,
+	rpcs::{rpc_params, RpcClient},
+	OnlineClient, SubstrateConfig,
+};
+use subxt_signer::sr25519::Keypair;
 
 /// The client type tests use: Verin uses Substrate's default account, hash and
 /// signature types, so subxt's `SubstrateConfig` fits.
@@ -105,6 +111,43 @@ impl DevNode {
 			.unwrap_or_else(|e| panic!("cannot connect to {}: {e}\n{}", self.ws_url(), self.log_tail()))
 	}
 
+	/// A raw JSON-RPC client to this node, for methods subxt does not wrap.
+	pub async fn rpc(&self) -> RpcClient {
+		RpcClient::from_insecure_url(self.ws_url())
+			.await
+			.unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.ws_url()))
+	}
+
+	/// Calls runtime API `method` (e.g. `ModelsApi_model`) with SCALE-encoded `args` at the
+	/// best block and decodes the answer as `R`.
+	pub async fn runtime_api<R: Decode>(&self, method: &str, args: &[u8]) -> R {
+		let bytes: String = self
+			.rpc()
+			.await
+			.request("state_call", rpc_params![method, format!("0x{}", hex::encode(args))])
+			.await
+			.unwrap_or_else(|e| panic!("state_call {method} failed: {e}"));
+		let raw = hex::decode(bytes.trim_start_matches("0x")).expect("state_call returns hex");
+		R::decode(&mut &raw[..]).unwrap_or_else(|e| panic!("{method} answer does not decode: {e}"))
+	}
+
+	/// Reads `key` from the node's persistent offchain store (`offchain_localStorageGet`,
+	/// an unsafe RPC method the node serves on loopback).
+	pub async fn offchain_get(&self, key: &[u8]) -> Option<Vec<u8>> {
+		let value: Option<String> = self
+			.rpc()
+			.await
+			.request(
+				"offchain_localStorageGet",
+				rpc_params!["PERSISTENT", format!("0x{}", hex::encode(key))],
+			)
+			.await
+			.unwrap_or_else(|e| panic!("offchain_localStorageGet failed: {e}"));
+		value.map(|hex_value| {
+			hex::decode(hex_value.trim_start_matches("0x")).expect("the RPC returns hex")
+		})
+	}
+
 	/// The last lines the node wrote to its log, for failure messages.
 	pub fn log_tail(&self) -> String {
 		let mut file = match File::open(&self.log_path) {
@@ -143,6 +186,30 @@ impl Drop for DevNode {
 			eprintln!("{}", self.log_tail());
 		}
 	}
+}
+
+/// Signs SCALE-encoded call data (a runtime's `RuntimeCall`, encoded) with `signer`,
+/// submits it and waits until it is finalized and succeeded; returns its events. Panics
+/// with the dispatch error if it failed.
+///
+/// Waiting for finality (not just inclusion) lets the next call read the signer's nonce
+/// from the finalized state, which is where subxt looks.
+pub async fn submit_call(
+	client: &Client,
+	signer: &Keypair,
+	call_data: &[u8],
+) -> ExtrinsicEvents<SubstrateConfig> {
+	let at = client.at_current_block().await.expect("the node has a finalized block");
+	let tx = at.transactions();
+	let payload = tx
+		.from_call_data_bytes(call_data)
+		.unwrap_or_else(|e| panic!("the call data does not fit the node's metadata: {e}"));
+	tx.sign_and_submit_then_watch_default(&payload, signer)
+		.await
+		.unwrap_or_else(|e| panic!("the node refused the transaction: {e}"))
+		.wait_for_finalized_success()
+		.await
+		.unwrap_or_else(|e| panic!("the transaction failed: {e}"))
 }
 
 /// Waits until the node has finalized at least `number`, or panics after `timeout`.

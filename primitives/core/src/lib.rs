@@ -4,6 +4,12 @@
 //! `no_std` crate means a wallet or SDK can depend on them without pulling the runtime.
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+pub mod model;
+pub mod tier;
+pub mod traits;
+
 use sp_runtime::{
 	generic,
 	traits::{BlakeTwo256, IdentifyAccount, Verify},

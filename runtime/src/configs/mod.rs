@@ -20,6 +20,11 @@ use super::{
 	RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, RuntimeFreezeReason, RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
 	NORMAL_DISPATCH_RATIO, SLOT_DURATION, VERSION,
 };
+use verin_primitives::{
+	currency::{MICRO_UNIT, MILLI_UNIT, UNIT},
+	model::MODEL_CHUNK_SIZE,
+	time::HOURS,
+};
 
 /// Two seconds of compute per block (a third of the 6 s slot), the usual solochain budget.
 const MAXIMUM_BLOCK_WEIGHT: Weight =
@@ -125,4 +130,31 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Covers the model record and its name index.
+	pub const ModelDeposit: Balance = UNIT;
+	/// Covers one version record and its chunk-hash list.
+	pub const VersionDeposit: Balance = 100 * MILLI_UNIT;
+	/// Per byte of model file: an 8 MiB model holds about 8.4 VRN while it exists.
+	pub const ModelDepositPerByte: Balance = MICRO_UNIT;
+}
+
+/// Largest model file: 16 MiB, twice the 8 MiB the design requires.
+pub const MAX_MODEL_SIZE: u64 = 16 * 1024 * 1024;
+
+impl pallet_models::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	// No inference market yet: no model has open jobs.
+	type ModelJobs = ();
+	type ModelDeposit = ModelDeposit;
+	type VersionDeposit = VersionDeposit;
+	type DepositPerByte = ModelDepositPerByte;
+	type MaxModelSize = ConstU64<MAX_MODEL_SIZE>;
+	type MaxChunks = ConstU32<{ (MAX_MODEL_SIZE / MODEL_CHUNK_SIZE as u64) as u32 }>;
+	type UploadTimeout = ConstU32<HOURS>;
+	type MaxExpiriesPerBlock = ConstU32<16>;
+	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
 }

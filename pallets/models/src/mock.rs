@@ -1,0 +1,102 @@
+//! A minimal runtime for the pallet's tests: System, Balances and Models.
+
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64},
+};
+use sp_runtime::BuildStorage;
+use verin_primitives::{model::ModelId, traits::ModelJobs};
+
+use crate as pallet_models;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u128;
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+/// Has almost nothing: cannot pay deposits.
+pub const POOR: AccountId = 3;
+/// Can pay a model deposit but no version deposit.
+pub const CAROL: AccountId = 4;
+pub const INITIAL_BALANCE: Balance = 1_000_000_000_000;
+
+pub const MODEL_DEPOSIT: Balance = 1_000;
+pub const VERSION_DEPOSIT: Balance = 500;
+pub const DEPOSIT_PER_BYTE: Balance = 1;
+pub const MAX_MODEL_SIZE: u64 = 2 * 1024 * 1024;
+pub const UPLOAD_TIMEOUT: u64 = 10;
+pub const MAX_EXPIRIES_PER_BLOCK: u32 = 2;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Models: pallet_models,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU128<1>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+	/// Models the test marks as having open jobs.
+	pub static BusyModels: Vec<ModelId> = Vec::new();
+}
+
+/// Stands in for the inference market.
+pub struct TestJobs;
+impl ModelJobs for TestJobs {
+	fn has_open_jobs(model: ModelId) -> bool {
+		BusyModels::get().contains(&model)
+	}
+}
+
+impl pallet_models::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModelJobs = TestJobs;
+	type ModelDeposit = ConstU128<MODEL_DEPOSIT>;
+	type VersionDeposit = ConstU128<VERSION_DEPOSIT>;
+	type DepositPerByte = ConstU128<DEPOSIT_PER_BYTE>;
+	type MaxModelSize = ConstU64<MAX_MODEL_SIZE>;
+	type MaxChunks = ConstU32<8>;
+	type UploadTimeout = ConstU64<UPLOAD_TIMEOUT>;
+	type MaxExpiriesPerBlock = ConstU32<MAX_EXPIRIES_PER_BLOCK>;
+	type WeightInfo = ();
+}
+
+/// Externalities with funded accounts, at block 1 (events are only recorded from block 1).
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, INITIAL_BALANCE), (BOB, INITIAL_BALANCE), (POOR, 10), (CAROL, MODEL_DEPOSIT + 100)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Advances to block `n`, running the pallet's `on_initialize` for each block.
+pub fn run_to_block(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Models::on_initialize(next);
+	}
+}
