@@ -8,7 +8,7 @@ use codec::Encode;
 use pallet_models::Call as ModelsCall;
 use verin_primitives::{
 	model::{
-		self, assemble, content_id_of, offchain_chunk_key, DeterminismClass, Dim, ElementType,
+		self, assemble_from_store, content_id_of, offchain_chunk_key, offchain_manifest_key, DeterminismClass, Dim, ElementType,
 		ModelFormat, ModelId, ModelInfo, ModelMetadata, ModelStatus, ModelVersion, TensorSchema,
 		TensorSpec, ToleranceRule, VersionInfo, VersionSpec, MODEL_CHUNK_SIZE,
 	},
@@ -132,14 +132,17 @@ async fn owner_uploads_an_onnx_model_in_chunks_and_nodes_reassemble_it() {
 	let hashes = hashes.expect("the version has chunk hashes");
 	assert_eq!(hashes.len() as u32, chunk_count);
 
-	// The node indexed every chunk offchain; reassembly verifies each chunk and the root.
-	let mut stored = Vec::new();
-	for hash in &hashes {
-		stored.push((*hash, node.offchain_get(&offchain_chunk_key(hash)).await));
+	// The node indexed the manifest and every chunk offchain: it rebuilds the file from the
+	// content id alone, verifying each chunk and the root.
+	let mut stored = std::collections::BTreeMap::new();
+	let manifest_key = offchain_manifest_key(&published.content_id);
+	let keys = std::iter::once(manifest_key).chain(hashes.iter().map(offchain_chunk_key));
+	for key in keys {
+		if let Some(value) = node.offchain_get(&key).await {
+			stored.insert(key, value);
+		}
 	}
-	let rebuilt = assemble(size, &hashes, &published.content_id, |hash| {
-		stored.iter().find(|(h, _)| h == hash).and_then(|(_, bytes)| bytes.clone())
-	})
-	.expect("the offchain store holds every chunk of the model");
+	let rebuilt = assemble_from_store(&published.content_id, |key| stored.get(key).cloned())
+		.expect("the offchain store holds the manifest and every chunk of the model");
 	assert!(rebuilt == DIGITS_F32, "the reassembled bytes are the uploaded file");
 }

@@ -21,6 +21,7 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 
+use alloc::vec::Vec;
 use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
 pub use opaque::SessionKeys;
 use sp_version::RuntimeVersion;
@@ -32,6 +33,7 @@ pub use verin_primitives::{
 /// Opaque types: what the node needs to know about blocks without decoding extrinsics.
 pub mod opaque {
 	use super::*;
+	use alloc::vec::Vec;
 	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
 
 	/// Block header type.

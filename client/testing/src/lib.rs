@@ -200,7 +200,7 @@ pub async fn submit_call(
 	call_data: &[u8],
 ) -> ExtrinsicEvents<SubstrateConfig> {
 	let at = client.at_current_block().await.expect("the node has a finalized block");
-	let tx = at.transactions();
+	let mut tx = at.transactions();
 	let payload = tx
 		.from_call_data_bytes(call_data)
 		.unwrap_or_else(|e| panic!("the call data does not fit the node's metadata: {e}"));

@@ -186,7 +186,7 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn remove(v: Linear<0, MAX_VERSIONS>) {
+	fn remove(v: Linear<0, { MAX_VERSIONS - 1 }>) {
 		let caller: T::AccountId = whitelisted_caller();
 		let model = registered::<T>(&caller, 1);
 		let chunks: BoundedVec<H256, T::MaxChunks> = (0..T::MaxChunks::get())

@@ -17,7 +17,9 @@
 //!   hashes each chunk as it arrives and writes its bytes to the nodes' offchain stores
 //!   (offchain indexing), never into chain state; the content id is computed from the chunk
 //!   hashes ([`verin_primitives::model::content_id`]) and anyone can recompute it from the
-//!   file. An upload not finished within [`Config::UploadTimeout`] blocks expires: its
+//!   file. Publishing also indexes a manifest (size and chunk hashes) under the content
+//!   id, so a node can rebuild the file from its content id alone
+//!   ([`verin_primitives::model::assemble_from_store`]). An upload not finished within [`Config::UploadTimeout`] blocks expires: its
 //!   chunk hashes are dropped and its deposit returned.
 //! - **Deposits**: the owner holds a storage deposit ([`HoldReason::ModelStorage`]) for the
 //!   model record and for every byte of every version and pending upload, returned in full
@@ -86,7 +88,9 @@ pub type VersionInfo<T> = model::VersionInfo<BalanceOf<T>, BlockNumberFor<T>>;
 pub type ChunkBytes = BoundedVec<u8, ConstU32<MODEL_CHUNK_SIZE>>;
 
 /// An upload in progress: the version it will publish and the chunk hashes received so far.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, RuntimeDebugNoBound)]
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 pub struct PendingUpload<T: Config> {
 	/// The version that `finish_upload` publishes.
@@ -504,6 +508,11 @@ pub mod pallet {
 			info.versions.try_push(upload.version).map_err(|_| Error::<T>::TooManyVersions)?;
 
 			let content_id = model::content_id(upload.size, &upload.chunk_hashes);
+			let manifest = model::ModelManifest {
+				size: upload.size,
+				chunk_hashes: upload.chunk_hashes.to_vec(),
+			};
+			sp_io::offchain_index::set(&model::offchain_manifest_key(&content_id), &manifest.encode());
 			let version = upload.version;
 			Versions::<T>::insert(
 				model,

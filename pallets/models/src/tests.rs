@@ -13,7 +13,7 @@ use verin_primitives::{
 	tier::{Tier, TierSet},
 };
 
-use crate::{mock::*, ChunkBytes, Error, Event, HoldReason, ModelIdByName, Models, Uploads};
+use crate::{mock::*, ChunkBytes, Error, Event, HoldReason, ModelIdByName, Models as ModelRecords, Uploads};
 
 const V1_0: ModelVersion = ModelVersion::new(1, 0);
 const V1_1: ModelVersion = ModelVersion::new(1, 1);
@@ -247,21 +247,12 @@ mod upload {
 			let model = register(ALICE, "digits");
 			publish(ALICE, model, V1_0, &bytes);
 		});
-		let changes = ext.overlayed_changes().offchain().clone();
-		let indexed: Vec<(Vec<u8>, Vec<u8>)> = changes
-			.into_iter()
-			.filter_map(|((_, key), value)| match value {
-				sp_core::offchain::OffchainOverlayedChange::SetValue(v) => Some((key, v)),
-				_ => None,
-			})
-			.collect();
+		ext.persist_offchain_overlay();
+		let offchain = ext.offchain_db();
 		for index in 0..2 {
 			let bytes = chunk(&bytes, index).into_inner();
 			let key = offchain_chunk_key(&model::chunk_hash(&bytes));
-			assert!(
-				indexed.iter().any(|(k, v)| *k == key && *v == bytes),
-				"chunk {index} is indexed under its hash"
-			);
+			assert_eq!(offchain.get(&key), Some(bytes), "chunk {index} is indexed under its hash");
 		}
 	}
 
@@ -365,7 +356,7 @@ mod upload {
 			assert_ok!(start(ModelVersion::new(2, 0)));
 			assert_noop!(start(ModelVersion::new(3, 0)), Error::<Test>::UploadInProgress);
 
-			Models::<Test>::mutate(model, |info| {
+			ModelRecords::<Test>::mutate(model, |info| {
 				let info = info.as_mut().unwrap();
 				for minor in 2..=model::MAX_VERSIONS as u16 {
 					let _ = info.versions.try_push(ModelVersion::new(1, minor));

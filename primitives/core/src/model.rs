@@ -36,6 +36,8 @@ pub const MAX_TENSORS: u32 = 8;
 const CONTENT_ID_DOMAIN: &[u8] = b"verin:model-content:v1";
 /// Prefix of the offchain-storage keys under which chunk bytes are indexed.
 const OFFCHAIN_CHUNK_PREFIX: &[u8] = b"verin/model-chunk/";
+/// Prefix of the offchain-storage keys under which a file's [`ModelManifest`] is indexed.
+const OFFCHAIN_MANIFEST_PREFIX: &[u8] = b"verin/model-manifest/";
 
 /// A model version `major.minor`. Versions of a model only ever increase; a published
 /// version's content never changes.
@@ -424,6 +426,25 @@ pub fn offchain_chunk_key(chunk_hash: &H256) -> Vec<u8> {
 	key
 }
 
+/// Offchain-storage key (persistent kind) under which the [`ModelManifest`] of the file with
+/// this content id is indexed.
+pub fn offchain_manifest_key(content_id: &H256) -> Vec<u8> {
+	let mut key = Vec::with_capacity(OFFCHAIN_MANIFEST_PREFIX.len() + 32);
+	key.extend_from_slice(OFFCHAIN_MANIFEST_PREFIX);
+	key.extend_from_slice(content_id.as_bytes());
+	key
+}
+
+/// What a node needs to rebuild a file from its content id alone: indexed offchain by the
+/// runtime when a version is published.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ModelManifest {
+	/// File size in bytes.
+	pub size: u64,
+	/// Chunk hashes in file order.
+	pub chunk_hashes: Vec<H256>,
+}
+
 /// Why [`assemble`] could not rebuild a file.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AssembleError {
@@ -451,6 +472,10 @@ pub enum AssembleError {
 	},
 	/// The chunk hashes do not produce the expected content id.
 	ContentIdMismatch,
+	/// The store has no manifest for the content id.
+	MissingManifest,
+	/// The stored manifest does not decode.
+	CorruptManifest,
 }
 
 /// Rebuilds a file from a chunk store, verifying each chunk's hash and length and the
@@ -481,6 +506,21 @@ pub fn assemble(
 		file.extend_from_slice(&bytes);
 	}
 	Ok(file)
+}
+
+/// Rebuilds the file with `content_id` from an offchain store that the runtime indexed into:
+/// reads its [`ModelManifest`], then every chunk, verifying all of it. `read` returns the
+/// value stored under a key.
+pub fn assemble_from_store(
+	content_id: &H256,
+	mut read: impl FnMut(&[u8]) -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, AssembleError> {
+	let encoded = read(&offchain_manifest_key(content_id)).ok_or(AssembleError::MissingManifest)?;
+	let manifest =
+		ModelManifest::decode(&mut &encoded[..]).map_err(|_| AssembleError::CorruptManifest)?;
+	assemble(manifest.size, &manifest.chunk_hashes, content_id, |hash| {
+		read(&offchain_chunk_key(hash))
+	})
 }
 
 #[cfg(test)]
@@ -520,6 +560,27 @@ mod tests {
 		assert_eq!(id, content_id(original.len() as u64, &hashes));
 		let rebuilt = assemble(original.len() as u64, &hashes, &id, |h| store.get(h).cloned());
 		assert_eq!(rebuilt, Ok(original));
+	}
+
+	#[test]
+	fn assemble_from_store_needs_only_the_content_id() {
+		let original = file(MODEL_CHUNK_SIZE as usize + 99);
+		let (hashes, chunks) = store_of(&original);
+		let id = content_id_of(&original);
+		let mut store: BTreeMap<Vec<u8>, Vec<u8>> =
+			chunks.into_iter().map(|(hash, bytes)| (offchain_chunk_key(&hash), bytes)).collect();
+		assert_eq!(
+			assemble_from_store(&id, |key| store.get(key).cloned()),
+			Err(AssembleError::MissingManifest)
+		);
+		store.insert(offchain_manifest_key(&id), vec![1, 2]);
+		assert_eq!(
+			assemble_from_store(&id, |key| store.get(key).cloned()),
+			Err(AssembleError::CorruptManifest)
+		);
+		let manifest = ModelManifest { size: original.len() as u64, chunk_hashes: hashes };
+		store.insert(offchain_manifest_key(&id), manifest.encode());
+		assert_eq!(assemble_from_store(&id, |key| store.get(key).cloned()), Ok(original));
 	}
 
 	#[test]
@@ -576,31 +637,30 @@ mod tests {
 		let zk: TierSet = [Tier::Zk].into_iter().collect();
 		let exact = DeterminismClass::IntegerExact;
 		let float = DeterminismClass::Float(ToleranceRule::ArgmaxEqual);
-		let check = |s: &TensorSchema, d, t| validate_version_properties(s, d, t);
 
 		let good = schema(vec![ok_in.clone()], vec![ok_out.clone()]);
-		assert_eq!(check(&good, &exact, &zk), Ok(()));
-		assert_eq!(check(&good, &float, &zk), Err(SchemaError::ZkNeedsIntegerExact));
-		assert_eq!(check(&good, &exact, &TierSet::empty()), Err(SchemaError::InvalidTiers));
-		assert_eq!(check(&schema(vec![], vec![ok_out.clone()]), &exact, &vanilla), Err(SchemaError::NoTensors));
+		assert_eq!(validate_version_properties(&good, &exact, &zk), Ok(()));
+		assert_eq!(validate_version_properties(&good, &float, &zk), Err(SchemaError::ZkNeedsIntegerExact));
+		assert_eq!(validate_version_properties(&good, &exact, &TierSet::empty()), Err(SchemaError::InvalidTiers));
+		assert_eq!(validate_version_properties(&schema(vec![], vec![ok_out.clone()]), &exact, &vanilla), Err(SchemaError::NoTensors));
 		assert_eq!(
-			check(&schema(vec![tensor("", I8, vec![])], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(&schema(vec![tensor("", I8, vec![])], vec![ok_out.clone()]), &exact, &vanilla),
 			Err(SchemaError::EmptyTensorName)
 		);
 		assert_eq!(
-			check(&schema(vec![ok_in.clone(), ok_in.clone()], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(&schema(vec![ok_in.clone(), ok_in.clone()], vec![ok_out.clone()]), &exact, &vanilla),
 			Err(SchemaError::DuplicateTensorName)
 		);
 		assert_eq!(
-			check(&schema(vec![tensor("x", I8, vec![Dim::Fixed(0)])], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(&schema(vec![tensor("x", I8, vec![Dim::Fixed(0)])], vec![ok_out.clone()]), &exact, &vanilla),
 			Err(SchemaError::ZeroDimension)
 		);
 		assert_eq!(
-			check(&schema(vec![tensor("x", I8, vec![Dim::Fixed(2), Dim::Batch])], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(&schema(vec![tensor("x", I8, vec![Dim::Fixed(2), Dim::Batch])], vec![ok_out.clone()]), &exact, &vanilla),
 			Err(SchemaError::MisplacedBatchDimension)
 		);
 		assert_eq!(
-			check(
+			validate_version_properties(
 				&schema(vec![tensor("x", I8, vec![Dim::Fixed(u32::MAX), Dim::Fixed(2)])], vec![ok_out.clone()]),
 				&exact,
 				&vanilla
@@ -608,7 +668,7 @@ mod tests {
 			Err(SchemaError::TensorTooLarge)
 		);
 		let float_in = schema(vec![tensor("x", F32, vec![Dim::Fixed(4)])], vec![ok_out]);
-		assert_eq!(check(&float_in, &exact, &vanilla), Err(SchemaError::FloatTensorInIntegerModel));
-		assert_eq!(check(&float_in, &float, &vanilla), Ok(()));
+		assert_eq!(validate_version_properties(&float_in, &exact, &vanilla), Err(SchemaError::FloatTensorInIntegerModel));
+		assert_eq!(validate_version_properties(&float_in, &float, &vanilla), Ok(()));
 	}
 }
