@@ -11,4 +11,21 @@ test_file=$(realpath "$1")
 
 export VERIN_NODE
 # Native provider only: nodes run as local processes bound to 127.0.0.1.
-exec zombienet/node_modules/.bin/zombienet --provider native --dir "$(mktemp -d -t verin-zombienet-XXXXXX)" test "$test_file"
+# Network files and node logs go to a fresh directory, kept for inspection after a failure.
+# --force answers zombienet's prompts (there is no terminal in CI); text logs suit CI output.
+work_dir="$(mktemp -d -t verin-zombienet-XXXXXX)/network"
+echo "[zombienet] network files and logs: $work_dir"
+status=0
+zombienet/node_modules/.bin/zombienet --provider native --force --logType text \
+	--dir "$work_dir" test "$test_file" </dev/null | tee "$work_dir.out" || status=$?
+
+# zombienet ends with "Result: PASSED/TOTAL"; restate it in the runner-neutral form.
+if result=$(grep -oE 'Result: [0-9]+/[0-9]+' "$work_dir.out" | tail -n 1); then
+	passed=${result#Result: }; passed=${passed%/*}
+	total=${result#*/}
+	echo "zombienet $(basename "$test_file"): $passed passed, $((total - passed)) failed"
+	[ "$passed" -eq "$total" ] || status=1
+else
+	status=1
+fi
+exit "$status"
