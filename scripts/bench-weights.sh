@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Regenerates a pallet's weights.rs from its benchmarks, run in the real (wasm) runtime.
+#   bash scripts/bench-weights.sh                 # pallet_models
+#   bash scripts/bench-weights.sh pallet_models   # the same, explicitly
+#
+# Builds the runtime with `runtime-benchmarks` and the benchmark runner frame-omni-bencher
+# (stable2609's, from crates.io, into ~/.cache/verin/tools); neither is part of the normal
+# build. The numbers are only as good as the machine is quiet: run it on an idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+pallet="${1:-pallet_models}"
+crate_dir="pallets/${pallet#pallet_}"
+[ -d "$crate_dir" ] || { echo "no pallet crate at $crate_dir" >&2; exit 1; }
+
+tools="$HOME/.cache/verin/tools"
+if [ ! -x "$tools/bin/frame-omni-bencher" ]; then
+	echo "[bench] installing frame-omni-bencher 0.28.0 (stable2609) into $tools"
+	cargo install frame-omni-bencher@0.28.0 --locked --root "$tools"
+fi
+
+echo "[bench] building the runtime with runtime-benchmarks"
+cargo build --release --locked -p verin-runtime --features runtime-benchmarks
+runtime="$CARGO_TARGET_DIR/release/wbuild/verin-runtime/verin_runtime.compact.compressed.wasm"
+
+echo "[bench] benchmarking $pallet"
+"$tools/bin/frame-omni-bencher" v1 benchmark pallet \
+	--runtime "$runtime" \
+	--genesis-builder-preset development \
+	--pallet "$pallet" --extrinsic '*' \
+	--steps 20 --repeat 5 \
+	--template scripts/bench/weights.hbs \
+	--output "$crate_dir/src/weights.rs"
+echo "[bench] wrote $crate_dir/src/weights.rs"
