@@ -4,8 +4,9 @@
 #   bash scripts/bench-weights.sh pallet_models   # the same, explicitly
 #
 # Builds the runtime with `runtime-benchmarks` and the benchmark runner frame-omni-bencher
-# (stable2609's, from crates.io, into ~/.cache/verin/tools); neither is part of the normal
-# build. The numbers are only as good as the machine is quiet: run it on an idle machine.
+# (stable2609's, from crates.io, into ~/.cache/verin/tools; a long build the first time:
+# it brings RocksDB and parts of Polkadot); neither is part of the normal build. The numbers
+# are only as good as the machine is quiet: run it on an idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -15,6 +16,11 @@ crate_dir="pallets/${pallet#pallet_}"
 
 tools="$HOME/.cache/verin/tools"
 if [ ! -x "$tools/bin/frame-omni-bencher" ]; then
+	# The runner links RocksDB (through sc-cli), whose bindings need libclang at build time.
+	if ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
+		echo "[bench] installing libclang-dev (Debian)"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libclang-dev >/dev/null
+	fi
 	echo "[bench] installing frame-omni-bencher 0.28.0 (stable2609) into $tools"
 	cargo install frame-omni-bencher@0.28.0 --locked --root "$tools"
 fi

@@ -1,8 +1,9 @@
 //! Weights of `pallet-models`.
 //!
-//! The `SubstrateWeight` numbers come from the benchmarks in `benchmarking.rs`; see the
-//! README's "Benchmarks" section for the command that regenerates this file. Storage
-//! costs use the runtime's `DbWeight`.
+//! PROVISIONAL: these numbers are conservative estimates written by hand, not yet measured.
+//! The benchmarks in `benchmarking.rs` exist and pass as tests; running them in the wasm
+//! runtime with `scripts/bench-weights.sh` replaces this file with measured weights.
+//! Storage costs use the runtime's `DbWeight`.
 
 #![allow(unused_parens)]
 #![allow(unused_imports)]
@@ -33,7 +34,7 @@ pub trait WeightInfo {
 	fn on_initialize_expiries(n: u32) -> Weight;
 }
 
-/// Weights for `pallet-models` measured on the reference machine.
+/// Weights of `pallet-models` for the Verin runtime (provisional estimates, see above).
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_model() -> Weight {
