@@ -70,13 +70,20 @@ fn registered<T: Config>(owner: &T::AccountId, seed: u8) -> ModelId {
 	model
 }
 
-/// Puts a pending upload of `chunks` full chunks in place without hashing real bytes.
-fn pending_upload<T: Config>(owner: &T::AccountId, model: ModelId, chunks: u32, received: u32) {
+/// Begins an upload of `version` with `chunks` full chunks and marks `received` of them as
+/// arrived, without hashing real bytes.
+fn pending_upload<T: Config>(
+	owner: &T::AccountId,
+	model: ModelId,
+	version: ModelVersion,
+	chunks: u32,
+	received: u32,
+) {
 	let size = chunks as u64 * MODEL_CHUNK_SIZE as u64;
 	Pallet::<T>::begin_upload(
 		RawOrigin::Signed(owner.clone()).into(),
 		model,
-		ModelVersion::new(1, 0),
+		version,
 		largest_spec(),
 		size,
 		chunks,
@@ -143,7 +150,7 @@ mod benchmarks {
 	fn finish_upload(c: Linear<1, { T::MaxChunks::get() }>) {
 		let caller: T::AccountId = whitelisted_caller();
 		let model = registered::<T>(&caller, 1);
-		pending_upload::<T>(&caller, model, c, c);
+		pending_upload::<T>(&caller, model, ModelVersion::new(1, 0), c, c);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model);
@@ -155,7 +162,7 @@ mod benchmarks {
 	fn cancel_upload() {
 		let caller: T::AccountId = whitelisted_caller();
 		let model = registered::<T>(&caller, 1);
-		pending_upload::<T>(&caller, model, T::MaxChunks::get(), T::MaxChunks::get() - 1);
+		pending_upload::<T>(&caller, model, ModelVersion::new(1, 0), T::MaxChunks::get(), T::MaxChunks::get() - 1);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model);
@@ -214,7 +221,8 @@ mod benchmarks {
 				VersionChunks::<T>::insert(model, version, chunks.clone());
 			}
 		});
-		pending_upload_with_version::<T>(&caller, model, ModelVersion::new(2, 0));
+		let chunks = T::MaxChunks::get();
+		pending_upload::<T>(&caller, model, ModelVersion::new(2, 0), chunks, chunks - 1);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model);
@@ -254,7 +262,7 @@ mod benchmarks {
 		let owner: T::AccountId = account("owner", 0, 0);
 		for seed in 0..n {
 			let model = registered::<T>(&owner, seed as u8);
-			pending_upload::<T>(&owner, model, T::MaxChunks::get(), T::MaxChunks::get() - 1);
+			pending_upload::<T>(&owner, model, ModelVersion::new(1, 0), T::MaxChunks::get(), T::MaxChunks::get() - 1);
 		}
 		let expiry = frame_system::Pallet::<T>::block_number() + T::UploadTimeout::get();
 
@@ -267,16 +275,4 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
-}
-
-fn pending_upload_with_version<T: Config>(owner: &T::AccountId, model: ModelId, version: ModelVersion) {
-	Pallet::<T>::begin_upload(
-		RawOrigin::Signed(owner.clone()).into(),
-		model,
-		version,
-		largest_spec(),
-		MODEL_CHUNK_SIZE as u64,
-		1,
-	)
-	.expect("upload begins");
 }
