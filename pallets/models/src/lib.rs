@@ -762,3 +762,23 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 }
+
+impl<T: Config> verin_primitives::market::ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn served_model(
+		model: ModelId,
+		version: Option<ModelVersion>,
+	) -> Option<verin_primitives::market::ServedModel<T::AccountId, BalanceOf<T>>> {
+		let info = Models::<T>::get(model)?;
+		let version = version.or_else(|| info.latest_version())?;
+		let published = Versions::<T>::get(model, version)?;
+		Some(verin_primitives::market::ServedModel {
+			owner: info.owner,
+			price: info.price,
+			status: info.status,
+			version,
+			content_id: published.content_id,
+			spec: published.spec,
+			circuit_digest: published.circuit_digest,
+		})
+	}
+}

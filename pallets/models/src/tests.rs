@@ -701,3 +701,22 @@ fn integrity_test_passes_for_the_mock() {
 		<crate::Pallet<Test> as Hooks<u64>>::integrity_test();
 	});
 }
+
+#[test]
+fn catalog_serves_named_or_latest_versions_only_once_published() {
+	use verin_primitives::market::ModelCatalog;
+	new_test_ext().execute_with(|| {
+		let model = register(ALICE, "catalog");
+		assert_eq!(Models::served_model(model, None), None, "no version published yet");
+		publish(ALICE, model, ModelVersion::new(1, 0), &file(10));
+		publish(ALICE, model, ModelVersion::new(1, 1), &file(20));
+		let latest = Models::served_model(model, None).expect("latest is published");
+		assert_eq!(latest.version, ModelVersion::new(1, 1));
+		assert_eq!(latest.owner, ALICE);
+		assert_eq!(latest.content_id, verin_primitives::model::content_id_of(&file(20)));
+		let pinned = Models::served_model(model, Some(ModelVersion::new(1, 0))).unwrap();
+		assert_eq!(pinned.content_id, verin_primitives::model::content_id_of(&file(10)));
+		assert_eq!(Models::served_model(model, Some(ModelVersion::new(2, 0))), None);
+		assert_eq!(Models::served_model(model + 1, None), None);
+	});
+}

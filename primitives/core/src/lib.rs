@@ -6,7 +6,9 @@
 
 extern crate alloc;
 
+pub mod market;
 pub mod model;
+pub mod tensor;
 pub mod tier;
 pub mod traits;
 

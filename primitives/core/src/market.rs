@@ -1,0 +1,184 @@
+//! The inference market's view of its neighbours: the model registry, the worker pool and
+//! the per-tier verifiers. Pallets see each other only through these traits (DESIGN.md §4).
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+use crate::{
+	model::{ModelId, ModelStatus, ModelVersion, VersionSpec},
+	tier::Tier,
+};
+
+/// Identifier of an inference job, assigned in request order.
+pub type JobId = u64;
+
+/// What the market needs to know about a published model version to sell an inference.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ServedModel<AccountId, Balance> {
+	/// The model's owner: receives the royalty.
+	pub owner: AccountId,
+	/// Price of one inference (the owner's royalty).
+	pub price: Balance,
+	/// Lifecycle status; only `Active` models take new requests.
+	pub status: ModelStatus,
+	/// The version resolved (the latest when the caller named none).
+	pub version: ModelVersion,
+	/// Content id of the version's bytes.
+	pub content_id: H256,
+	/// Schema, determinism class and tiers of the version.
+	pub spec: VersionSpec,
+	/// Digest of the version's registered ZK circuit, if any.
+	pub circuit_digest: Option<H256>,
+}
+
+/// Read access to published models (implemented by the model registry).
+pub trait ModelCatalog<AccountId, Balance> {
+	/// The version `version` of `model`, or its latest version when `version` is `None`.
+	fn served_model(model: ModelId, version: Option<ModelVersion>)
+		-> Option<ServedModel<AccountId, Balance>>;
+}
+
+/// A worker that may take a job, with what matching weighs.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Candidate<AccountId, Balance> {
+	/// The worker's account.
+	pub worker: AccountId,
+	/// Its active bonded stake.
+	pub stake: Balance,
+	/// Jobs it holds right now.
+	pub load: u32,
+}
+
+/// Why a worker lost stake.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Debug,
+)]
+pub enum SlashReason {
+	/// It let an assigned job pass its deadline without an answer.
+	MissedDeadline,
+	/// It lost a dispute about a result (optimistic tier).
+	WrongResult,
+}
+
+/// The worker pool as the market uses it (implemented by the workers pallet).
+pub trait WorkerPool<AccountId, Balance> {
+	/// Workers that may take a job for `model`@`version` at `tier` right now: registered,
+	/// online, live, bonded at least the minimum, serving that version, supporting that
+	/// tier and below their job limit. Bounded by the pool's per-version worker limit.
+	fn candidates(model: ModelId, version: ModelVersion, tier: Tier) -> Vec<Candidate<AccountId, Balance>>;
+
+	/// Whether `worker` is registered and bonded (it may answer jobs it already holds).
+	fn is_bonded(worker: &AccountId) -> bool;
+
+	/// A job was assigned to `worker`: counts towards its load.
+	fn job_assigned(worker: &AccountId);
+
+	/// A job of `worker` ended; `answered` tells whether the worker answered it (a result
+	/// or a reported failure), which also counts as a sign of life.
+	fn job_released(worker: &AccountId, answered: bool);
+}
+
+/// Stake at risk: how other pallets penalise workers (implemented by the workers pallet).
+pub trait WorkerStaking<AccountId, Balance> {
+	/// The stake `worker` has bonded, including stake that is unbonding.
+	fn bonded(worker: &AccountId) -> Balance;
+
+	/// Takes up to `amount` of `worker`'s bonded stake and pays it to `beneficiary`;
+	/// returns the amount taken. Never fails: a worker with less stake loses what it has.
+	fn slash(worker: &AccountId, amount: Balance, beneficiary: &AccountId, reason: SlashReason) -> Balance;
+
+	/// Takes the worker out of matching until it goes online again (after a missed job).
+	fn suspend(worker: &AccountId);
+}
+
+/// What a tier verifier is told about the result it checks.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ResultContext<'a, AccountId> {
+	/// The job.
+	pub job: JobId,
+	/// The assigned worker, who signed the result.
+	pub worker: &'a AccountId,
+	/// Content id of the model version that was requested.
+	pub content_id: H256,
+	/// Digest of the version's ZK circuit, if registered.
+	pub circuit_digest: Option<H256>,
+	/// blake2-256 of the SCALE-encoded input payload.
+	pub input_hash: H256,
+	/// blake2-256 of the SCALE-encoded output payload.
+	pub output_hash: H256,
+}
+
+/// A verifier's decision about a result whose evidence it accepted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verdict<BlockNumber> {
+	/// Final now: settle at inclusion (Vanilla, Tee, Zk).
+	Final,
+	/// Stands unless challenged before the given number of blocks pass (Optimistic).
+	Provisional {
+		/// Blocks of the challenge window.
+		challenge_period: BlockNumber,
+	},
+}
+
+/// Why evidence was rejected.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Debug,
+)]
+pub enum EvidenceError {
+	/// This runtime has no verifier for the tier.
+	TierUnavailable,
+	/// The evidence does not decode or has the wrong size for the tier.
+	Malformed,
+	/// The evidence decodes but does not prove the result.
+	Invalid,
+}
+
+/// Checks the evidence of one tier (or of all tiers, dispatching on the tier).
+///
+/// A tier plugs into the market by implementing this trait; the market calls it from
+/// `submit_result` after the output passed schema validation, and settles by the verdict.
+pub trait TierVerifier<AccountId, BlockNumber> {
+	/// Whether this runtime verifies `tier` at all (requests for other tiers are refused).
+	fn supports(tier: Tier) -> bool;
+
+	/// Checks `evidence` for the result described by `context`.
+	fn verify(
+		tier: Tier,
+		context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError>;
+
+	/// Upper bound of `verify`'s weight for `tier` and `evidence_len` bytes, charged before
+	/// the call runs.
+	fn weight(tier: Tier, evidence_len: u32) -> sp_runtime::Weight;
+}
+
+/// The Vanilla tier alone: the signed origin of the assigned, bonded worker is the whole
+/// evidence, so the evidence bytes must be empty. Other tiers are unavailable.
+pub struct VanillaOnly;
+
+impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VanillaOnly {
+	fn supports(tier: Tier) -> bool {
+		tier == Tier::Vanilla
+	}
+
+	fn verify(
+		tier: Tier,
+		_context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError> {
+		match tier {
+			Tier::Vanilla if evidence.is_empty() => Ok(Verdict::Final),
+			Tier::Vanilla => Err(EvidenceError::Malformed),
+			_ => Err(EvidenceError::TierUnavailable),
+		}
+	}
+
+	fn weight(_tier: Tier, _evidence_len: u32) -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+}

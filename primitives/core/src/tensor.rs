@@ -1,0 +1,147 @@
+//! Tensor payloads: the inputs a request carries and the outputs a worker returns, and
+//! their validation against a model's declared [`TensorSpec`]s.
+//!
+//! Encoding: one [`TensorData`] per declared tensor, in the schema's order. Its `shape` is
+//! the concrete shape (the batch dimension resolved) and `data` the elements in row-major
+//! order, little-endian, `element.byte_width()` bytes each. Every tensor of a payload that
+//! declares a batch dimension uses the same batch size.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::ConstU32;
+use sp_runtime::BoundedVec;
+
+use crate::model::{Dim, TensorSpec, MAX_TENSORS, MAX_TENSOR_RANK};
+
+/// Largest single tensor in a request or result, in bytes.
+pub const MAX_TENSOR_BYTES: u32 = 16 * 1024;
+
+/// One concrete tensor.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct TensorData {
+	/// Concrete shape: the schema's shape with the batch dimension resolved.
+	pub shape: BoundedVec<u32, ConstU32<MAX_TENSOR_RANK>>,
+	/// Elements, row-major, little-endian.
+	pub data: BoundedVec<u8, ConstU32<MAX_TENSOR_BYTES>>,
+}
+
+/// The tensors of a request (inputs) or of a result (outputs), in the schema's order.
+pub type TensorPayload = BoundedVec<TensorData, ConstU32<MAX_TENSORS>>;
+
+/// What is wrong with a payload, checked against a schema.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TensorError {
+	/// The payload has a different number of tensors than the schema declares.
+	TensorCountMismatch,
+	/// A tensor's rank or a fixed dimension differs from the schema.
+	ShapeMismatch,
+	/// The batch size is zero, larger than allowed, or differs between tensors.
+	BadBatchSize,
+	/// A tensor's byte length is not its element count times the element width.
+	DataLengthMismatch,
+	/// The payload is larger than allowed.
+	PayloadTooLarge,
+}
+
+/// Total bytes of element data in a payload.
+pub fn payload_bytes(payload: &[TensorData]) -> u32 {
+	payload.iter().fold(0u32, |acc, tensor| acc.saturating_add(tensor.data.len() as u32))
+}
+
+/// Checks `payload` against `specs` and returns the batch size (1 when no tensor declares
+/// a batch dimension). `expected_batch` pins the batch size (outputs must use the input's).
+pub fn validate_payload(
+	specs: &[TensorSpec],
+	payload: &[TensorData],
+	expected_batch: Option<u32>,
+	max_batch: u32,
+	max_bytes: u32,
+) -> Result<u32, TensorError> {
+	if specs.len() != payload.len() {
+		return Err(TensorError::TensorCountMismatch);
+	}
+	if payload_bytes(payload) > max_bytes {
+		return Err(TensorError::PayloadTooLarge);
+	}
+	let mut batch = expected_batch;
+	for (spec, tensor) in specs.iter().zip(payload) {
+		if spec.shape.len() != tensor.shape.len() {
+			return Err(TensorError::ShapeMismatch);
+		}
+		let mut elements: u64 = 1;
+		for (dim, &size) in spec.shape.iter().zip(tensor.shape.iter()) {
+			match dim {
+				Dim::Fixed(fixed) if *fixed != size => return Err(TensorError::ShapeMismatch),
+				Dim::Fixed(_) => {},
+				Dim::Batch => {
+					if size == 0 || size > max_batch || batch.is_some_and(|b| b != size) {
+						return Err(TensorError::BadBatchSize);
+					}
+					batch = Some(size);
+				},
+			}
+			elements = elements.saturating_mul(size as u64);
+		}
+		let expected_len = elements.saturating_mul(spec.element.byte_width() as u64);
+		if expected_len != tensor.data.len() as u64 {
+			return Err(TensorError::DataLengthMismatch);
+		}
+	}
+	Ok(batch.unwrap_or(1))
+}
+
+/// Bytes of the outputs a model produces for `batch` items (the fee charges for them).
+pub fn expected_bytes(specs: &[TensorSpec], batch: u32) -> u64 {
+	specs
+		.iter()
+		.map(|spec| {
+			let per_item = spec.elements_per_item().unwrap_or(u32::MAX) as u64;
+			let items = if spec.shape.first() == Some(&Dim::Batch) { batch as u64 } else { 1 };
+			per_item.saturating_mul(items).saturating_mul(spec.element.byte_width() as u64)
+		})
+		.fold(0u64, |acc, bytes| acc.saturating_add(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::model::ElementType;
+	use alloc::vec;
+
+	fn spec(element: ElementType, shape: &[Dim]) -> TensorSpec {
+		TensorSpec {
+			name: b"x".to_vec().try_into().unwrap(),
+			element,
+			shape: shape.to_vec().try_into().unwrap(),
+		}
+	}
+
+	fn tensor(shape: &[u32], len: usize) -> TensorData {
+		TensorData { shape: shape.to_vec().try_into().unwrap(), data: vec![0; len].try_into().unwrap() }
+	}
+
+	#[test]
+	fn batched_payload_is_accepted_and_reports_its_batch() {
+		let specs = [spec(ElementType::F32, &[Dim::Batch, Dim::Fixed(64)])];
+		assert_eq!(validate_payload(&specs, &[tensor(&[3, 64], 3 * 64 * 4)], None, 8, 4096), Ok(3));
+		assert_eq!(expected_bytes(&specs, 3), 3 * 64 * 4);
+	}
+
+	#[test]
+	fn every_mismatch_has_its_error() {
+		let specs = [spec(ElementType::I8, &[Dim::Batch, Dim::Fixed(4)])];
+		let check = |payload: &[TensorData], batch| validate_payload(&specs, payload, batch, 8, 64);
+		assert_eq!(check(&[], None), Err(TensorError::TensorCountMismatch));
+		assert_eq!(check(&[tensor(&[1, 5], 5)], None), Err(TensorError::ShapeMismatch));
+		assert_eq!(check(&[tensor(&[4], 4)], None), Err(TensorError::ShapeMismatch));
+		assert_eq!(check(&[tensor(&[0, 4], 0)], None), Err(TensorError::BadBatchSize));
+		assert_eq!(check(&[tensor(&[9, 4], 36)], None), Err(TensorError::BadBatchSize));
+		assert_eq!(check(&[tensor(&[2, 4], 8)], Some(1)), Err(TensorError::BadBatchSize));
+		assert_eq!(check(&[tensor(&[2, 4], 7)], None), Err(TensorError::DataLengthMismatch));
+		assert_eq!(check(&[tensor(&[8, 4], 32)], None), Ok(8));
+		let big = validate_payload(&specs, &[tensor(&[8, 4], 32)], None, 8, 16);
+		assert_eq!(big, Err(TensorError::PayloadTooLarge));
+	}
+}
