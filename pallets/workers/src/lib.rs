@@ -571,6 +571,10 @@ impl<T: Config> WorkerPool<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::eligible(model, version, tier)
 	}
 
+	fn max_candidates() -> u32 {
+		T::MaxWorkersPerModel::get()
+	}
+
 	fn is_bonded(worker: &T::AccountId) -> bool {
 		Registered::<T>::get(worker).is_some_and(|info| !info.total_bonded().is_zero())
 	}

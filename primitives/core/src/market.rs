@@ -70,6 +70,9 @@ pub trait WorkerPool<AccountId, Balance> {
 	/// tier and below their job limit. Bounded by the pool's per-version worker limit.
 	fn candidates(model: ModelId, version: ModelVersion, tier: Tier) -> Vec<Candidate<AccountId, Balance>>;
 
+	/// Most candidates `candidates` ever returns (bounds the market's weights).
+	fn max_candidates() -> u32;
+
 	/// Whether `worker` is registered and bonded (it may answer jobs it already holds).
 	fn is_bonded(worker: &AccountId) -> bool;
 
@@ -181,4 +184,129 @@ impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VanillaOnl
 	fn weight(_tier: Tier, _evidence_len: u32) -> sp_runtime::Weight {
 		sp_runtime::Weight::zero()
 	}
+}
+
+/// How a job's fee splits. The parts add up to `total`, which is held from the requester
+/// when the job is requested and paid out when it completes.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Debug, Default,
+)]
+pub struct FeeBreakdown<Balance> {
+	/// Everything the requester pays.
+	pub total: Balance,
+	/// To the worker that answers.
+	pub worker: Balance,
+	/// To the model's owner (the royalty).
+	pub royalty: Balance,
+	/// To the treasury.
+	pub treasury: Balance,
+}
+
+/// Why a worker could not answer a job (reported with `report_failure`).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Debug,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+pub enum FailureReason {
+	/// The model bytes could not be found or did not match their content id.
+	ModelUnavailable,
+	/// The inference engine refused to load the model.
+	ModelLoadFailed,
+	/// The model ran and failed on this input.
+	ExecutionFailed,
+	/// The model produced output that does not fit its declared schema.
+	OutputMismatch,
+	/// The worker cannot produce the evidence the tier needs.
+	EvidenceUnavailable,
+}
+
+/// Where a job is in its life.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum JobStatus<AccountId, BlockNumber> {
+	/// Waiting for `worker`'s answer, included at the latest in block `deadline`.
+	Assigned {
+		/// The worker that must answer.
+		worker: AccountId,
+		/// Last block in which its answer is accepted.
+		deadline: BlockNumber,
+	},
+	/// Answered with evidence that stands unless challenged before block `until`
+	/// (Optimistic tier); settles then.
+	Provisional {
+		/// The worker that answered.
+		worker: AccountId,
+		/// First block at which the result is final.
+		until: BlockNumber,
+	},
+	/// Answered and settled at block `at`.
+	Completed {
+		/// The worker that answered.
+		worker: AccountId,
+		/// Block of settlement.
+		at: BlockNumber,
+	},
+	/// The worker reported it could not answer; the fee was refunded at block `at`.
+	Failed {
+		/// The worker that reported.
+		worker: AccountId,
+		/// What went wrong.
+		reason: FailureReason,
+		/// Block of the refund.
+		at: BlockNumber,
+	},
+	/// No worker answered within the allowed attempts; the fee was refunded at block `at`.
+	Expired {
+		/// Block of the refund.
+		at: BlockNumber,
+	},
+}
+
+impl<AccountId, BlockNumber: Copy> JobStatus<AccountId, BlockNumber> {
+	/// The block at which the job ended, if it did (fee paid out or refunded).
+	pub fn ended_at(&self) -> Option<BlockNumber> {
+		match self {
+			JobStatus::Completed { at, .. } |
+			JobStatus::Failed { at, .. } |
+			JobStatus::Expired { at } => Some(*at),
+			JobStatus::Assigned { .. } | JobStatus::Provisional { .. } => None,
+		}
+	}
+}
+
+/// An inference job: what was asked, what it costs and where it stands.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Job<AccountId, Balance, BlockNumber> {
+	/// Who asked and pays.
+	pub requester: AccountId,
+	/// The model.
+	pub model: ModelId,
+	/// The exact version (the latest at request time when none was named).
+	pub version: ModelVersion,
+	/// Content id of the version's bytes: what the worker must run.
+	pub content_id: H256,
+	/// The verification tier asked for.
+	pub tier: Tier,
+	/// The input tensors.
+	pub input: crate::tensor::TensorPayload,
+	/// Batch size of the input (and so of the output).
+	pub batch: u32,
+	/// The fee held and how it splits; the royalty goes to `royalty_to`.
+	pub fee: FeeBreakdown<Balance>,
+	/// The model's owner when the job was requested.
+	pub royalty_to: AccountId,
+	/// Blocks each assigned worker has to answer.
+	pub response_blocks: BlockNumber,
+	/// Workers assigned so far (the first assignment counts).
+	pub attempts: u32,
+	/// Where the job stands.
+	pub status: JobStatus<AccountId, BlockNumber>,
+	/// The result, once answered.
+	pub output: Option<crate::tensor::TensorPayload>,
+	/// The block whose timer looks at the job next (deadline, end of the challenge window
+	/// or of retention). Timers left in other blocks are stale and ignored.
+	pub next_timer: BlockNumber,
+	/// Block of the request.
+	pub requested_at: BlockNumber,
 }

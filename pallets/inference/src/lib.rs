@@ -1,0 +1,761 @@
+//! # Inference pallet
+//!
+//! The inference market of Verin: a dapp pays for an inference, the network picks a worker,
+//! the worker answers with evidence for the tier asked for, the runtime settles.
+//!
+//! ## Overview
+//!
+//! 1. [`Pallet::request`] checks the input against the model version's schema, quotes the
+//!    fee ([`Pallet::quote`]: model price + tier fee + per-byte fee for input and expected
+//!    output), holds it from the requester ([`HoldReason::JobFee`]) and assigns the job to
+//!    an eligible worker (see *Matching*). The worker must answer by block
+//!    `now + response_blocks`.
+//! 2. The worker answers with [`Pallet::submit_result`] (output checked against the output
+//!    schema, evidence checked by [`Config::Verifier`] for the tier) or, if it cannot run the
+//!    model, [`Pallet::report_failure`], which refunds the requester in full.
+//! 3. Settlement of a final result pays the worker, the model owner's royalty and the
+//!    treasury's cut from the hold ([`verin_primitives::market::FeeBreakdown`]); whatever
+//!    is left of the hold goes back to the requester. A provisional result (Optimistic
+//!    tier) settles when its challenge window closes.
+//! 4. Timers ([`Timers`]) fire one block after a worker's deadline: the silent worker is
+//!    slashed [`Config::MissPenalty`] (paid to the treasury) and suspended, and the job goes
+//!    to another worker, at most [`Config::MaxAttempts`] assignments in all; then, or when
+//!    no other worker is eligible, the fee is refunded. Ended jobs stay readable for
+//!    [`Config::ResultRetention`] blocks and are then deleted. `on_initialize` handles at
+//!    most [`Config::TimerBudget`] timers per block; late timers carry over to the next
+//!    block (a cursor walks the buckets), so no timer is ever skipped.
+//!
+//! ## Matching
+//!
+//! Eligible workers come from [`Config::Workers`] (registered, online, live, bonded at least
+//! the minimum, serving the exact version, supporting the tier, below their job limit). One
+//! is drawn with probability proportional to `stake / (1 + load)`: stake buys share, and a
+//! busy worker yields to idle ones.
+//!
+//! The draw uses [`Config::Randomness`]; the runtime uses [`ParentHashRandomness`], the
+//! parent block's hash mixed with the job id and attempt. Its limits: everyone knows the
+//! parent hash before a request is included, so the assignment is predictable one block
+//! ahead, and a block author can influence it by choosing which requests to include in
+//! its block (or by not authoring). It cannot forge a result: assignment decides who
+//! answers, and the tier's evidence decides whether the answer stands. A VRF-based source
+//! (BABE) would narrow the author's influence; Aura chains have none.
+//!
+//! ## Tiers
+//!
+//! A tier plugs in through [`verin_primitives::market::TierVerifier`]: it says which tiers
+//! the runtime verifies, checks a result's evidence against a [`ResultContext`] (job, worker,
+//! model content id, circuit digest, input and output hashes) and returns a verdict, final
+//! or provisional with a challenge period. [`verin_primitives::market::VanillaOnly`] accepts
+//! Vanilla results (the signed origin of the assigned, bonded worker is the evidence).
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod timers;
+pub mod weights;
+
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+		Randomness,
+	},
+};
+use frame_system::pallet_prelude::*;
+use sp_core::H256;
+use sp_runtime::{
+	traits::{Convert, One, Saturating, UniqueSaturatedInto, Zero},
+	Perbill,
+};
+use verin_primitives::{
+	market::{
+		Candidate, EvidenceError, FailureReason, FeeBreakdown, JobId, JobStatus, ModelCatalog,
+		ResultContext, ServedModel, SlashReason, TierVerifier, Verdict, WorkerPool,
+		WorkerStaking,
+	},
+	model::{ModelId, ModelStatus, ModelVersion},
+	tensor::{self, TensorError, TensorPayload},
+	tier::Tier,
+	traits::ModelJobs,
+};
+
+/// Balance type of the currency that holds fees.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A job as this runtime stores it.
+pub type JobOf<T> = verin_primitives::market::Job<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+
+/// A job's status as this runtime stores it.
+pub type JobStatusOf<T> =
+	JobStatus<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+type ServedModelOf<T> = ServedModel<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// Randomness from the parent block's hash, mixed with the subject. Predictable one block
+/// ahead and open to the block author's influence (see the crate docs); good enough to
+/// spread jobs, not to keep secrets.
+pub struct ParentHashRandomness<T>(PhantomData<T>);
+
+impl<T: frame_system::Config> Randomness<H256, BlockNumberFor<T>> for ParentHashRandomness<T> {
+	fn random(subject: &[u8]) -> (H256, BlockNumberFor<T>) {
+		let parent = frame_system::Pallet::<T>::parent_hash();
+		let seed = (b"verin/randomness", parent, subject).using_encoded(sp_io::hashing::blake2_256);
+		let known_since = frame_system::Pallet::<T>::block_number().saturating_sub(One::one());
+		(H256(seed), known_since)
+	}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the inference market.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The currency in which fees are held and paid.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>
+			+ Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry.
+		type Models: ModelCatalog<Self::AccountId, BalanceOf<Self>>;
+
+		/// The worker pool and its stake.
+		type Workers: WorkerPool<Self::AccountId, BalanceOf<Self>>
+			+ WorkerStaking<Self::AccountId, BalanceOf<Self>>;
+
+		/// Checks results' evidence, per tier.
+		type Verifier: TierVerifier<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Source of the matching draw.
+		type Randomness: Randomness<H256, BlockNumberFor<Self>>;
+
+		/// The fee of each tier, on top of the model's price (pays for producing evidence).
+		type TierFee: Convert<Tier, BalanceOf<Self>>;
+
+		/// Fee per byte of input and of expected output.
+		#[pallet::constant]
+		type FeePerByte: Get<BalanceOf<Self>>;
+
+		/// The treasury's share of every fee (of the royalty and of the worker's part).
+		#[pallet::constant]
+		type TreasuryCut: Get<Perbill>;
+
+		/// Receives the treasury's cut and slashed stake.
+		#[pallet::constant]
+		type TreasuryAccount: Get<Self::AccountId>;
+
+		/// Stake a worker loses for letting a job pass its deadline.
+		#[pallet::constant]
+		type MissPenalty: Get<BalanceOf<Self>>;
+
+		/// Most workers a job is assigned to (the first included) before it is refunded.
+		#[pallet::constant]
+		type MaxAttempts: Get<u32>;
+
+		/// Fewest blocks a requester may give a worker to answer.
+		#[pallet::constant]
+		type MinResponseBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Most blocks a requester may give a worker to answer.
+		#[pallet::constant]
+		type MaxResponseBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Largest batch in one request.
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+
+		/// Largest input, in bytes of tensor data.
+		#[pallet::constant]
+		type MaxInputBytes: Get<u32>;
+
+		/// Largest output, in bytes of tensor data.
+		#[pallet::constant]
+		type MaxOutputBytes: Get<u32>;
+
+		/// Largest evidence, in bytes.
+		#[pallet::constant]
+		type MaxEvidenceBytes: Get<u32>;
+
+		/// Blocks an ended job stays in storage for the requester to read.
+		#[pallet::constant]
+		type ResultRetention: Get<BlockNumberFor<Self>>;
+
+		/// Most timers in one block's bucket.
+		#[pallet::constant]
+		type MaxTimersPerBlock: Get<u32>;
+
+		/// Most timers `on_initialize` handles in one block.
+		#[pallet::constant]
+		type TimerBudget: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up models and workers for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: benchmarking::BenchmarkHelper<Self>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The fee of a job that has not ended.
+		#[codec(index = 0)]
+		JobFee,
+	}
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Jobs, from request until `ResultRetention` blocks after they end.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// The jobs each worker must answer now.
+	#[pallet::storage]
+	pub type PendingJobs<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+
+	/// Jobs of each model that have not ended (the registry refuses to remove such models).
+	#[pallet::storage]
+	pub type OpenJobs<T: Config> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
+
+	/// Jobs to look at in each block: deadlines, challenge windows and retention ends.
+	#[pallet::storage]
+	pub type Timers<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxTimersPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The oldest block whose timers may not all have been handled.
+	#[pallet::storage]
+	pub type TimerCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A job was requested and its fee held.
+		JobRequested {
+			job: JobId,
+			requester: T::AccountId,
+			model: ModelId,
+			version: ModelVersion,
+			tier: Tier,
+			fee: BalanceOf<T>,
+		},
+		/// A job was assigned to a worker, who must answer by block `deadline`.
+		JobAssigned { job: JobId, worker: T::AccountId, deadline: BlockNumberFor<T> },
+		/// A worker missed its deadline and was penalised `penalty`.
+		DeadlineMissed { job: JobId, worker: T::AccountId, penalty: BalanceOf<T> },
+		/// A worker answered; the result is stored with the job.
+		ResultSubmitted { job: JobId, worker: T::AccountId, output_hash: H256 },
+		/// A provisional result stands unless challenged before block `until`.
+		ResultProvisional { job: JobId, until: BlockNumberFor<T> },
+		/// A job's result is final and its fee was paid out.
+		JobCompleted {
+			job: JobId,
+			worker: T::AccountId,
+			paid_worker: BalanceOf<T>,
+			royalty: BalanceOf<T>,
+			treasury: BalanceOf<T>,
+			refunded: BalanceOf<T>,
+		},
+		/// The worker reported it could not answer; the fee was refunded.
+		JobFailed { job: JobId, worker: T::AccountId, reason: FailureReason, refunded: BalanceOf<T> },
+		/// No worker answered in time within the allowed attempts (or none was left); the
+		/// fee was refunded.
+		JobExpired { job: JobId, refunded: BalanceOf<T> },
+		/// An ended job's record was deleted after its retention period.
+		JobPruned { job: JobId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The model or the version does not exist (or is not published).
+		UnknownModelVersion,
+		/// The model is disabled by its owner.
+		ModelNotActive,
+		/// The model version does not offer this tier.
+		TierNotOffered,
+		/// This runtime does not verify this tier yet.
+		TierUnavailable,
+		/// The response window is shorter than `MinResponseBlocks` or longer than
+		/// `MaxResponseBlocks`.
+		ResponseWindowOutOfRange,
+		/// The input has a different number of tensors than the model declares.
+		InputTensorCountMismatch,
+		/// An input tensor's shape does not fit the model's schema.
+		InputShapeMismatch,
+		/// The batch size is zero, above `MaxBatch`, or differs between input tensors.
+		InputBatchInvalid,
+		/// An input tensor's data length is not its element count times the element width.
+		InputDataLengthMismatch,
+		/// The input is larger than `MaxInputBytes`.
+		InputTooLarge,
+		/// The model's output for this batch would be larger than `MaxOutputBytes`.
+		OutputWouldBeTooLarge,
+		/// The quoted fee is above the caller's `max_fee`.
+		FeeCapTooLow,
+		/// No worker is eligible for this model version and tier right now.
+		NoEligibleWorker,
+		/// The free balance cannot cover the fee.
+		InsufficientBalance,
+		/// Too many jobs already fall due in the deadline's block: pick another window.
+		DeadlineBlockFull,
+		/// No job has this id (it never existed or was pruned).
+		UnknownJob,
+		/// The job is not waiting for an answer.
+		JobNotAssigned,
+		/// Only the job's assigned worker may answer it.
+		NotAssignedWorker,
+		/// The job's deadline has passed.
+		DeadlinePassed,
+		/// The worker has no bonded stake.
+		WorkerNotBonded,
+		/// The output has a different number of tensors than the model declares.
+		OutputTensorCountMismatch,
+		/// An output tensor's shape does not fit the schema and the input's batch.
+		OutputShapeMismatch,
+		/// An output tensor's data length is not its element count times the element width.
+		OutputDataLengthMismatch,
+		/// The output is larger than `MaxOutputBytes`.
+		OutputTooLarge,
+		/// The evidence does not decode or has the wrong size for the tier.
+		MalformedEvidence,
+		/// The evidence does not prove the result.
+		InvalidEvidence,
+		/// Job ids are exhausted.
+		JobIdOverflow,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Requests an inference of `model` (at `version`, or its latest version) on `input`,
+		/// verified at `tier`. Holds the quoted fee if it is at most `max_fee` and assigns the
+		/// job to an eligible worker, who must answer within `response_blocks` blocks.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::request(
+			T::Workers::max_candidates(),
+			tensor::payload_bytes(input),
+		))]
+		pub fn request(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: Option<ModelVersion>,
+			input: TensorPayload,
+			tier: Tier,
+			max_fee: BalanceOf<T>,
+			response_blocks: BlockNumberFor<T>,
+		) -> DispatchResultWithPostInfo {
+			let requester = ensure_signed(origin)?;
+			let served = T::Models::served_model(model, version)
+				.ok_or(Error::<T>::UnknownModelVersion)?;
+			let (batch, fee) = Self::check_request(&served, &input, tier)?;
+			ensure!(fee.total <= max_fee, Error::<T>::FeeCapTooLow);
+			ensure!(
+				response_blocks >= T::MinResponseBlocks::get() &&
+					response_blocks <= T::MaxResponseBlocks::get(),
+				Error::<T>::ResponseWindowOutOfRange
+			);
+
+			let job_id = NextJobId::<T>::get();
+			let candidates = T::Workers::candidates(model, served.version, tier);
+			let considered = candidates.len() as u32;
+			let worker = Self::draw(&candidates, job_id, 0).ok_or(Error::<T>::NoEligibleWorker)?;
+			T::Currency::hold(&HoldReason::JobFee.into(), &requester, fee.total)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let deadline = now.saturating_add(response_blocks);
+			let next_timer = deadline.saturating_add(One::one());
+			Self::schedule(next_timer, job_id).map_err(|_| Error::<T>::DeadlineBlockFull)?;
+			NextJobId::<T>::put(job_id.checked_add(1).ok_or(Error::<T>::JobIdOverflow)?);
+
+			let version = served.version;
+			Jobs::<T>::insert(
+				job_id,
+				JobOf::<T> {
+					requester: requester.clone(),
+					model,
+					version,
+					content_id: served.content_id,
+					tier,
+					input,
+					batch,
+					fee,
+					royalty_to: served.owner,
+					response_blocks,
+					attempts: 1,
+					status: JobStatus::Assigned { worker: worker.clone(), deadline },
+					output: None,
+					next_timer,
+					requested_at: now,
+				},
+			);
+			PendingJobs::<T>::insert(&worker, job_id, ());
+			T::Workers::job_assigned(&worker);
+			OpenJobs::<T>::mutate(model, |open| *open = open.saturating_add(1));
+			Self::deposit_event(Event::JobRequested {
+				job: job_id,
+				requester,
+				model,
+				version,
+				tier,
+				fee: fee.total,
+			});
+			Self::deposit_event(Event::JobAssigned { job: job_id, worker, deadline });
+			Ok(Some(T::WeightInfo::request(considered, 0)).into())
+		}
+
+		/// Answers `job` with `output` and the tier's `evidence`. Only the assigned worker,
+		/// before its deadline. A final result settles the fee at once; a provisional one
+		/// (Optimistic) when its challenge window closes.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::submit_result(tensor::payload_bytes(output))
+			.saturating_add(Pallet::<T>::max_verifier_weight(evidence.len() as u32)))]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			output: TensorPayload,
+			evidence: BoundedVec<u8, T::MaxEvidenceBytes>,
+		) -> DispatchResultWithPostInfo {
+			let worker = ensure_signed(origin)?;
+			let mut record = Self::assigned_job(job, &worker)?;
+			ensure!(T::Workers::is_bonded(&worker), Error::<T>::WorkerNotBonded);
+			let served = T::Models::served_model(record.model, Some(record.version))
+				.ok_or(Error::<T>::UnknownModelVersion)?;
+			tensor::validate_payload(
+				&served.spec.schema.outputs,
+				&output,
+				Some(record.batch),
+				T::MaxBatch::get(),
+				T::MaxOutputBytes::get(),
+			)
+			.map_err(Self::output_error)?;
+
+			let output_hash = H256(output.using_encoded(sp_io::hashing::blake2_256));
+			let context = ResultContext {
+				job,
+				worker: &worker,
+				content_id: record.content_id,
+				circuit_digest: served.circuit_digest,
+				input_hash: H256(record.input.using_encoded(sp_io::hashing::blake2_256)),
+				output_hash,
+			};
+			let verdict = T::Verifier::verify(record.tier, &context, &evidence)
+				.map_err(Self::evidence_error)?;
+
+			let output_bytes = tensor::payload_bytes(&output);
+			PendingJobs::<T>::remove(&worker, job);
+			T::Workers::job_released(&worker, true);
+			record.output = Some(output);
+			Self::deposit_event(Event::ResultSubmitted { job, worker: worker.clone(), output_hash });
+			match verdict {
+				Verdict::Final => Self::settle(job, &mut record, worker),
+				Verdict::Provisional { challenge_period } => {
+					// At least one block: timers of the current block have already run.
+					let until = frame_system::Pallet::<T>::block_number()
+						.saturating_add(challenge_period.max(One::one()));
+					Self::schedule(until, job).map_err(|_| Error::<T>::DeadlineBlockFull)?;
+					record.next_timer = until;
+					record.status = JobStatus::Provisional { worker, until };
+					Self::deposit_event(Event::ResultProvisional { job, until });
+				},
+			}
+			let tier = record.tier;
+			Jobs::<T>::insert(job, record);
+			Ok(Some(
+				T::WeightInfo::submit_result(output_bytes)
+					.saturating_add(T::Verifier::weight(tier, evidence.len() as u32)),
+			)
+			.into())
+		}
+
+		/// Tells the chain the assigned worker cannot answer `job` (for `reason`); the
+		/// requester gets the whole fee back and the worker is not penalised.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::report_failure())]
+		pub fn report_failure(
+			origin: OriginFor<T>,
+			job: JobId,
+			reason: FailureReason,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			let mut record = Self::assigned_job(job, &worker)?;
+			PendingJobs::<T>::remove(&worker, job);
+			T::Workers::job_released(&worker, true);
+			let refunded = Self::refund(&record);
+			let now = frame_system::Pallet::<T>::block_number();
+			record.status = JobStatus::Failed { worker: worker.clone(), reason, at: now };
+			Self::job_ended(record.model);
+			Jobs::<T>::insert(job, record);
+			Self::deposit_event(Event::JobFailed { job, worker, reason, refunded });
+			Ok(())
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::run_timers(now)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxAttempts::get() > 0, "a job must be assigned at least once");
+			assert!(T::MaxBatch::get() > 0, "a request needs a batch of at least one");
+			assert!(T::MaxTimersPerBlock::get() > 0 && T::TimerBudget::get() > 0, "timers must run");
+			assert!(!T::ResultRetention::get().is_zero(), "timers must go to later blocks");
+			assert!(
+				T::MinResponseBlocks::get() >= One::one() &&
+					T::MinResponseBlocks::get() <= T::MaxResponseBlocks::get(),
+				"the response window must be a non-empty range of at least one block"
+			);
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The fee of an inference of `served` on `input` at `tier`, with its split; or the
+	/// error `request` would return for this model, input and tier.
+	pub fn quote(
+		model: ModelId,
+		version: Option<ModelVersion>,
+		input: &TensorPayload,
+		tier: Tier,
+	) -> Result<FeeBreakdown<BalanceOf<T>>, DispatchError> {
+		let served =
+			T::Models::served_model(model, version).ok_or(Error::<T>::UnknownModelVersion)?;
+		Self::check_request(&served, input, tier).map(|(_, fee)| fee)
+	}
+
+	/// A job by id.
+	pub fn job(job: JobId) -> Option<JobOf<T>> {
+		Jobs::<T>::get(job)
+	}
+
+	/// The jobs `worker` must answer now, oldest first.
+	pub fn pending_jobs(worker: &T::AccountId) -> Vec<JobId> {
+		let mut jobs: Vec<JobId> = PendingJobs::<T>::iter_key_prefix(worker).collect();
+		jobs.sort_unstable();
+		jobs
+	}
+
+	/// Checks a request against the model version and prices it: returns the batch size
+	/// and the fee.
+	fn check_request(
+		served: &ServedModelOf<T>,
+		input: &TensorPayload,
+		tier: Tier,
+	) -> Result<(u32, FeeBreakdown<BalanceOf<T>>), DispatchError> {
+		ensure!(served.status != ModelStatus::Disabled, Error::<T>::ModelNotActive);
+		ensure!(served.spec.tiers.contains(tier), Error::<T>::TierNotOffered);
+		ensure!(T::Verifier::supports(tier), Error::<T>::TierUnavailable);
+		let batch = tensor::validate_payload(
+			&served.spec.schema.inputs,
+			input,
+			None,
+			T::MaxBatch::get(),
+			T::MaxInputBytes::get(),
+		)
+		.map_err(Self::input_error)?;
+		let output_bytes = tensor::expected_bytes(&served.spec.schema.outputs, batch);
+		ensure!(output_bytes <= T::MaxOutputBytes::get() as u64, Error::<T>::OutputWouldBeTooLarge);
+		let bytes = (tensor::payload_bytes(input) as u64).saturating_add(output_bytes);
+		Ok((batch, Self::price(served.price, tier, bytes)))
+	}
+
+	fn price(royalty: BalanceOf<T>, tier: Tier, bytes: u64) -> FeeBreakdown<BalanceOf<T>> {
+		let bytes: BalanceOf<T> = bytes.unique_saturated_into();
+		let service = T::TierFee::convert(tier).saturating_add(T::FeePerByte::get().saturating_mul(bytes));
+		let cut = T::TreasuryCut::get();
+		let royalty_paid = royalty.saturating_sub(cut * royalty);
+		let worker_paid = service.saturating_sub(cut * service);
+		let total = royalty.saturating_add(service);
+		FeeBreakdown {
+			total,
+			worker: worker_paid,
+			royalty: royalty_paid,
+			treasury: total.saturating_sub(royalty_paid).saturating_sub(worker_paid),
+		}
+	}
+
+	/// Draws a worker, each with odds `stake / (1 + load)`; `None` if there is no candidate.
+	fn draw(
+		candidates: &[Candidate<T::AccountId, BalanceOf<T>>],
+		job: JobId,
+		attempt: u32,
+	) -> Option<T::AccountId> {
+		let odds = |c: &Candidate<T::AccountId, BalanceOf<T>>| -> u128 {
+			let stake: u128 = c.stake.unique_saturated_into();
+			stake / (c.load as u128 + 1)
+		};
+		let total = candidates.iter().fold(0u128, |acc, c| acc.saturating_add(odds(c)));
+		let (seed, _) = T::Randomness::random(&(b"verin/match", job, attempt).encode());
+		let mut bytes = [0u8; 16];
+		bytes.copy_from_slice(&seed.as_bytes()[..16]);
+		let random = u128::from_le_bytes(bytes);
+		if total == 0 {
+			let len = candidates.len() as u128;
+			return (len > 0).then(|| candidates[(random % len) as usize].worker.clone());
+		}
+		let mut point = random % total;
+		candidates.iter().find_map(|c| {
+			let weight = odds(c);
+			if point < weight {
+				Some(c.worker.clone())
+			} else {
+				point -= weight;
+				None
+			}
+		})
+	}
+
+	fn assigned_job(job: JobId, who: &T::AccountId) -> Result<JobOf<T>, DispatchError> {
+		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+		let JobStatus::Assigned { worker, deadline } = &record.status else {
+			return Err(Error::<T>::JobNotAssigned.into());
+		};
+		ensure!(worker == who, Error::<T>::NotAssignedWorker);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= *deadline,
+			Error::<T>::DeadlinePassed
+		);
+		Ok(record)
+	}
+
+	/// Adds `job` to the timers of block `at`.
+	fn schedule(at: BlockNumberFor<T>, job: JobId) -> Result<(), ()> {
+		Timers::<T>::try_mutate(at, |timers| timers.try_push(job).map_err(|_| ()))
+	}
+
+	/// Pays a final result out of the job's hold; the rest goes back to the requester.
+	fn settle(job: JobId, record: &mut JobOf<T>, worker: T::AccountId) {
+		let fee = record.fee;
+		let paid_worker = Self::pay(&record.requester, &worker, fee.worker);
+		let royalty = Self::pay(&record.requester, &record.royalty_to, fee.royalty);
+		let treasury = Self::pay(&record.requester, &T::TreasuryAccount::get(), fee.treasury);
+		let paid = paid_worker.saturating_add(royalty).saturating_add(treasury);
+		let refunded = Self::release(&record.requester, fee.total.saturating_sub(paid));
+		let now = frame_system::Pallet::<T>::block_number();
+		record.status = JobStatus::Completed { worker: worker.clone(), at: now };
+		Self::job_ended(record.model);
+		Self::deposit_event(Event::JobCompleted { job, worker, paid_worker, royalty, treasury, refunded });
+	}
+
+	/// Moves `amount` of `payer`'s job-fee hold to `payee`'s free balance. A payee that
+	/// cannot receive it (it would stay below the existential deposit) leaves it in the
+	/// hold, and `settle` returns it to the payer.
+	fn pay(payer: &T::AccountId, payee: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() || payer == payee {
+			return Zero::zero();
+		}
+		T::Currency::transfer_on_hold(
+			&HoldReason::JobFee.into(),
+			payer,
+			payee,
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| Zero::zero())
+	}
+
+	/// Returns the whole fee of a job that ends without a result.
+	fn refund(record: &JobOf<T>) -> BalanceOf<T> {
+		Self::release(&record.requester, record.fee.total)
+	}
+
+	/// Releases `amount` of `requester`'s job-fee hold. A requester with several open jobs
+	/// holds all their fees under one reason, so only one job's amount is ever released.
+	fn release(requester: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
+		T::Currency::release(&HoldReason::JobFee.into(), requester, amount, Precision::BestEffort)
+			.unwrap_or_else(|_| Zero::zero())
+	}
+
+	/// The most any tier's verifier may weigh for evidence of `evidence_len` bytes.
+	fn max_verifier_weight(evidence_len: u32) -> Weight {
+		Tier::ALL
+			.into_iter()
+			.filter(|tier| T::Verifier::supports(*tier))
+			.map(|tier| T::Verifier::weight(tier, evidence_len))
+			.fold(Weight::zero(), |max, weight| max.max(weight))
+	}
+
+	fn job_ended(model: ModelId) {
+		OpenJobs::<T>::mutate_exists(model, |open| {
+			let left = open.unwrap_or_default().saturating_sub(1);
+			*open = (left > 0).then_some(left);
+		});
+	}
+
+	fn input_error(error: TensorError) -> DispatchError {
+		match error {
+			TensorError::TensorCountMismatch => Error::<T>::InputTensorCountMismatch,
+			TensorError::ShapeMismatch => Error::<T>::InputShapeMismatch,
+			TensorError::BadBatchSize => Error::<T>::InputBatchInvalid,
+			TensorError::DataLengthMismatch => Error::<T>::InputDataLengthMismatch,
+			TensorError::PayloadTooLarge => Error::<T>::InputTooLarge,
+		}
+		.into()
+	}
+
+	fn output_error(error: TensorError) -> DispatchError {
+		match error {
+			TensorError::TensorCountMismatch => Error::<T>::OutputTensorCountMismatch,
+			TensorError::ShapeMismatch | TensorError::BadBatchSize => Error::<T>::OutputShapeMismatch,
+			TensorError::DataLengthMismatch => Error::<T>::OutputDataLengthMismatch,
+			TensorError::PayloadTooLarge => Error::<T>::OutputTooLarge,
+		}
+		.into()
+	}
+
+	fn evidence_error(error: EvidenceError) -> DispatchError {
+		match error {
+			EvidenceError::TierUnavailable => Error::<T>::TierUnavailable,
+			EvidenceError::Malformed => Error::<T>::MalformedEvidence,
+			EvidenceError::Invalid => Error::<T>::InvalidEvidence,
+		}
+		.into()
+	}
+}
+
+impl<T: Config> ModelJobs for Pallet<T> {
+	fn has_open_jobs(model: ModelId) -> bool {
+		OpenJobs::<T>::contains_key(model)
+	}
+}

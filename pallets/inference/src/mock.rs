@@ -1,0 +1,244 @@
+//! A runtime for the pallet's tests: System, Balances, the real worker pool and the
+//! market, with a stand-in model registry and a verifier for several tiers.
+
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64, Hooks},
+};
+use sp_core::H256;
+use sp_runtime::{traits::Convert, BuildStorage, Perbill, Weight};
+use verin_primitives::{
+	market::{EvidenceError, ModelCatalog, ResultContext, ServedModel, TierVerifier, Verdict},
+	model::{
+		DeterminismClass, Dim, ElementType, ModelFormat, ModelId, ModelStatus, ModelVersion,
+		TensorSchema, TensorSpec, VersionSpec,
+	},
+	tensor::{TensorData, TensorPayload},
+	tier::Tier,
+};
+
+use crate as pallet_inference;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u128;
+
+pub const REQUESTER: AccountId = 1;
+pub const OTHER_REQUESTER: AccountId = 2;
+pub const OWNER: AccountId = 3;
+pub const POOR: AccountId = 4;
+/// Workers are 10, 11, 12, …
+pub const WORKER_A: AccountId = 10;
+pub const WORKER_B: AccountId = 11;
+pub const WORKER_C: AccountId = 12;
+pub const TREASURY: AccountId = 99;
+
+pub const INITIAL_BALANCE: Balance = 1_000_000_000;
+pub const MIN_STAKE: Balance = 10_000;
+pub const MODEL_PRICE: Balance = 1_000;
+pub const TIER_FEE: Balance = 500;
+pub const FEE_PER_BYTE: Balance = 2;
+pub const MISS_PENALTY: Balance = 2_000;
+pub const MAX_ATTEMPTS: u32 = 2;
+pub const RESPONSE_BLOCKS: u64 = 3;
+pub const RETENTION: u64 = 10;
+pub const CHALLENGE_PERIOD: u64 = 5;
+pub const TIMER_BUDGET: u32 = 4;
+
+/// Model 0 (version 1.0 and 1.1) offers every tier; model 1 (1.0) only Vanilla.
+pub const MODEL: ModelId = 0;
+pub const VANILLA_ONLY_MODEL: ModelId = 1;
+pub const V1: ModelVersion = ModelVersion::new(1, 0);
+pub const V1_1: ModelVersion = ModelVersion::new(1, 1);
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Workers: pallet_workers,
+		Inference: pallet_inference,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU128<1>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+	/// Model status the catalog reports (tests change it).
+	pub static ModelStatusNow: ModelStatus = ModelStatus::Active;
+}
+
+fn tensor(name: &[u8], shape: Vec<Dim>) -> TensorSpec {
+	TensorSpec { name: name.to_vec().try_into().unwrap(), element: ElementType::F32, shape: shape.try_into().unwrap() }
+}
+
+/// Input: f32 [batch, 4]; output: f32 [batch, 2].
+pub fn test_spec(tiers: &[Tier]) -> VersionSpec {
+	VersionSpec {
+		format: ModelFormat::Onnx { opset: 17 },
+		schema: TensorSchema {
+			inputs: vec![tensor(b"x", vec![Dim::Batch, Dim::Fixed(4)])].try_into().unwrap(),
+			outputs: vec![tensor(b"y", vec![Dim::Batch, Dim::Fixed(2)])].try_into().unwrap(),
+		},
+		determinism: DeterminismClass::IntegerExact,
+		tiers: tiers.iter().copied().collect(),
+	}
+}
+
+pub struct TestCatalog;
+impl ModelCatalog<AccountId, Balance> for TestCatalog {
+	fn served_model(model: ModelId, version: Option<ModelVersion>) -> Option<ServedModel<AccountId, Balance>> {
+		let (versions, tiers): (&[ModelVersion], &[Tier]) = match model {
+			MODEL => (&[V1, V1_1], &Tier::ALL),
+			VANILLA_ONLY_MODEL => (&[V1], &[Tier::Vanilla]),
+			_ => return None,
+		};
+		let version = version.unwrap_or(*versions.last().unwrap());
+		versions.contains(&version).then(|| ServedModel {
+			owner: OWNER,
+			price: MODEL_PRICE,
+			status: ModelStatusNow::get(),
+			version,
+			content_id: H256::repeat_byte(version.minor as u8 + 1),
+			spec: test_spec(tiers),
+			circuit_digest: None,
+		})
+	}
+}
+
+/// Vanilla: empty evidence. Optimistic: provisional for `CHALLENGE_PERIOD` blocks. Zk: the
+/// evidence must be the output hash. Tee: unavailable.
+pub struct TestVerifier;
+impl TierVerifier<AccountId, u64> for TestVerifier {
+	fn supports(tier: Tier) -> bool {
+		tier != Tier::Tee
+	}
+
+	fn verify(tier: Tier, context: &ResultContext<'_, AccountId>, evidence: &[u8]) -> Result<Verdict<u64>, EvidenceError> {
+		match tier {
+			Tier::Vanilla if evidence.is_empty() => Ok(Verdict::Final),
+			Tier::Vanilla => Err(EvidenceError::Malformed),
+			Tier::Optimistic => Ok(Verdict::Provisional { challenge_period: CHALLENGE_PERIOD }),
+			Tier::Zk if evidence.len() != 32 => Err(EvidenceError::Malformed),
+			Tier::Zk if evidence == context.output_hash.as_bytes() => Ok(Verdict::Final),
+			Tier::Zk => Err(EvidenceError::Invalid),
+			Tier::Tee => Err(EvidenceError::TierUnavailable),
+		}
+	}
+
+	fn weight(_tier: Tier, evidence_len: u32) -> Weight {
+		Weight::from_parts(1_000 * evidence_len as u64, 0)
+	}
+}
+
+pub struct TestTierFee;
+impl Convert<Tier, Balance> for TestTierFee {
+	fn convert(tier: Tier) -> Balance {
+		TIER_FEE * (tier as u128 + 1)
+	}
+}
+
+parameter_types! {
+	pub const Treasury: AccountId = TREASURY;
+	pub const TreasuryCut: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_workers::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = TestCatalog;
+	type MinStake = ConstU128<MIN_STAKE>;
+	type UnbondingPeriod = ConstU64<100>;
+	type LivenessWindow = ConstU64<1_000>;
+	type MaxModelsPerWorker = ConstU32<4>;
+	type MaxWorkersPerModel = ConstU32<8>;
+	type MaxJobsPerWorker = ConstU32<16>;
+	type WeightInfo = ();
+}
+
+impl pallet_inference::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = TestCatalog;
+	type Workers = Workers;
+	type Verifier = TestVerifier;
+	type Randomness = pallet_inference::ParentHashRandomness<Test>;
+	type TierFee = TestTierFee;
+	type FeePerByte = ConstU128<FEE_PER_BYTE>;
+	type TreasuryCut = TreasuryCut;
+	type TreasuryAccount = Treasury;
+	type MissPenalty = ConstU128<MISS_PENALTY>;
+	type MaxAttempts = ConstU32<MAX_ATTEMPTS>;
+	type MinResponseBlocks = ConstU64<1>;
+	type MaxResponseBlocks = ConstU64<50>;
+	type MaxBatch = ConstU32<4>;
+	type MaxInputBytes = ConstU32<64>;
+	type MaxOutputBytes = ConstU32<24>;
+	type MaxEvidenceBytes = ConstU32<64>;
+	type ResultRetention = ConstU64<RETENTION>;
+	type MaxTimersPerBlock = ConstU32<8>;
+	type TimerBudget = ConstU32<TIMER_BUDGET>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
+}
+
+/// Every account the tests use, for balance accounting.
+pub const ACCOUNTS: [AccountId; 8] = [REQUESTER, OTHER_REQUESTER, OWNER, POOR, WORKER_A, WORKER_B, WORKER_C, TREASURY];
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let balances = vec![
+		(REQUESTER, INITIAL_BALANCE),
+		(OTHER_REQUESTER, INITIAL_BALANCE),
+		(OWNER, 1),
+		(POOR, 100),
+		(WORKER_A, INITIAL_BALANCE),
+		(WORKER_B, INITIAL_BALANCE),
+		(WORKER_C, INITIAL_BALANCE),
+		(TREASURY, 1),
+	];
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs blocks up to `n`, with the market's `on_initialize` at the start of each.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Inference::on_initialize(next);
+	}
+}
+
+/// `batch` rows of the model's input, every element `value`.
+pub fn input(batch: u32, value: f32) -> TensorPayload {
+	payload(batch, 4, value)
+}
+
+/// `batch` rows of the model's output, every element `value`.
+pub fn output(batch: u32, value: f32) -> TensorPayload {
+	payload(batch, 2, value)
+}
+
+fn payload(batch: u32, width: u32, value: f32) -> TensorPayload {
+	let data: Vec<u8> = (0..batch * width).flat_map(|_| value.to_le_bytes()).collect();
+	vec![TensorData { shape: vec![batch, width].try_into().unwrap(), data: data.try_into().unwrap() }]
+		.try_into()
+		.unwrap()
+}

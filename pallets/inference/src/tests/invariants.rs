@@ -1,0 +1,201 @@
+//! Randomized sequences of requests, answers, failures, silences and blocks, checking after
+//! every step that no balance is created or lost and that every job-fee hold belongs to a
+//! job that has not ended; then that every job ends and every hold is gone.
+
+use super::*;
+
+/// A small deterministic generator (xorshift64*), so a failing seed can be replayed.
+struct Rng(u64);
+
+impl Rng {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 >> 12;
+		self.0 ^= self.0 << 25;
+		self.0 ^= self.0 >> 27;
+		self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+	}
+
+	fn below(&mut self, n: u64) -> u64 {
+		self.next() % n
+	}
+
+	fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+		items[self.below(items.len() as u64) as usize]
+	}
+}
+
+const WORKERS: [AccountId; 3] = [WORKER_A, WORKER_B, WORKER_C];
+const REQUESTERS: [AccountId; 3] = [REQUESTER, OTHER_REQUESTER, OWNER];
+
+fn open_fee_of(who: AccountId) -> Balance {
+	Jobs::<Test>::iter_values()
+		.filter(|job| job.requester == who && job.status.ended_at().is_none())
+		.map(|job| job.fee.total)
+		.sum()
+}
+
+fn check_invariants(issuance: Balance) {
+	assert_eq!(Balances::total_issuance(), issuance, "issuance changed");
+	let held_everywhere: Balance = ACCOUNTS.iter().map(|who| Balances::total_balance(who)).sum();
+	assert_eq!(held_everywhere, issuance, "funds left the known accounts");
+	for who in ACCOUNTS {
+		assert_eq!(fee_held(who), open_fee_of(who), "job-fee hold of {who} differs from its open jobs");
+		let bond = Balances::balance_on_hold(&pallet_workers::HoldReason::WorkerBond.into(), &who);
+		use verin_primitives::market::WorkerStaking;
+		assert_eq!(bond, Workers::bonded(&who), "bond hold of {who} differs from its record");
+	}
+	for (id, job) in Jobs::<Test>::iter() {
+		let pending = matches!(job.status, JobStatus::Assigned { .. });
+		let listed = PendingJobs::<Test>::iter().filter(|(_, listed, _)| *listed == id).count();
+		assert_eq!(listed, pending as usize, "job {id} pending-list entries");
+		// A stale entry may share the bucket (a window ending where the deadline was); the
+		// first to fire moves `next_timer`, so the job is handled once.
+		assert!(
+			Timers::<Test>::get(job.next_timer).contains(&id),
+			"job {id} has no live timer in block {}",
+			job.next_timer
+		);
+		assert!(
+			TimerCursor::<Test>::get().is_none_or(|cursor| cursor <= job.next_timer),
+			"job {id}'s timer is behind the cursor: it would never fire"
+		);
+	}
+	for worker in WORKERS {
+		if let Ok(info) = Workers::worker(&worker) {
+			assert_eq!(info.load as usize, Inference::pending_jobs(&worker).len(), "load of {worker}");
+		}
+	}
+	let open_by_model = |model| {
+		Jobs::<Test>::iter_values()
+			.filter(|job| job.model == model && job.status.ended_at().is_none())
+			.count() as u32
+	};
+	assert_eq!(OpenJobs::<Test>::get(MODEL), open_by_model(MODEL));
+	assert_eq!(OpenJobs::<Test>::get(VANILLA_ONLY_MODEL), open_by_model(VANILLA_ONLY_MODEL));
+}
+
+fn random_step(rng: &mut Rng) {
+	match rng.below(10) {
+		0..=3 => {
+			let model = rng.pick(&[MODEL, VANILLA_ONLY_MODEL]);
+			let tier = if model == MODEL {
+				rng.pick(&[Tier::Vanilla, Tier::Optimistic, Tier::Zk])
+			} else {
+				Tier::Vanilla
+			};
+			let batch = 1 + rng.below(3) as u32;
+			let _ = Inference::request(
+				RuntimeOrigin::signed(rng.pick(&REQUESTERS)),
+				model,
+				None,
+				input(batch, rng.below(100) as f32),
+				tier,
+				if rng.below(10) == 0 { 1 } else { Balance::MAX },
+				1 + rng.below(4),
+			);
+		},
+		4..=5 => {
+			let worker = rng.pick(&WORKERS);
+			if let Some(&job) = Inference::pending_jobs(&worker).first() {
+				let record = Inference::job(job).unwrap();
+				let result = output(record.batch, rng.below(100) as f32);
+				let evidence = match record.tier {
+					Tier::Zk if rng.below(4) != 0 =>
+						result.using_encoded(sp_io::hashing::blake2_256).to_vec(),
+					Tier::Zk => vec![0; 32],
+					_ => vec![],
+				};
+				// A wrong batch now and then: must be refused without side effects.
+				let result = if rng.below(8) == 0 { output(record.batch + 1, 0.0) } else { result };
+				let _ = Inference::submit_result(
+					RuntimeOrigin::signed(worker),
+					job,
+					result,
+					evidence.try_into().unwrap(),
+				);
+			}
+		},
+		6 => {
+			let worker = rng.pick(&WORKERS);
+			if let Some(&job) = Inference::pending_jobs(&worker).last() {
+				let _ = Inference::report_failure(
+					RuntimeOrigin::signed(worker),
+					job,
+					FailureReason::ExecutionFailed,
+				);
+			}
+		},
+		7 => {
+			// Suspended workers come back; stake topped up when slashed low.
+			let worker = rng.pick(&WORKERS);
+			let _ = Workers::bond_extra(RuntimeOrigin::signed(worker), MISS_PENALTY);
+			let _ = Workers::go_online(RuntimeOrigin::signed(worker));
+		},
+		_ => run_to_block(System::block_number() + 1 + rng.below(3)),
+	}
+}
+
+/// How often each outcome happened over all seeds: the sequences must reach every path.
+#[derive(Default, Debug)]
+struct Outcomes {
+	completed: u32,
+	provisional: u32,
+	failed: u32,
+	expired: u32,
+	reassigned: u32,
+	pruned: u32,
+}
+
+impl Outcomes {
+	fn count(&mut self) {
+		let mut assigned = Vec::new();
+		for event in events() {
+			match event {
+				Event::JobCompleted { .. } => self.completed += 1,
+				Event::ResultProvisional { .. } => self.provisional += 1,
+				Event::JobFailed { .. } => self.failed += 1,
+				Event::JobExpired { .. } => self.expired += 1,
+				Event::JobPruned { .. } => self.pruned += 1,
+				Event::JobAssigned { job, .. } if assigned.contains(&job) => self.reassigned += 1,
+				Event::JobAssigned { job, .. } => assigned.push(job),
+				_ => {},
+			}
+		}
+	}
+}
+
+#[test]
+fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
+	let mut outcomes = Outcomes::default();
+	for seed in 1..=40u64 {
+		new_test_ext().execute_with(|| {
+			for worker in WORKERS {
+				register_worker(worker, MIN_STAKE * 2, &Tier::ALL);
+			}
+			let issuance = Balances::total_issuance();
+			let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+			for _ in 0..150 {
+				random_step(&mut rng);
+				check_invariants(issuance);
+			}
+			assert!(NextJobId::<Test>::get() > 0, "seed {seed} made no job");
+			// Silence: every job must end (answered, refunded or expired) and be deleted.
+			let quiet_until = System::block_number() + 2 * (50 + 1) * MAX_ATTEMPTS as u64 + RETENTION + 20;
+			run_to_block(quiet_until);
+			check_invariants(issuance);
+			assert_eq!(Jobs::<Test>::iter().count(), 0, "seed {seed}: a job outlived its retention");
+			for who in ACCOUNTS {
+				assert_eq!(fee_held(who), 0, "seed {seed}: a fee hold outlived its job");
+			}
+			assert_eq!(PendingJobs::<Test>::iter().count(), 0);
+			assert_eq!(OpenJobs::<Test>::iter().count(), 0);
+			outcomes.count();
+		});
+	}
+	let Outcomes { completed, provisional, failed, expired, reassigned, pruned } = outcomes;
+	println!("{outcomes:?}");
+	assert!(
+		[completed, provisional, failed, expired, reassigned, pruned].iter().all(|n| *n > 10),
+		"every path must be exercised: {outcomes:?}"
+	);
+}
