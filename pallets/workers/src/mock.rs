@@ -109,6 +109,17 @@ impl pallet_workers::Config for Test {
 	type MaxWorkersPerModel = ConstU32<MAX_WORKERS_PER_MODEL>;
 	type MaxJobsPerWorker = ConstU32<MAX_JOBS_PER_WORKER>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestCatalog;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
+	fn published_version(index: u32) -> crate::ServedVersion {
+		let served = crate::ServedVersion { model: 100 + index as u64, version: ModelVersion::new(1, 0) };
+		ExtraPublished::mutate(|extra| extra.push((served.model, served.version)));
+		served
+	}
 }
 
 /// Externalities with funded accounts, at block 1 (events are only recorded from block 1).
