@@ -1,0 +1,165 @@
+//! Benchmarks of `pallet-inference`: every call at its worst case, and the timer hook.
+
+use super::*;
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+use sp_runtime::SaturatedConversion;
+use verin_primitives::{
+	model::{DeterminismClass, Dim, ElementType, ModelFormat, TensorSchema, TensorSpec, VersionSpec},
+	tensor::TensorData,
+};
+
+/// What the benchmarks need from the runtime: models to request and workers to answer.
+pub trait BenchmarkHelper<T: Config> {
+	/// Publishes a model version with `spec`, owned by `owner`, priced `price`.
+	fn publish_model(owner: &T::AccountId, price: BalanceOf<T>, spec: VersionSpec) -> (ModelId, ModelVersion);
+
+	/// Registers `worker` (already funded) serving `model`@`version` at every tier.
+	fn register_worker(worker: &T::AccountId, model: ModelId, version: ModelVersion);
+}
+
+fn funded<T: Config>(who: &T::AccountId) {
+	let plenty: BalanceOf<T> = u64::MAX.saturated_into();
+	let _ = T::Currency::set_balance(who, plenty);
+}
+
+fn bytes_tensor(name: &[u8], len: u32) -> TensorSpec {
+	TensorSpec {
+		name: BoundedVec::truncate_from(name.to_vec()),
+		element: ElementType::U8,
+		shape: BoundedVec::truncate_from(vec![Dim::Fixed(len)]),
+	}
+}
+
+/// A model taking `input_len` bytes and giving `output_len` bytes, served by `workers`
+/// workers; returns the model, its version and the workers.
+fn market<T: Config>(input_len: u32, output_len: u32, workers: u32) -> (ModelId, ModelVersion, Vec<T::AccountId>) {
+	let owner: T::AccountId = account("owner", 0, 0);
+	funded::<T>(&owner);
+	let spec = VersionSpec {
+		format: ModelFormat::Onnx { opset: 17 },
+		schema: TensorSchema {
+			inputs: BoundedVec::truncate_from(vec![bytes_tensor(b"input", input_len)]),
+			outputs: BoundedVec::truncate_from(vec![bytes_tensor(b"output", output_len)]),
+		},
+		determinism: DeterminismClass::IntegerExact,
+		tiers: Tier::ALL.into_iter().collect(),
+	};
+	let (model, version) = T::BenchmarkHelper::publish_model(&owner, 1_000u32.into(), spec);
+	let funded_treasury = T::TreasuryAccount::get();
+	funded::<T>(&funded_treasury);
+	let workers = (0..workers)
+		.map(|n| {
+			let worker: T::AccountId = account("worker", n, 0);
+			funded::<T>(&worker);
+			T::BenchmarkHelper::register_worker(&worker, model, version);
+			worker
+		})
+		.collect();
+	(model, version, workers)
+}
+
+fn payload(len: u32) -> TensorPayload {
+	BoundedVec::truncate_from(vec![TensorData {
+		shape: BoundedVec::truncate_from(vec![len]),
+		data: BoundedVec::truncate_from(vec![7u8; len as usize]),
+	}])
+}
+
+fn requested<T: Config>(requester: &T::AccountId, model: ModelId, version: ModelVersion, input_len: u32) -> JobId {
+	let job = NextJobId::<T>::get();
+	Pallet::<T>::request(
+		RawOrigin::Signed(requester.clone()).into(),
+		model,
+		Some(version),
+		payload(input_len),
+		Tier::Vanilla,
+		sp_runtime::traits::Bounded::max_value(),
+		T::MinResponseBlocks::get(),
+	)
+	.expect("a funded request with eligible workers succeeds");
+	job
+}
+
+fn assigned<T: Config>(job: JobId) -> T::AccountId {
+	match Jobs::<T>::get(job).expect("requested").status {
+		JobStatus::Assigned { worker, .. } => worker,
+		_ => panic!("job {job} is assigned"),
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn request(w: Linear<1, { T::Workers::max_candidates() }>, i: Linear<1, { T::MaxInputBytes::get() }>) {
+		let (model, version, _) = market::<T>(i, 16, w);
+		let caller: T::AccountId = whitelisted_caller();
+		funded::<T>(&caller);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller),
+			model,
+			Some(version),
+			payload(i),
+			Tier::Vanilla,
+			sp_runtime::traits::Bounded::max_value(),
+			T::MinResponseBlocks::get(),
+		);
+		assert!(Jobs::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn submit_result(o: Linear<1, { T::MaxOutputBytes::get() }>) {
+		let (model, version, _) = market::<T>(16, o, 1);
+		let requester: T::AccountId = account("requester", 0, 0);
+		funded::<T>(&requester);
+		let job = requested::<T>(&requester, model, version, 16);
+		let worker = assigned::<T>(job);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), job, payload(o), Default::default());
+		assert!(matches!(Jobs::<T>::get(job).unwrap().status, JobStatus::Completed { .. }));
+	}
+
+	#[benchmark]
+	fn report_failure() {
+		let (model, version, _) = market::<T>(16, 16, 1);
+		let requester: T::AccountId = account("requester", 0, 0);
+		funded::<T>(&requester);
+		let job = requested::<T>(&requester, model, version, 16);
+		let worker = assigned::<T>(job);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), job, FailureReason::ModelLoadFailed);
+		assert!(matches!(Jobs::<T>::get(job).unwrap().status, JobStatus::Failed { .. }));
+	}
+
+	/// `n` jobs miss their deadline in the same block; each worker is slashed and every job
+	/// moves to another of the most candidates a version can have.
+	#[benchmark]
+	fn on_initialize_timers(n: Linear<0, { T::TimerBudget::get() }>) {
+		let (model, version, _) = market::<T>(16, 16, T::Workers::max_candidates());
+		let requester: T::AccountId = account("requester", 0, 0);
+		funded::<T>(&requester);
+		let jobs: Vec<JobId> = (0..n).map(|_| requested::<T>(&requester, model, version, 16)).collect();
+		let due = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::MinResponseBlocks::get())
+			.saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(due);
+		TimerCursor::<T>::put(due);
+		#[block]
+		{
+			Pallet::<T>::run_timers(due);
+		}
+		for job in jobs {
+			let record = Jobs::<T>::get(job).unwrap();
+			assert!(
+				record.attempts == 2 || matches!(record.status, JobStatus::Expired { .. }),
+				"every due job was handled"
+			);
+		}
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

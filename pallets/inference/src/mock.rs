@@ -77,6 +77,8 @@ impl pallet_balances::Config for Test {
 parameter_types! {
 	/// Model status the catalog reports (tests change it).
 	pub static ModelStatusNow: ModelStatus = ModelStatus::Active;
+	/// Models the benchmarks publish: id, owner and spec (version 1.0).
+	pub static BenchModels: Vec<(ModelId, AccountId, VersionSpec)> = Vec::new();
 }
 
 fn tensor(name: &[u8], shape: Vec<Dim>) -> TensorSpec {
@@ -99,6 +101,17 @@ pub fn test_spec(tiers: &[Tier]) -> VersionSpec {
 pub struct TestCatalog;
 impl ModelCatalog<AccountId, Balance> for TestCatalog {
 	fn served_model(model: ModelId, version: Option<ModelVersion>) -> Option<ServedModel<AccountId, Balance>> {
+		if let Some((_, owner, spec)) = BenchModels::get().into_iter().find(|(id, ..)| *id == model) {
+			return (version.unwrap_or(V1) == V1).then(|| ServedModel {
+				owner,
+				price: MODEL_PRICE,
+				status: ModelStatus::Active,
+				version: V1,
+				content_id: H256::repeat_byte(7),
+				spec,
+				circuit_digest: None,
+			});
+		}
 		let (versions, tiers): (&[ModelVersion], &[Tier]) = match model {
 			MODEL => (&[V1, V1_1], &Tier::ALL),
 			VANILLA_ONLY_MODEL => (&[V1], &[Tier::Vanilla]),
@@ -165,6 +178,17 @@ impl pallet_workers::Config for Test {
 	type MaxWorkersPerModel = ConstU32<8>;
 	type MaxJobsPerWorker = ConstU32<16>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = WorkerBenchHelper;
+}
+
+/// The workers pallet's benchmarks are not run from this mock.
+pub struct WorkerBenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_workers::benchmarking::BenchmarkHelper<Test> for WorkerBenchHelper {
+	fn published_version(_index: u32) -> pallet_workers::ServedVersion {
+		pallet_workers::ServedVersion { model: MODEL, version: V1 }
+	}
 }
 
 impl pallet_inference::Config for Test {
@@ -191,7 +215,27 @@ impl pallet_inference::Config for Test {
 	type TimerBudget = ConstU32<TIMER_BUDGET>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = ();
+	type BenchmarkHelper = TestCatalog;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
+	fn publish_model(owner: &AccountId, _price: Balance, spec: VersionSpec) -> (ModelId, ModelVersion) {
+		let id = 100 + BenchModels::get().len() as ModelId;
+		BenchModels::mutate(|models| models.push((id, *owner, spec)));
+		(id, V1)
+	}
+
+	fn register_worker(worker: &AccountId, model: ModelId, version: ModelVersion) {
+		let served = vec![pallet_workers::ServedVersion { model, version }];
+		pallet_workers::Pallet::<Test>::register(
+			RuntimeOrigin::signed(*worker),
+			MIN_STAKE * 10,
+			Tier::ALL.into_iter().collect(),
+			served.try_into().unwrap(),
+		)
+		.expect("funded worker serving a published version");
+	}
 }
 
 /// Every account the tests use, for balance accounting.

@@ -782,3 +782,54 @@ impl<T: Config> verin_primitives::market::ModelCatalog<T::AccountId, BalanceOf<T
 		})
 	}
 }
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Writes a published model with one version straight into storage, without deposits or
+	/// upload, for other pallets' benchmarks that need a model to exist.
+	pub fn publish_for_benchmarks(
+		owner: T::AccountId,
+		price: BalanceOf<T>,
+		spec: VersionSpec,
+	) -> (ModelId, ModelVersion) {
+		let model = NextModelId::<T>::get();
+		let version = ModelVersion::new(1, 0);
+		let now = frame_system::Pallet::<T>::block_number();
+		let name: ModelName =
+			BoundedVec::truncate_from(alloc::format!("bench-{model}").into_bytes());
+		ModelIdByName::<T>::insert(&owner, &name, model);
+		Models::<T>::insert(
+			model,
+			ModelInfo::<T> {
+				owner,
+				pending_owner: None,
+				metadata: ModelMetadata {
+					name,
+					description: Default::default(),
+					task: Default::default(),
+					license: Default::default(),
+					tags: Default::default(),
+				},
+				price,
+				status: ModelStatus::Active,
+				versions: BoundedVec::truncate_from(alloc::vec![version]),
+				deposit: Zero::zero(),
+				created_at: now,
+			},
+		);
+		Versions::<T>::insert(
+			model,
+			version,
+			VersionInfo::<T> {
+				content_id: H256::repeat_byte(model as u8),
+				size: 1,
+				spec,
+				circuit_digest: None,
+				deposit: Zero::zero(),
+				created_at: now,
+			},
+		);
+		NextModelId::<T>::put(model.saturating_add(1));
+		(model, version)
+	}
+}
