@@ -16,10 +16,15 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use verin_primitives::model::{ModelId, ModelInfo, ModelVersion, VersionInfo};
+use verin_primitives::{
+	market::{FeeBreakdown, Job, JobId},
+	model::{ModelId, ModelInfo, ModelVersion, VersionInfo},
+	tensor::TensorPayload,
+	tier::Tier,
+};
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Models,
+	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Inference, InherentDataExt, Models,
 	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	VERSION,
 };
@@ -225,6 +230,25 @@ impl_runtime_apis! {
 
 		fn chunk_hashes(id: ModelId, version: ModelVersion) -> Option<Vec<sp_core::H256>> {
 			Models::chunk_hashes(id, version)
+		}
+	}
+
+	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn quote(
+			model: ModelId,
+			version: Option<ModelVersion>,
+			input: TensorPayload,
+			tier: Tier,
+		) -> Result<FeeBreakdown<Balance>, sp_runtime::DispatchError> {
+			Inference::quote(model, version, &input, tier)
+		}
+
+		fn job(id: JobId) -> Option<Job<AccountId, Balance, BlockNumber>> {
+			Inference::job(id)
+		}
+
+		fn pending_jobs(worker: AccountId) -> Vec<JobId> {
+			Inference::pending_jobs(&worker)
 		}
 	}
 

@@ -1,3 +1,65 @@
 //! The pallets whose benchmarks the `Benchmark` runtime API runs (scripts/bench-weights.sh).
 
-frame_benchmarking::define_benchmarks!([pallet_models, Models]);
+use crate::{AccountId, Balance, Models, Runtime, RuntimeOrigin, Workers};
+
+frame_benchmarking::define_benchmarks!(
+	[pallet_models, Models]
+	[pallet_workers, Workers]
+	[pallet_inference, Inference]
+);
+
+/// Sets up models and workers for the market's benchmarks with the real pallets.
+pub struct Helper;
+
+impl pallet_workers::benchmarking::BenchmarkHelper<Runtime> for Helper {
+	fn published_version(index: u32) -> pallet_workers::ServedVersion {
+		let owner: AccountId = frame_benchmarking::account("model-owner", index, 0);
+		let (model, version) =
+			Models::publish_for_benchmarks(owner, 0, crate::benchmarks::spec());
+		pallet_workers::ServedVersion { model, version }
+	}
+}
+
+impl pallet_inference::benchmarking::BenchmarkHelper<Runtime> for Helper {
+	fn publish_model(
+		owner: &AccountId,
+		price: Balance,
+		spec: verin_primitives::model::VersionSpec,
+	) -> (verin_primitives::model::ModelId, verin_primitives::model::ModelVersion) {
+		Models::publish_for_benchmarks(owner.clone(), price, spec)
+	}
+
+	fn register_worker(
+		worker: &AccountId,
+		model: verin_primitives::model::ModelId,
+		version: verin_primitives::model::ModelVersion,
+	) {
+		let served = alloc::vec![pallet_workers::ServedVersion { model, version }];
+		Workers::register(
+			RuntimeOrigin::signed(worker.clone()),
+			<Runtime as pallet_workers::Config>::MinStake::get() * 10,
+			verin_primitives::tier::Tier::ALL.into_iter().collect(),
+			served.try_into().expect("one model fits"),
+		)
+		.expect("a funded worker can serve a published version");
+	}
+}
+
+/// A small integer model's spec: int8 [batch, 4] in, int8 [batch, 2] out, every tier.
+fn spec() -> verin_primitives::model::VersionSpec {
+	use verin_primitives::model::*;
+	let tensor = |name: &[u8], width| TensorSpec {
+		name: name.to_vec().try_into().expect("short name"),
+		element: ElementType::I8,
+		shape: alloc::vec![Dim::Batch, Dim::Fixed(width)].try_into().expect("rank 2"),
+	};
+	VersionSpec {
+		format: ModelFormat::Onnx { opset: 17 },
+		schema: TensorSchema {
+			inputs: alloc::vec![tensor(b"x", 4)].try_into().expect("one input"),
+			outputs: alloc::vec![tensor(b"y", 2)].try_into().expect("one output"),
+		},
+		determinism: DeterminismClass::IntegerExact,
+		tiers: verin_primitives::tier::Tier::ALL.into_iter().collect(),
+	}
+}

@@ -161,4 +161,10 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Models = pallet_models;
+
+	#[runtime::pallet_index(11)]
+	pub type Workers = pallet_workers;
+
+	#[runtime::pallet_index(12)]
+	pub type Inference = pallet_inference;
 }

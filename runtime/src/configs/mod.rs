@@ -17,13 +17,13 @@ use sp_runtime::traits::One;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, RuntimeFreezeReason, RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
+	RuntimeCall, RuntimeEvent, RuntimeOrigin, Inference, Models, Workers, RuntimeTask, RuntimeFreezeReason, RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
 	NORMAL_DISPATCH_RATIO, SLOT_DURATION, VERSION,
 };
 use verin_primitives::{
 	currency::{MICRO_UNIT, MILLI_UNIT, UNIT},
 	model::MODEL_CHUNK_SIZE,
-	time::HOURS,
+	time::{DAYS, HOURS, MINUTES},
 };
 
 /// Two seconds of compute per block (a third of the 6 s slot), the usual solochain budget.
@@ -147,8 +147,8 @@ pub const MAX_MODEL_SIZE: u64 = 16 * 1024 * 1024;
 impl pallet_models::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	// No inference market yet: no model has open jobs.
-	type ModelJobs = ();
+	// A model with unsettled jobs cannot be removed.
+	type ModelJobs = Inference;
 	type ModelDeposit = ModelDeposit;
 	type VersionDeposit = VersionDeposit;
 	type DepositPerByte = ModelDepositPerByte;
@@ -157,4 +157,87 @@ impl pallet_models::Config for Runtime {
 	type UploadTimeout = ConstU32<HOURS>;
 	type MaxExpiriesPerBlock = ConstU32<16>;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// A worker bonds at least 10 VRN: ten missed jobs' worth of penalties.
+	pub const MinWorkerStake: Balance = 10 * UNIT;
+}
+
+impl pallet_workers::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type MinStake = MinWorkerStake;
+	// Longer than a job can stay with one worker (MaxResponseBlocks), so a penalty for a
+	// missed job always finds the stake.
+	type UnbondingPeriod = ConstU32<{ 2 * HOURS }>;
+	type LivenessWindow = ConstU32<HOURS>;
+	type MaxModelsPerWorker = ConstU32<16>;
+	type MaxWorkersPerModel = ConstU32<MAX_WORKERS_PER_MODEL>;
+	type MaxJobsPerWorker = ConstU32<64>;
+	type WeightInfo = pallet_workers::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::Helper;
+}
+
+/// Most workers serving one model version: bounds the matching step of a request.
+pub const MAX_WORKERS_PER_MODEL: u32 = 32;
+
+/// Treasury of the inference market: receives its cut of fees and slashed stake.
+pub struct TreasuryAccount;
+impl frame_support::traits::Get<AccountId> for TreasuryAccount {
+	fn get() -> AccountId {
+		use sp_runtime::traits::AccountIdConversion;
+		frame_support::PalletId(*b"vrn/trsy").into_account_truncating()
+	}
+}
+
+/// What each tier adds to the model's price: the cost of producing its evidence.
+pub struct TierFee;
+impl sp_runtime::traits::Convert<verin_primitives::tier::Tier, Balance> for TierFee {
+	fn convert(tier: verin_primitives::tier::Tier) -> Balance {
+		use verin_primitives::tier::Tier;
+		match tier {
+			Tier::Vanilla => MILLI_UNIT,
+			Tier::Optimistic => 2 * MILLI_UNIT,
+			Tier::Tee => 5 * MILLI_UNIT,
+			Tier::Zk => 20 * MILLI_UNIT,
+		}
+	}
+}
+
+parameter_types! {
+	/// 5% of every fee goes to the treasury.
+	pub const InferenceTreasuryCut: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(5);
+	/// Stake lost for a missed deadline.
+	pub const MissPenalty: Balance = UNIT;
+}
+
+impl pallet_inference::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Workers = Workers;
+	// Only the Vanilla tier until the Optimistic, TEE and ZK verifiers land.
+	type Verifier = verin_primitives::market::VanillaOnly;
+	type Randomness = pallet_inference::ParentHashRandomness<Runtime>;
+	type TierFee = TierFee;
+	type FeePerByte = ConstU128<MICRO_UNIT>;
+	type TreasuryCut = InferenceTreasuryCut;
+	type TreasuryAccount = TreasuryAccount;
+	type MissPenalty = MissPenalty;
+	type MaxAttempts = ConstU32<3>;
+	type MinResponseBlocks = ConstU32<2>;
+	type MaxResponseBlocks = ConstU32<{ 10 * MINUTES }>;
+	type MaxBatch = ConstU32<64>;
+	type MaxInputBytes = ConstU32<{ 16 * 1024 }>;
+	type MaxOutputBytes = ConstU32<{ 16 * 1024 }>;
+	type MaxEvidenceBytes = ConstU32<{ 128 * 1024 }>;
+	type ResultRetention = ConstU32<DAYS>;
+	type MaxTimersPerBlock = ConstU32<512>;
+	type TimerBudget = ConstU32<64>;
+	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::Helper;
 }

@@ -1,0 +1,281 @@
+//! The Vanilla inference flow through the real runtime: a model uploaded to the registry,
+//! a worker bonded in the pool, a job requested, answered, settled; and the deadline path
+//! that replaces a silent worker. Calls are dispatched as signed `RuntimeCall`s, so every
+//! pallet's checks run as on chain; blocks advance through every pallet's `on_initialize`.
+
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::InspectHold, Get, OnInitialize},
+};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{traits::Dispatchable, DispatchResult};
+use verin_primitives::{
+	currency::{MILLI_UNIT, UNIT},
+	market::{FeeBreakdown, JobStatus},
+	model::{
+		content_id_of, DeterminismClass, Dim, ElementType, ModelFormat, ModelMetadata,
+		ModelVersion, TensorSchema, TensorSpec, VersionSpec,
+	},
+	tensor::{TensorData, TensorPayload},
+	tier::Tier,
+};
+use verin_runtime::{
+	configs::TreasuryAccount, AccountId, AllPalletsWithSystem, Balance, Balances, Runtime,
+	RuntimeCall, RuntimeGenesisConfig, RuntimeOrigin, System,
+};
+
+use pallet_inference_runtime_api::runtime_decl_for_inference_api::InferenceApiV1;
+
+
+const OWNER: Sr25519Keyring = Sr25519Keyring::Alice;
+const WORKER: Sr25519Keyring = Sr25519Keyring::Bob;
+const DAPP: Sr25519Keyring = Sr25519Keyring::Charlie;
+const SECOND_WORKER: Sr25519Keyring = Sr25519Keyring::Dave;
+const PRICE: Balance = 3 * MILLI_UNIT;
+const RESPONSE_BLOCKS: u32 = 3;
+
+fn new_chain() -> sp_io::TestExternalities {
+	let mut ext = sp_io::TestExternalities::new_empty();
+	ext.execute_with(|| {
+		let preset = verin_runtime::genesis_config_presets::get_preset(
+			&sp_genesis_builder::DEV_RUNTIME_PRESET.into(),
+		)
+		.expect("the development preset exists");
+		// A preset is a patch over the default config, as the node's chain spec applies it.
+		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+		merge(&mut config, serde_json::from_slice(&preset).unwrap());
+		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
+			serde_json::to_vec(&config).unwrap(),
+		)
+		.expect("the development preset builds");
+	});
+	ext.execute_with(|| next_block());
+	ext
+}
+
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Starts the next block: every pallet's `on_initialize` runs, as in `Executive`.
+fn next_block() {
+	let number = System::block_number() + 1;
+	let parent = System::parent_hash();
+	System::initialize(&number, &parent, &Default::default());
+	AllPalletsWithSystem::on_initialize(number);
+}
+
+fn dispatch(who: Sr25519Keyring, call: impl Into<RuntimeCall>) -> DispatchResult {
+	call.into()
+		.dispatch(RuntimeOrigin::signed(who.to_account_id()))
+		.map(|_| ())
+		.map_err(|error| error.error)
+}
+
+fn tensor(name: &[u8], width: u32) -> TensorSpec {
+	TensorSpec {
+		name: name.to_vec().try_into().unwrap(),
+		element: ElementType::F32,
+		shape: vec![Dim::Batch, Dim::Fixed(width)].try_into().unwrap(),
+	}
+}
+
+fn f32_payload(rows: u32, width: u32, value: f32) -> TensorPayload {
+	let data: Vec<u8> = (0..rows * width).flat_map(|_| value.to_le_bytes()).collect();
+	vec![TensorData { shape: vec![rows, width].try_into().unwrap(), data: data.try_into().unwrap() }]
+		.try_into()
+		.unwrap()
+}
+
+/// Registers and uploads a float model (f32 [batch, 8] -> f32 [batch, 3]) offering the
+/// Vanilla and TEE tiers; returns its id.
+fn publish_model() -> u64 {
+	let model = pallet_models::NextModelId::<Runtime>::get();
+	let metadata = ModelMetadata {
+		name: b"intent-classifier".to_vec().try_into().unwrap(),
+		description: Default::default(),
+		task: b"intent-classification".to_vec().try_into().unwrap(),
+		license: b"Apache-2.0".to_vec().try_into().unwrap(),
+		tags: Default::default(),
+	};
+	assert_ok!(dispatch(OWNER, pallet_models::Call::register_model { metadata, price: PRICE }));
+	let bytes: Vec<u8> = (0..3_000u32).map(|i| (i % 251) as u8).collect();
+	let spec = VersionSpec {
+		format: ModelFormat::Onnx { opset: 17 },
+		schema: TensorSchema {
+			inputs: vec![tensor(b"features", 8)].try_into().unwrap(),
+			outputs: vec![tensor(b"scores", 3)].try_into().unwrap(),
+		},
+		determinism: DeterminismClass::Float(verin_primitives::model::ToleranceRule::ArgmaxEqual),
+		tiers: [Tier::Vanilla, Tier::Tee].into_iter().collect(),
+	};
+	assert_ok!(dispatch(
+		OWNER,
+		pallet_models::Call::begin_upload {
+			model,
+			version: ModelVersion::new(1, 0),
+			spec,
+			size: bytes.len() as u64,
+			chunk_count: 1
+		}
+	));
+	assert_ok!(dispatch(
+		OWNER,
+		pallet_models::Call::upload_chunk { model, index: 0, bytes: bytes.clone().try_into().unwrap() }
+	));
+	assert_ok!(dispatch(OWNER, pallet_models::Call::finish_upload { model }));
+	let version = pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0)).unwrap();
+	assert_eq!(version.content_id, content_id_of(&bytes));
+	model
+}
+
+fn register_worker(who: Sr25519Keyring, model: u64) {
+	let served = vec![pallet_workers::ServedVersion { model, version: ModelVersion::new(1, 0) }];
+	assert_ok!(dispatch(
+		who,
+		pallet_workers::Call::register {
+			stake: 100 * UNIT,
+			tiers: [Tier::Vanilla].into_iter().collect(),
+			models: served.try_into().unwrap(),
+		}
+	));
+}
+
+fn request(model: u64, tier: Tier) -> DispatchResult {
+	dispatch(
+		DAPP,
+		pallet_inference::Call::request {
+			model,
+			version: None,
+			input: f32_payload(2, 8, 0.5),
+			tier,
+			max_fee: UNIT,
+			response_blocks: RESPONSE_BLOCKS,
+		},
+	)
+}
+
+fn free(who: &AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+fn fee_held(who: &AccountId) -> Balance {
+	Balances::balance_on_hold(&pallet_inference::HoldReason::JobFee.into(), who)
+}
+
+fn assigned(job: u64) -> AccountId {
+	match <Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(job).expect("job exists").status {
+		JobStatus::Assigned { worker, .. } => worker,
+		other => panic!("job {job} is not assigned: {other:?}"),
+	}
+}
+
+#[test]
+fn a_vanilla_job_goes_from_upload_to_settlement() {
+	new_chain().execute_with(|| {
+		let model = publish_model();
+		register_worker(WORKER, model);
+		let (owner, worker, dapp, treasury) = (
+			OWNER.to_account_id(),
+			WORKER.to_account_id(),
+			DAPP.to_account_id(),
+			TreasuryAccount::get(),
+		);
+
+		let quote: FeeBreakdown<Balance> =
+			<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::quote(model, None, f32_payload(2, 8, 0.5), Tier::Vanilla)
+				.expect("the model takes this input");
+		// Price + Vanilla fee + 1 µVRN per byte of input (64) and expected output (24).
+		assert_eq!(quote.total, PRICE + MILLI_UNIT + 88 * verin_primitives::currency::MICRO_UNIT);
+		assert_eq!(quote.worker + quote.royalty + quote.treasury, quote.total);
+
+		let before = (free(&owner), free(&worker), free(&dapp), free(&treasury));
+		assert_ok!(request(model, Tier::Vanilla));
+		assert_eq!(fee_held(&dapp), quote.total);
+		assert_eq!(assigned(0), worker);
+		assert_eq!(<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::pending_jobs(worker.clone()), vec![0]);
+
+		// The registry refuses to remove a model with an open job.
+		assert_noop!(
+			dispatch(OWNER, pallet_models::Call::remove { model }),
+			pallet_models::Error::<Runtime>::ModelHasOpenJobs
+		);
+		// The runtime verifies only Vanilla so far: a TEE request is refused by name.
+		assert_noop!(request(model, Tier::Tee), pallet_inference::Error::<Runtime>::TierUnavailable);
+
+		next_block();
+		let output = f32_payload(2, 3, 0.25);
+		assert_ok!(dispatch(
+			WORKER,
+			pallet_inference::Call::submit_result {
+				job: 0,
+				output: output.clone(),
+				evidence: Default::default()
+			}
+		));
+
+		let job = <Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(0).unwrap();
+		assert_eq!(job.status, JobStatus::Completed { worker: worker.clone(), at: 2 });
+		assert_eq!(job.output, Some(output));
+		assert_eq!(fee_held(&dapp), 0);
+		assert_eq!(free(&owner), before.0 + quote.royalty);
+		assert_eq!(free(&worker), before.1 + quote.worker);
+		assert_eq!(free(&dapp), before.2 - quote.total);
+		assert_eq!(free(&treasury), before.3 + quote.treasury);
+		assert!(<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::pending_jobs(worker).is_empty());
+		let completed = System::events().into_iter().any(|record| {
+			matches!(
+				record.event,
+				verin_runtime::RuntimeEvent::Inference(pallet_inference::Event::JobCompleted { job: 0, .. })
+			)
+		});
+		assert!(completed, "JobCompleted is deposited");
+		assert_ok!(dispatch(OWNER, pallet_models::Call::remove { model }));
+	});
+}
+
+#[test]
+fn a_silent_worker_is_penalised_and_replaced() {
+	new_chain().execute_with(|| {
+		let model = publish_model();
+		register_worker(WORKER, model);
+		register_worker(SECOND_WORKER, model);
+		let treasury = TreasuryAccount::get();
+		let treasury_before = free(&treasury);
+		assert_ok!(request(model, Tier::Vanilla));
+		let silent = assigned(0);
+		let bond_before = pallet_workers::Pallet::<Runtime>::worker(&silent).unwrap().stake;
+
+		for _ in 0..=RESPONSE_BLOCKS {
+			next_block();
+		}
+		let replacement = assigned(0);
+		assert_ne!(replacement, silent);
+		let penalty: Balance = <Runtime as pallet_inference::Config>::MissPenalty::get();
+		let silent_info = pallet_workers::Pallet::<Runtime>::worker(&silent).unwrap();
+		assert_eq!(silent_info.stake, bond_before - penalty);
+		assert!(!silent_info.online, "suspended until it comes back");
+		assert_eq!(free(&treasury), treasury_before + penalty);
+
+		let answering = if replacement == WORKER.to_account_id() { WORKER } else { SECOND_WORKER };
+		assert_ok!(dispatch(
+			answering,
+			pallet_inference::Call::submit_result {
+				job: 0,
+				output: f32_payload(2, 3, 1.0),
+				evidence: Default::default()
+			}
+		));
+		assert!(matches!(
+			<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(0).unwrap().status,
+			JobStatus::Completed { .. }
+		));
+		assert_eq!(fee_held(&DAPP.to_account_id()), 0);
+	});
+}
