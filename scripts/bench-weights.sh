@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates a pallet's weights.rs from its benchmarks, run in the real (wasm) runtime.
-#   bash scripts/bench-weights.sh                 # pallet_models
-#   bash scripts/bench-weights.sh pallet_models   # the same, explicitly
+#   bash scripts/bench-weights.sh                               # every Verin pallet
+#   bash scripts/bench-weights.sh pallet_models pallet_inference  # only these
 #
 # Builds the runtime with `runtime-benchmarks` and the benchmark runner frame-omni-bencher
 # (stable2609's, from crates.io, into ~/.cache/verin/tools; a long build the first time:
@@ -10,9 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-pallet="${1:-pallet_models}"
-crate_dir="pallets/${pallet#pallet_}"
-[ -d "$crate_dir" ] || { echo "no pallet crate at $crate_dir" >&2; exit 1; }
+pallets=("$@")
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_models pallet_workers pallet_inference)
+for pallet in "${pallets[@]}"; do
+	[ -d "pallets/${pallet#pallet_}" ] || { echo "no pallet crate for $pallet" >&2; exit 1; }
+done
 
 tools="$HOME/.cache/verin/tools"
 if [ ! -x "$tools/bin/frame-omni-bencher" ]; then
@@ -29,12 +31,15 @@ echo "[bench] building the runtime with runtime-benchmarks"
 cargo build --release --locked -p verin-runtime --features runtime-benchmarks
 runtime="$CARGO_TARGET_DIR/release/wbuild/verin-runtime/verin_runtime.compact.compressed.wasm"
 
-echo "[bench] benchmarking $pallet"
-"$tools/bin/frame-omni-bencher" v1 benchmark pallet \
-	--runtime "$runtime" \
-	--genesis-builder-preset development \
-	--pallet "$pallet" --extrinsic '*' \
-	--steps 20 --repeat 5 \
-	--template scripts/bench/weights.hbs \
-	--output "$crate_dir/src/weights.rs"
-echo "[bench] wrote $crate_dir/src/weights.rs"
+for pallet in "${pallets[@]}"; do
+	crate_dir="pallets/${pallet#pallet_}"
+	echo "[bench] benchmarking $pallet"
+	"$tools/bin/frame-omni-bencher" v1 benchmark pallet \
+		--runtime "$runtime" \
+		--genesis-builder-preset development \
+		--pallet "$pallet" --extrinsic '*' \
+		--steps 20 --repeat 5 \
+		--template scripts/bench/weights.hbs \
+		--output "$crate_dir/src/weights.rs"
+	echo "[bench] wrote $crate_dir/src/weights.rs"
+done

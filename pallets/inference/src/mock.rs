@@ -183,6 +183,7 @@ impl pallet_workers::Config for Test {
 }
 
 /// The workers pallet's benchmarks are not run from this mock.
+#[cfg(feature = "runtime-benchmarks")]
 pub struct WorkerBenchHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_workers::benchmarking::BenchmarkHelper<Test> for WorkerBenchHelper {

@@ -1,0 +1,68 @@
+//! How many inference jobs (a request plus its result) fit in one block, next to how many
+//! balance transfers fit: both from the runtime's own weights (benchmarked) and block limits.
+//!
+//! Run with `bash scripts/bench-capacity.sh`. Prints a Markdown table.
+
+use frame_support::{dispatch::DispatchClass, weights::Weight};
+use pallet_balances::WeightInfo as _;
+use pallet_inference::WeightInfo as _;
+use verin_runtime::{configs::RuntimeBlockWeights, Runtime};
+
+type InferenceWeights = pallet_inference::weights::SubstrateWeight<Runtime>;
+type BalancesWeights = <Runtime as pallet_balances::Config>::WeightInfo;
+
+/// Bytes of the digits model's input (64 f32) and output (10 f32) for one row.
+const DIGITS_INPUT_BYTES: u32 = 64 * 4;
+const DIGITS_OUTPUT_BYTES: u32 = 10 * 4;
+
+fn main() {
+	let block = RuntimeBlockWeights::get();
+	let normal = block.get(DispatchClass::Normal);
+	let budget = normal.max_total.expect("normal extrinsics have a limit");
+	let base = normal.base_extrinsic;
+	let per_block = |weight: Weight| budget.ref_time() / weight.ref_time();
+
+	let transfer = BalancesWeights::transfer_keep_alive().saturating_add(base);
+	let result = InferenceWeights::submit_result(DIGITS_OUTPUT_BYTES).saturating_add(base);
+	// Each job's timer fires about twice (deadline, then retention end) in later blocks'
+	// `on_initialize`; charged here at the worst case, a missed deadline with reassignment.
+	let timer = InferenceWeights::on_initialize_timers(1)
+		.saturating_sub(InferenceWeights::on_initialize_timers(0));
+
+	println!("Normal-class budget per block: {:.1} ms; base extrinsic: {:.1} µs", ms(budget), us(base));
+	println!();
+	println!("| extrinsic | weight (µs) | per block | jobs per block / transfers per block |");
+	println!("|---|---:|---:|---:|");
+	println!("| `balances.transfer_keep_alive` | {:.1} | {} | |", us(transfer), per_block(transfer));
+	println!("| `inference.submit_result` (digits, 40 B out) | {:.1} | {} | |", us(result), per_block(result));
+	for workers in [1u32, 4, 32] {
+		let request = InferenceWeights::request(workers, DIGITS_INPUT_BYTES).saturating_add(base);
+		let job = request.saturating_add(result);
+		let jobs = per_block(job);
+		println!(
+			"| `inference.request` (digits, {workers} eligible workers) | {:.1} | {} | |",
+			us(request),
+			per_block(request)
+		);
+		println!(
+			"| **job = request + result** ({workers} workers) | {:.1} | {jobs} | {:.2} |",
+			us(job),
+			jobs as f64 / per_block(transfer) as f64
+		);
+		let with_hooks = job.saturating_add(timer.saturating_mul(2));
+		println!(
+			"| job + its two timer firings, worst case ({workers} workers) | {:.1} | {} | {:.2} |",
+			us(with_hooks),
+			per_block(with_hooks),
+			per_block(with_hooks) as f64 / per_block(transfer) as f64
+		);
+	}
+}
+
+fn us(weight: Weight) -> f64 {
+	weight.ref_time() as f64 / 1e6
+}
+
+fn ms(weight: Weight) -> f64 {
+	weight.ref_time() as f64 / 1e9
+}
