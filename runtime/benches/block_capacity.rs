@@ -6,7 +6,10 @@
 use frame_support::{dispatch::DispatchClass, weights::Weight};
 use pallet_balances::WeightInfo as _;
 use pallet_inference::WeightInfo as _;
-use verin_runtime::{configs::RuntimeBlockWeights, Runtime};
+use verin_runtime::{
+	configs::{RuntimeBlockLength, RuntimeBlockWeights},
+	Runtime,
+};
 
 type InferenceWeights = pallet_inference::weights::SubstrateWeight<Runtime>;
 type BalancesWeights = <Runtime as pallet_balances::Config>::WeightInfo;
@@ -14,6 +17,11 @@ type BalancesWeights = <Runtime as pallet_balances::Config>::WeightInfo;
 /// Bytes of the digits model's input (64 f32) and output (10 f32) for one row.
 const DIGITS_INPUT_BYTES: u32 = 64 * 4;
 const DIGITS_OUTPUT_BYTES: u32 = 10 * 4;
+/// Rows of the largest digits request (64 rows of 256 bytes fill the 16 KiB input limit).
+const MAX_ROWS: u32 = 64;
+/// Encoded bytes of a signed extrinsic besides its tensor data (signature, extensions,
+/// call indices, model id, shapes, fee cap, window): an upper estimate.
+const EXTRINSIC_OVERHEAD_BYTES: u32 = 200;
 
 fn main() {
 	let block = RuntimeBlockWeights::get();
@@ -57,6 +65,22 @@ fn main() {
 			per_block(with_hooks) as f64 / per_block(transfer) as f64
 		);
 	}
+
+	// One request of 64 rows: the weight allows many such jobs, the block length fewer.
+	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal) as u64;
+	let request = InferenceWeights::request(1, MAX_ROWS * DIGITS_INPUT_BYTES).saturating_add(base);
+	let result = InferenceWeights::submit_result(MAX_ROWS * DIGITS_OUTPUT_BYTES).saturating_add(base);
+	let job = request.saturating_add(result);
+	let job_bytes = (MAX_ROWS * (DIGITS_INPUT_BYTES + DIGITS_OUTPUT_BYTES) + 2 * EXTRINSIC_OVERHEAD_BYTES) as u64;
+	let jobs = per_block(job).min(max_length / job_bytes);
+	println!(
+		"| job of {MAX_ROWS} digits rows (1 worker; weight allows {}, block length {}) | {:.1} | {jobs} | {:.2} ({} inferences per block) |",
+		per_block(job),
+		max_length / job_bytes,
+		us(job),
+		jobs as f64 / per_block(transfer) as f64,
+		jobs * MAX_ROWS as u64,
+	);
 }
 
 fn us(weight: Weight) -> f64 {

@@ -687,11 +687,12 @@ mod deadlines {
 				<Test as frame_system::Config>::DbWeight::get();
 			let timers = <() as crate::WeightInfo>::on_initialize_timers;
 			System::set_block_number(2);
-			assert_eq!(Inference::run_timers(2), timers(0).saturating_add(db.reads_writes(1, 1)));
+			// One empty bucket and the cursor.
+			assert_eq!(Inference::run_timers(2), db.reads_writes(2, 2));
 			let due = 2 + RESPONSE_BLOCKS;
 			System::set_block_number(due);
-			// Buckets 3, 4 and 5 are visited; the job in 5 expires.
-			assert_eq!(Inference::run_timers(due), timers(1).saturating_add(db.reads_writes(3, 3)));
+			// Buckets 3, 4 and 5 and the cursor; the job in 5 expires.
+			assert_eq!(Inference::run_timers(due), timers(1).saturating_add(db.reads_writes(4, 4)));
 			assert!(matches!(last_event(), Event::JobExpired { .. }));
 		});
 	}

@@ -35,8 +35,15 @@ impl<T: Config> Pallet<T> {
 			cursor.saturating_inc();
 		}
 		TimerCursor::<T>::put(cursor);
-		T::WeightInfo::on_initialize_timers(handled)
-			.saturating_add(T::DbWeight::get().reads_writes(buckets.into(), buckets.into()))
+		let buckets_and_cursor = T::DbWeight::get()
+			.reads_writes(u64::from(buckets) + 1, u64::from(buckets) + 1);
+		// The benchmark's fit over 0..=TimerBudget jobs has a large intercept (its setup
+		// warms dozens of workers); a block without due jobs only touches buckets and cursor.
+		if handled == 0 {
+			buckets_and_cursor
+		} else {
+			T::WeightInfo::on_initialize_timers(handled).saturating_add(buckets_and_cursor)
+		}
 	}
 
 	fn fire(job: JobId, bucket: BlockNumberFor<T>, now: BlockNumberFor<T>) {
