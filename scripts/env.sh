@@ -3,3 +3,6 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verin/target}"
 export VERIN_NODE="$CARGO_TARGET_DIR/release/verin-node"
 export VERIN_PYTHON="$HOME/.cache/verin/venv/bin/python"
+# The official ONNX Runtime library, from the onnxruntime wheel setup.sh installs in the venv.
+VERIN_ORT_LIBRARY="$(ls "$HOME"/.cache/verin/venv/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.so.1.* 2>/dev/null | head -n 1 || true)"
+export VERIN_ORT_LIBRARY
