@@ -61,6 +61,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 mod timers;
+pub mod offchain;
 pub mod weights;
 
 use alloc::vec::Vec;
@@ -135,7 +136,12 @@ pub mod pallet {
 
 	/// Configuration of the inference market.
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
+		/// The worker key the offchain worker signs answers with ([`offchain::crypto`]).
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+
 		/// The currency in which fees are held and paid.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ InspectHold<Self::AccountId>
@@ -529,6 +535,11 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::run_timers(now)
+		}
+
+		/// Answers the jobs assigned to this node's worker keys (none on other nodes).
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::answer_local_jobs(now);
 		}
 
 		fn integrity_test() {

@@ -6,7 +6,11 @@ use frame_support::{
 	traits::{ConstU128, ConstU32, ConstU64, Hooks},
 };
 use sp_core::H256;
-use sp_runtime::{traits::Convert, BuildStorage, Perbill, Weight};
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	traits::Convert,
+	BuildStorage, Perbill, Weight,
+};
 use verin_primitives::{
 	market::{EvidenceError, ModelCatalog, ResultContext, ServedModel, TierVerifier, Verdict},
 	model::{
@@ -192,7 +196,46 @@ impl pallet_workers::benchmarking::BenchmarkHelper<Test> for WorkerBenchHelper {
 	}
 }
 
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = UintAuthorityId;
+	type Signature = TestSignature;
+}
+
+/// Extrinsics of the mock: signed by a plain account id, no extensions.
+pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, ()>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
+		call: RuntimeCall,
+		_public: UintAuthorityId,
+		account: AccountId,
+		_nonce: u32,
+	) -> Option<Extrinsic> {
+		Some(Extrinsic::new_signed(call, account, (), ()))
+	}
+}
+
+/// Worker keys of the mock: `UintAuthorityId(n)` is account `n`.
+pub struct TestWorkerKey;
+impl frame_system::offchain::AppCrypto<UintAuthorityId, TestSignature> for TestWorkerKey {
+	type RuntimeAppPublic = UintAuthorityId;
+	type GenericPublic = UintAuthorityId;
+	type GenericSignature = TestSignature;
+}
+
 impl pallet_inference::Config for Test {
+	type AuthorityId = TestWorkerKey;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = TestCatalog;

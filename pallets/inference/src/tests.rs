@@ -12,6 +12,7 @@ use verin_primitives::{
 };
 
 mod invariants;
+mod offchain_worker;
 
 fn register_worker(who: AccountId, stake: Balance, tiers: &[Tier]) {
 	let models: Vec<ServedVersion> = [(MODEL, V1), (MODEL, V1_1), (VANILLA_ONLY_MODEL, V1)]

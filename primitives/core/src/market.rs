@@ -14,6 +14,10 @@ use crate::{
 /// Identifier of an inference job, assigned in request order.
 pub type JobId = u64;
 
+/// Key type of worker keys in a node's keystore: the offchain worker answers the jobs of
+/// the accounts whose keys it holds under this type (sr25519).
+pub const WORKER_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"vwrk");
+
 /// What the market needs to know about a published model version to sell an inference.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct ServedModel<AccountId, Balance> {

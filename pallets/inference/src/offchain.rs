@@ -1,0 +1,152 @@
+//! The worker side: the offchain worker of an inference node answers the jobs assigned to
+//! the worker keys in its keystore.
+//!
+//! After each imported block, for every local worker key (key type [`KEY_TYPE`]) it lists
+//! the key's pending jobs, runs each job's model natively through the
+//! `verin_inference::run` host function, and submits a signed `submit_result` with the
+//! output, or `report_failure` with the reason when the model cannot be run on the input.
+//!
+//! A job is claimed in the node's persistent offchain storage before it is run, keyed by job
+//! and attempt, with a compare-and-set, so two offchain-worker runs (overlapping blocks, or
+//! a restart) never submit for the same assignment. The claim is retried only if the job
+//! is still assigned to the same key [`RESUBMIT_AFTER`] blocks later, i.e. the first
+//! transaction never made it into a block. Because the storage persists and the pending
+//! list is read afresh from the chain every block, a restarted node picks up where it was.
+
+use super::*;
+use frame_system::offchain::{AppCrypto, SendSignedTransaction, Signer, SigningTypes};
+use sp_runtime::{
+	offchain::storage::{MutateStorageError, StorageValueRef},
+	traits::{AtLeast32BitUnsigned, IdentifyAccount},
+	RuntimeAppPublic,
+};
+use verin_inference_host::verin_inference;
+
+pub use verin_primitives::market::WORKER_KEY_TYPE as KEY_TYPE;
+
+/// The worker key: sr25519 under [`KEY_TYPE`] in the node's keystore.
+pub mod crypto {
+	use super::KEY_TYPE;
+	use sp_runtime::{
+		app_crypto::{app_crypto, sr25519},
+		MultiSignature, MultiSigner,
+	};
+
+	app_crypto!(sr25519, KEY_TYPE);
+
+	/// Signs worker transactions with the key's sr25519 pair.
+	pub struct WorkerAuthority;
+
+	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for WorkerAuthority {
+		type RuntimeAppPublic = Public;
+		type GenericSignature = sp_core::sr25519::Signature;
+		type GenericPublic = sp_core::sr25519::Public;
+	}
+}
+
+/// Blocks after which an unanswered claim may be submitted again (the first transaction was
+/// dropped before inclusion).
+pub const RESUBMIT_AFTER: u32 = 5;
+
+/// Most jobs one key answers per block, so an offchain-worker run stays short.
+pub const MAX_JOBS_PER_RUN: usize = 16;
+
+const CLAIM_PREFIX: &[u8] = b"verin/inference/claim/";
+
+/// The answer a worker sends for a job.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Answer {
+	/// The model ran: submit the output.
+	Result(TensorPayload),
+	/// The model cannot run on this job: report why.
+	Failure(FailureReason),
+}
+
+impl<T: Config> Pallet<T> {
+	/// Answers the local worker keys' pending jobs (the offchain worker's entry point).
+	pub fn answer_local_jobs(now: BlockNumberFor<T>) {
+		for public in local_worker_keys::<T>() {
+			let worker = public.clone().into_account();
+			for job in Self::pending_jobs(&worker).into_iter().take(MAX_JOBS_PER_RUN) {
+				Self::answer_job(job, &worker, &public, now);
+			}
+		}
+	}
+
+	fn answer_job(job: JobId, worker: &T::AccountId, public: &<T as SigningTypes>::Public, now: BlockNumberFor<T>) {
+		let Some(record) = Jobs::<T>::get(job) else { return };
+		if !matches!(&record.status, JobStatus::Assigned { worker: assigned, deadline } if assigned == worker && *deadline >= now) {
+			return;
+		}
+		if !claim(job, record.attempts, now) {
+			return;
+		}
+		let Some(answer) = Self::compute_answer(&record) else { return };
+		let call = match answer {
+			Answer::Result(output) => Call::submit_result { job, output, evidence: Default::default() },
+			Answer::Failure(reason) => Call::report_failure { job, reason },
+		};
+		let sent = Signer::<T, T::AuthorityId>::all_accounts()
+			.with_filter(alloc::vec![public.clone()])
+			.send_signed_transaction(|_| call.clone());
+		if sent.iter().all(|(_, result)| result.is_err()) {
+			log::warn!(target: "runtime::inference", "job {job}: the answer could not be submitted");
+		}
+	}
+
+	/// Runs the job's model and decides the answer; `None` when this node cannot run models.
+	pub fn compute_answer(record: &JobOf<T>) -> Option<Answer> {
+		if record.tier != Tier::Vanilla {
+			// The evidence of other tiers is produced by their own worker paths.
+			return Some(Answer::Failure(FailureReason::EvidenceUnavailable));
+		}
+		let output = match verin_inference::run(record.content_id.0, record.input.clone()) {
+			Ok(output) => output,
+			Err(error) => {
+				log::info!(target: "runtime::inference", "model {:?} failed: {error:?}", record.content_id);
+				return error.failure_reason().map(Answer::Failure);
+			},
+		};
+		let fits = T::Models::served_model(record.model, Some(record.version)).is_some_and(|served| {
+			tensor::validate_payload(
+				&served.spec.schema.outputs,
+				&output,
+				Some(record.batch),
+				T::MaxBatch::get(),
+				T::MaxOutputBytes::get(),
+			)
+			.is_ok()
+		});
+		Some(if fits { Answer::Result(output) } else { Answer::Failure(FailureReason::OutputMismatch) })
+	}
+}
+
+/// The worker keys in the node's keystore, as the runtime's signer type.
+fn local_worker_keys<T: Config>() -> Vec<<T as SigningTypes>::Public> {
+	<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all()
+		.into_iter()
+		.map(|key| {
+			let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
+			generic.into()
+		})
+		.collect()
+}
+
+/// Claims assignment `attempt` of `job` for this node: true if no claim exists, or the
+/// existing one is older than [`RESUBMIT_AFTER`] blocks.
+fn claim<N: AtLeast32BitUnsigned + Copy + Encode + Decode>(job: JobId, attempt: u32, now: N) -> bool {
+	let key = (CLAIM_PREFIX, job, attempt).encode();
+	let result = StorageValueRef::persistent(&key).mutate(|claimed: Result<Option<N>, _>| match claimed {
+		Ok(Some(at)) if now < at.saturating_add(RESUBMIT_AFTER.into()) => Err(()),
+		_ => Ok(now),
+	});
+	match result {
+		Ok(_) => true,
+		Err(MutateStorageError::ValueFunctionFailed(())) | Err(MutateStorageError::ConcurrentModification(_)) => false,
+	}
+}
+
+/// Whether this node has a claim on assignment `attempt` of `job` (for tests and tools).
+pub fn claimed<N: Decode>(job: JobId, attempt: u32) -> Option<N> {
+	StorageValueRef::persistent(&(CLAIM_PREFIX, job, attempt).encode()).get().ok().flatten()
+}

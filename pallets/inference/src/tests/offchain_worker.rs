@@ -1,0 +1,204 @@
+//! The offchain worker: answers the local worker keys' jobs through the host function, once
+//! per assignment, with results or named failures.
+
+use super::*;
+use crate::offchain::{claimed, RESUBMIT_AFTER};
+use codec::Decode;
+use sp_runtime::traits::Dispatchable;
+use sp_core::offchain::{
+	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+	OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+};
+use sp_runtime::testing::UintAuthorityId;
+use std::sync::Arc;
+use verin_inference_host::{InferenceBackend, InferenceError, InferenceExt};
+
+/// Sums each input row into the first output column; version 1.1's bytes do not load.
+struct FakeEngine;
+impl InferenceBackend for FakeEngine {
+	fn run(&mut self, content_id: H256, input: &TensorPayload) -> Result<TensorPayload, InferenceError> {
+		match content_id {
+			id if id == H256::repeat_byte(1) => {
+				let rows = input[0].shape[0];
+				let values: Vec<f32> =
+					input[0].data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+				let data: Vec<u8> = values
+					.chunks_exact(4)
+					.flat_map(|row| [row.iter().sum::<f32>(), 0.0])
+					.flat_map(f32::to_le_bytes)
+					.collect();
+				Ok(vec![TensorData { shape: vec![rows, 2].try_into().unwrap(), data: data.try_into().unwrap() }]
+					.try_into()
+					.unwrap())
+			},
+			id if id == H256::repeat_byte(2) => Err(InferenceError::LoadFailed),
+			_ => Err(InferenceError::ModelNotFound),
+		}
+	}
+}
+
+/// Test externalities with an offchain DB, a transaction pool and, if `engine`, the fake
+/// engine; `WORKER_A`'s key is the node's only worker key.
+fn worker_node(engine: bool) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<PoolState>>) {
+	let mut ext = new_test_ext();
+	let (offchain, _state) = TestOffchainExt::new();
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	if engine {
+		ext.register_extension(InferenceExt::new(FakeEngine));
+	}
+	UintAuthorityId::set_all_keys([WORKER_A]);
+	(ext, pool_state)
+}
+
+fn submitted(pool: &Arc<parking_lot::RwLock<PoolState>>) -> Vec<(AccountId, RuntimeCall)> {
+	pool.write()
+		.transactions
+		.drain(..)
+		.map(|bytes| {
+			let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
+			let signer = match xt.preamble {
+				sp_runtime::generic::Preamble::Signed(who, ..) => who,
+				other => panic!("unsigned answer: {other:?}"),
+			};
+			(signer, xt.function)
+		})
+		.collect()
+}
+
+fn request_version(version: ModelVersion) -> JobId {
+	let job = NextJobId::<Test>::get();
+	assert_ok!(Inference::request(
+		RuntimeOrigin::signed(REQUESTER),
+		MODEL,
+		Some(version),
+		input(2, 0.5),
+		Tier::Vanilla,
+		Balance::MAX,
+		RESPONSE_BLOCKS
+	));
+	job
+}
+
+#[test]
+fn the_worker_answers_its_jobs_once_with_the_engines_output() {
+	let (mut ext, pool) = worker_node(true);
+	ext.execute_with(|| {
+		register_worker(WORKER_A, 10 * MIN_STAKE, &[Tier::Vanilla]);
+		let job = request_version(V1);
+		Inference::offchain_worker(1);
+		let expected_output = {
+			let data: Vec<u8> = [2.0f32, 0.0, 2.0, 0.0].into_iter().flat_map(f32::to_le_bytes).collect();
+			let payload: TensorPayload =
+				vec![TensorData { shape: vec![2, 2].try_into().unwrap(), data: data.try_into().unwrap() }]
+					.try_into()
+					.unwrap();
+			payload
+		};
+		assert_eq!(
+			submitted(&pool),
+			vec![(
+				WORKER_A,
+				RuntimeCall::Inference(Call::submit_result {
+					job,
+					output: expected_output.clone(),
+					evidence: Default::default()
+				})
+			)]
+		);
+		assert_eq!(claimed::<u64>(job, 1), Some(1));
+
+		// The next blocks' runs do not answer the same assignment again …
+		run_to_block(2);
+		Inference::offchain_worker(2);
+		assert!(submitted(&pool).is_empty());
+		// … unless the answer never landed and the claim is old.
+		run_to_block(1 + RESUBMIT_AFTER as u64);
+		Inference::offchain_worker(1 + RESUBMIT_AFTER as u64);
+		assert!(submitted(&pool).is_empty(), "past the deadline: nothing to answer");
+
+		// An answer that lands ends the job: nothing is pending any more. (The missed first
+		// job suspended the worker: it comes back online.)
+		assert_ok!(Workers::go_online(RuntimeOrigin::signed(WORKER_A)));
+		let second = request_version(V1);
+		let now = System::block_number();
+		Inference::offchain_worker(now);
+		let answers = submitted(&pool);
+		assert_eq!(answers.len(), 1);
+		let (who, call) = answers.into_iter().next().unwrap();
+		assert_ok!(call.dispatch(RuntimeOrigin::signed(who)));
+		assert!(matches!(Inference::job(second).unwrap().status, JobStatus::Completed { .. }));
+		Inference::offchain_worker(now + 1);
+		assert!(submitted(&pool).is_empty());
+	});
+}
+
+#[test]
+fn a_model_that_does_not_load_is_reported_with_its_reason() {
+	let (mut ext, pool) = worker_node(true);
+	ext.execute_with(|| {
+		register_worker(WORKER_A, MIN_STAKE, &[Tier::Vanilla]);
+		let job = request_version(V1_1);
+		Inference::offchain_worker(1);
+		assert_eq!(
+			submitted(&pool),
+			vec![(
+				WORKER_A,
+				RuntimeCall::Inference(Call::report_failure { job, reason: FailureReason::ModelLoadFailed })
+			)]
+		);
+	});
+}
+
+#[test]
+fn a_node_without_an_engine_submits_nothing() {
+	let (mut ext, pool) = worker_node(false);
+	ext.execute_with(|| {
+		register_worker(WORKER_A, MIN_STAKE, &[Tier::Vanilla]);
+		request_version(V1);
+		Inference::offchain_worker(1);
+		assert!(submitted(&pool).is_empty(), "Unavailable is the node's problem, not the job's");
+	});
+}
+
+#[test]
+fn jobs_of_other_workers_are_left_alone() {
+	let (mut ext, pool) = worker_node(true);
+	ext.execute_with(|| {
+		register_worker(WORKER_B, MIN_STAKE, &[Tier::Vanilla]);
+		request_version(V1);
+		Inference::offchain_worker(1);
+		assert!(submitted(&pool).is_empty());
+	});
+}
+
+#[test]
+fn an_answer_that_never_landed_is_sent_again_after_a_while() {
+	let (mut ext, pool) = worker_node(true);
+	ext.execute_with(|| {
+		register_worker(WORKER_A, MIN_STAKE, &[Tier::Vanilla]);
+		assert_ok!(Inference::request(
+			RuntimeOrigin::signed(REQUESTER),
+			MODEL,
+			Some(V1),
+			input(1, 1.0),
+			Tier::Vanilla,
+			Balance::MAX,
+			20
+		));
+		Inference::offchain_worker(1);
+		assert_eq!(submitted(&pool).len(), 1, "first answer (dropped by the test)");
+		for block in 2..1 + RESUBMIT_AFTER as u64 {
+			run_to_block(block);
+			Inference::offchain_worker(block);
+			assert!(submitted(&pool).is_empty(), "block {block}: the claim still holds");
+		}
+		let again = 1 + RESUBMIT_AFTER as u64;
+		run_to_block(again);
+		Inference::offchain_worker(again);
+		assert_eq!(submitted(&pool).len(), 1, "still assigned: the answer goes out again");
+		assert_eq!(claimed::<u64>(0, 1), Some(again));
+	});
+}
