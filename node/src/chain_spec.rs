@@ -2,7 +2,11 @@
 //! is read as a path to a JSON chain spec.
 
 use sc_service::ChainType;
-use verin_runtime::WASM_BINARY;
+use sp_keyring::Sr25519Keyring;
+use verin_primitives::{currency::UNIT, tier::Tier};
+use verin_runtime::{genesis_config_presets, WASM_BINARY};
+
+use crate::example_models::example_models;
 
 /// Chain spec without client-side extensions.
 pub type ChainSpec = sc_service::GenericChainSpec;
@@ -21,24 +25,46 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 	})
 }
 
-/// Single-authority development chain (Alice).
+/// Stake the dev worker bonds at genesis.
+const DEV_WORKER_STAKE: verin_primitives::Balance = 100 * UNIT;
+
+/// Adds the example models (owned by Alice) and Alice as a Vanilla worker serving them to a
+/// runtime preset, so a dev network answers jobs from its first block.
+fn with_example_market(mut preset: serde_json::Value) -> serde_json::Value {
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let models: Vec<_> = example_models().iter().map(|model| model.genesis(alice.clone())).collect();
+	let served: Vec<_> = (0..models.len() as u64)
+		.map(|model| pallet_workers::ServedVersion {
+			model,
+			version: verin_primitives::model::ModelVersion::new(1, 0),
+		})
+		.collect();
+	let tiers: verin_primitives::tier::TierSet = [Tier::Vanilla].into_iter().collect();
+	preset["models"] = serde_json::json!({ "models": models });
+	preset["workers"] = serde_json::json!({ "workers": [(alice, DEV_WORKER_STAKE, tiers, served)] });
+	preset
+}
+
+/// Single-authority development chain (Alice), with the example models and Alice as their
+/// worker.
 pub fn development_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
 		.with_name("Verin Development")
 		.with_id("verin_dev")
 		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_genesis_config_patch(with_example_market(genesis_config_presets::development_config_genesis()))
 		.with_properties(properties())
 		.build())
 }
 
-/// Two-authority local testnet (Alice and Bob).
+/// Two-authority local testnet (Alice and Bob), with the example models and Alice as their
+/// worker.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
 		.with_name("Verin Local Testnet")
 		.with_id("verin_local_testnet")
 		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_genesis_config_patch(with_example_market(genesis_config_presets::local_config_genesis()))
 		.with_properties(properties())
 		.build())
 }

@@ -44,4 +44,30 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	#[clap(flatten)]
+	pub inference: InferenceArgs,
+}
+
+/// Running models for the inference market.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InferenceArgs {
+	/// Run the inference worker: the offchain worker answers the jobs assigned to the worker
+	/// keys (key type `vwrk`) in the keystore with ONNX Runtime. With `--dev`, Alice's worker
+	/// key is added, and the example models are served from the binary.
+	#[arg(long)]
+	pub worker: bool,
+
+	/// A directory of `.onnx` files to serve besides the models in the offchain store.
+	#[arg(long, value_name = "PATH")]
+	pub model_dir: Option<std::path::PathBuf>,
+
+	/// The ONNX Runtime shared library (`libonnxruntime.so.1.31.x`). Defaults to the
+	/// environment variable `VERIN_ORT_LIBRARY` (set by `scripts/env.sh`).
+	#[arg(long, value_name = "PATH")]
+	pub ort_library: Option<std::path::PathBuf>,
+
+	/// Most ONNX Runtime sessions kept ready.
+	#[arg(long, default_value_t = 8)]
+	pub session_cache: usize,
 }

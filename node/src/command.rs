@@ -110,11 +110,12 @@ pub fn run() -> sc_cli::Result<()> {
 				if config.chain_spec.chain_type() == ChainType::Development {
 					config.offchain_worker.indexing_enabled = true;
 				}
+				let inference = cli.inference.clone();
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p =>
-						service::new_full::<sc_network::NetworkWorker<_, _>>(config),
+						service::new_full::<sc_network::NetworkWorker<_, _>>(config, inference),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config),
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, inference),
 				}
 				.map_err(sc_cli::Error::Service)
 			})

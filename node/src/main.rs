@@ -3,8 +3,10 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod example_models;
 mod rpc;
 mod service;
+mod worker;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -13,8 +13,9 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use verin_runtime::{apis::RuntimeApi, opaque::Block};
 
-/// Host functions the runtime may call: Substrate's standard set.
-type HostFunctions = sp_io::SubstrateHostFunctions;
+/// Host functions the runtime may call: Substrate's standard set and Verin's inference.
+type HostFunctions =
+	(sp_io::SubstrateHostFunctions, verin_inference_host::verin_inference::HostFunctions);
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
@@ -138,6 +139,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 /// Aura block authoring and the GRANDPA voter.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
 	config: Configuration,
+	inference: crate::cli::InferenceArgs,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -194,6 +196,12 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		})?;
 
 	if config.offchain_worker.enabled {
+		let backend_factory = crate::worker::inference_backend(
+			&inference,
+			&config,
+			backend.offchain_storage(),
+			&keystore_container.keystore(),
+		)?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -205,7 +213,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
-				custom_extensions: |_| vec![],
+				custom_extensions: move |_| vec![Box::new(backend_factory()) as Box<_>],
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

@@ -45,13 +45,14 @@ async fn owner_uploads_an_onnx_model_in_chunks_and_nodes_reassemble_it() {
 	wait_for_finalized(&client, 1, Duration::from_secs(90)).await;
 	let owner = dev::alice();
 
-	let model: ModelId = 0;
+	// The dev chain publishes the three example models at genesis (ids 0, 1, 2).
+	let model: ModelId = 3;
 	let version = ModelVersion::new(1, 0);
 	let size = DIGITS_F32.len() as u64;
 	let chunk_count = model::chunk_count(size) as u32;
 
 	let metadata = ModelMetadata {
-		name: bounded("digits-mlp-f32"),
+		name: bounded("digits-mlp-f32-upload"),
 		description: bounded("Handwritten digits (8x8) classifier, float MLP 64-512-256-10"),
 		task: bounded("image-classification"),
 		license: bounded("Apache-2.0"),
@@ -117,7 +118,7 @@ async fn owner_uploads_an_onnx_model_in_chunks_and_nodes_reassemble_it() {
 
 	let listed: Vec<(ModelId, ModelInfo<AccountId, Balance, BlockNumber>)> =
 		node.runtime_api("ModelsApi_models", &(0u64, 10u32).encode()).await;
-	assert_eq!(listed.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![model]);
+	assert_eq!(listed.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![0, 1, 2, model]);
 
 	let published: Option<VersionInfo<Balance, BlockNumber>> =
 		node.runtime_api("ModelsApi_version", &(model, version).encode()).await;

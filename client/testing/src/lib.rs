@@ -17,6 +17,8 @@ use std::{
 	time::{Duration, Instant},
 };
 
+pub mod reference;
+
 pub use subxt;
 pub use subxt_signer;
 

@@ -119,7 +119,12 @@ impl OrtEngine {
 		})
 	}
 
-	/// Content ids of the models in the model directory.
+	/// Serves `bytes` from memory under their content id (which it returns).
+	pub fn add_model(&self, bytes: Vec<u8>) -> H256 {
+		self.inner.sources.add(bytes)
+	}
+
+	/// Content ids of the models served from memory or the model directory.
 	pub fn local_models(&self) -> Vec<H256> {
 		self.inner.sources.local_models()
 	}

@@ -11,6 +11,8 @@ pub type OffchainGet = Arc<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync>;
 
 /// Where the engine looks for model bytes.
 pub struct ModelSources {
+	/// Models handed to the engine in memory, by content id.
+	embedded: std::sync::RwLock<HashMap<H256, Arc<[u8]>>>,
 	/// Content id of each `*.onnx` file of the model directory.
 	local: HashMap<H256, PathBuf>,
 	offchain: Option<OffchainGet>,
@@ -29,16 +31,27 @@ impl ModelSources {
 				}
 			}
 		}
-		Ok(ModelSources { local, offchain })
+		Ok(ModelSources { embedded: Default::default(), local, offchain })
 	}
 
-	/// Content ids of the directory's models.
+	/// Serves `bytes` under their content id; returns it.
+	pub fn add(&self, bytes: Vec<u8>) -> H256 {
+		let id = content_id_of(&bytes);
+		self.embedded.write().unwrap_or_else(|e| e.into_inner()).insert(id, bytes.into());
+		id
+	}
+
+	/// Content ids of the in-memory and directory models.
 	pub fn local_models(&self) -> Vec<H256> {
-		self.local.keys().copied().collect()
+		let embedded = self.embedded.read().unwrap_or_else(|e| e.into_inner());
+		embedded.keys().chain(self.local.keys()).copied().collect()
 	}
 
 	/// The model's bytes, verified against its content id.
 	pub fn bytes(&self, content_id: H256) -> Result<Vec<u8>, InferenceError> {
+		if let Some(bytes) = self.embedded.read().unwrap_or_else(|e| e.into_inner()).get(&content_id) {
+			return Ok(bytes.to_vec());
+		}
 		if let Some(path) = self.local.get(&content_id) {
 			// The file may have changed since it was indexed: hash it again.
 			let bytes = std::fs::read(path).map_err(|_| InferenceError::ModelNotFound)?;

@@ -5,18 +5,14 @@
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 use codec::Encode;
-use serde_json::Value;
 use sp_core::H256;
 use verin_inference_engine::{EngineConfig, OffchainGet, OrtEngine};
+use verin_testing::reference::{self, models_dir, Reference};
 use verin_inference_host::InferenceError;
 use verin_primitives::{
 	model::{chunk_hash, content_id, content_id_of, offchain_chunk_key, offchain_manifest_key, ModelManifest, MODEL_CHUNK_SIZE},
 	tensor::{TensorData, TensorPayload},
 };
-
-fn models_dir() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/models")
-}
 
 fn library() -> PathBuf {
 	PathBuf::from(std::env::var("VERIN_ORT_LIBRARY").expect(
@@ -29,33 +25,13 @@ fn engine(model_dir: Option<PathBuf>, offchain: Option<OffchainGet>) -> OrtEngin
 		.expect("ONNX Runtime loads")
 }
 
-struct Expected {
-	model: String,
-	input: TensorPayload,
-	output_dtype: String,
-	output_shape: Vec<u32>,
-	output: Vec<f64>,
-}
-
-fn expected(name: &str) -> Expected {
-	let text = std::fs::read_to_string(models_dir().join("expected").join(format!("{name}.json"))).unwrap();
-	let json: Value = serde_json::from_str(&text).unwrap();
-	let shape = |v: &Value| v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as u32).collect::<Vec<_>>();
-	let input = &json["input"];
-	let values = input["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap());
-	let data: Vec<u8> = match input["dtype"].as_str().unwrap() {
-		"float32" => values.flat_map(|v| (v as f32).to_le_bytes()).collect(),
-		"int8" => values.flat_map(|v| (v as i8).to_le_bytes()).collect(),
-		other => panic!("unexpected input dtype {other}"),
-	};
-	let tensor = TensorData { shape: shape(input).try_into().unwrap(), data: data.try_into().unwrap() };
-	Expected {
-		model: json["model"].as_str().unwrap().to_string(),
-		input: vec![tensor].try_into().unwrap(),
-		output_dtype: json["output"]["dtype"].as_str().unwrap().to_string(),
-		output_shape: shape(&json["output"]),
-		output: json["output"]["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect(),
-	}
+fn expected_input(reference: &Reference) -> TensorPayload {
+	vec![TensorData {
+		shape: reference.input_shape.clone().try_into().unwrap(),
+		data: reference.input_bytes.clone().try_into().unwrap(),
+	}]
+	.try_into()
+	.unwrap()
 }
 
 fn model_id(file: &str) -> H256 {
@@ -63,27 +39,11 @@ fn model_id(file: &str) -> H256 {
 }
 
 fn check_against_python(name: &str) {
-	let expected = expected(name);
+	let reference = reference::load(name);
 	let engine = engine(Some(models_dir()), None);
-	let output = engine.run(model_id(&expected.model), &expected.input).expect("the model runs");
+	let output = engine.run(model_id(&reference.model), &expected_input(&reference)).expect("the model runs");
 	assert_eq!(output.len(), 1);
-	assert_eq!(output[0].shape.to_vec(), expected.output_shape);
-	let data = &output[0].data;
-	match expected.output_dtype.as_str() {
-		"int32" => {
-			let got: Vec<i32> = data.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().unwrap())).collect();
-			let want: Vec<i32> = expected.output.iter().map(|v| *v as i32).collect();
-			assert_eq!(got, want, "{name}: integer outputs must be bit-exact");
-		},
-		"float32" => {
-			let got: Vec<f32> = data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
-			assert_eq!(got.len(), expected.output.len());
-			for (index, (got, want)) in got.iter().zip(&expected.output).enumerate() {
-				assert!((*got as f64 - want).abs() <= 1e-5, "{name}[{index}]: {got} vs onnxruntime {want}");
-			}
-		},
-		other => panic!("unexpected output dtype {other}"),
-	}
+	reference.assert_output(&output[0].shape, &output[0].data);
 }
 
 #[test]
@@ -122,7 +82,7 @@ fn store_with(file: &[u8], corrupt_chunk: bool) -> (H256, OffchainGet) {
 #[test]
 fn models_are_rebuilt_from_the_offchain_store_and_verified() {
 	let file = std::fs::read(models_dir().join("intent-mlp-f32.onnx")).unwrap();
-	let input = expected("intent-mlp-f32").input;
+	let input = expected_input(&reference::load("intent-mlp-f32"));
 	let (id, store) = store_with(&file, false);
 	assert_eq!(id, content_id_of(&file));
 	assert!(engine(None, Some(store)).run(id, &input).is_ok());
@@ -135,7 +95,7 @@ fn models_are_rebuilt_from_the_offchain_store_and_verified() {
 #[test]
 fn bytes_onnx_runtime_cannot_load_are_refused() {
 	let (id, store) = store_with(b"these bytes are not an ONNX model", false);
-	let input = expected("intent-mlp-f32").input;
+	let input = expected_input(&reference::load("intent-mlp-f32"));
 	assert_eq!(engine(None, Some(store)).run(id, &input), Err(InferenceError::LoadFailed));
 }
 
@@ -156,8 +116,8 @@ fn the_session_cache_is_bounded_and_keeps_serving() {
 	let engine = engine(Some(models_dir()), None);
 	for _ in 0..2 {
 		for name in ["digits-mlp-f32", "digits-mlp-int8", "intent-mlp-f32"] {
-			let expected = expected(name);
-			assert!(engine.run(model_id(&expected.model), &expected.input).is_ok(), "{name}");
+			let reference = reference::load(name);
+			assert!(engine.run(model_id(&reference.model), &expected_input(&reference)).is_ok(), "{name}");
 		}
 	}
 	assert_eq!(engine.local_models().len(), 3);

@@ -113,6 +113,26 @@ impl<T: Config> PendingUpload<T> {
 	}
 }
 
+/// A model published at genesis, with one version `1.0`. Genesis cannot index bytes
+/// offchain: workers serve such models from a local model directory (or embedded copies).
+#[derive(
+	Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize,
+)]
+pub struct GenesisModel<AccountId, Balance> {
+	/// Owner; pays the usual deposits from its genesis balance.
+	pub owner: AccountId,
+	/// Descriptive fields.
+	pub metadata: ModelMetadata,
+	/// Price of one inference.
+	pub price: Balance,
+	/// What version 1.0 declares.
+	pub spec: VersionSpec,
+	/// Size of the file in bytes.
+	pub size: u64,
+	/// Hashes of its chunks, in order ([`verin_primitives::model::chunk_hash`]).
+	pub chunk_hashes: alloc::vec::Vec<H256>,
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -226,6 +246,23 @@ pub mod pallet {
 		BoundedVec<ModelId, T::MaxExpiriesPerBlock>,
 		ValueQuery,
 	>;
+
+	/// Models published at genesis.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Each gets an id in order, from 0, and version 1.0.
+		pub models: alloc::vec::Vec<GenesisModel<T::AccountId, BalanceOf<T>>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for model in &self.models {
+				Pallet::<T>::publish_at_genesis(model);
+			}
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -658,6 +695,51 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Registers `model` and publishes its version 1.0, holding the usual deposits. A
+	/// genesis that cannot be built is a broken chain spec: this panics with the reason.
+	fn publish_at_genesis(model: &GenesisModel<T::AccountId, BalanceOf<T>>) {
+		let owner = model.owner.clone();
+		let id = NextModelId::<T>::get();
+		Self::register_model(
+			frame_system::RawOrigin::Signed(owner.clone()).into(),
+			model.metadata.clone(),
+			model.price,
+		)
+		.expect("genesis model: the owner is funded and the name is unique");
+		validate_version_properties(&model.spec.schema, &model.spec.determinism, &model.spec.tiers)
+			.expect("genesis model: the version spec is valid");
+		assert!(model.size > 0 && model.size <= T::MaxModelSize::get(), "genesis model: size within limits");
+		assert_eq!(
+			model::chunk_count(model.size),
+			model.chunk_hashes.len() as u64,
+			"genesis model: one hash per chunk"
+		);
+		let chunk_hashes: BoundedVec<H256, T::MaxChunks> =
+			model.chunk_hashes.clone().try_into().expect("genesis model: within MaxChunks");
+		let deposit = Self::version_deposit(model.size);
+		Self::hold_deposit(&owner, deposit).expect("genesis model: the owner can pay the version deposit");
+		let version = ModelVersion::new(1, 0);
+		let now = frame_system::Pallet::<T>::block_number();
+		Models::<T>::mutate(id, |info| {
+			let info = info.as_mut().expect("registered above");
+			info.versions.try_push(version).expect("a new model has no version yet");
+			info.deposit = info.deposit.saturating_add(deposit);
+		});
+		Versions::<T>::insert(
+			id,
+			version,
+			VersionInfo::<T> {
+				content_id: model::content_id(model.size, &chunk_hashes),
+				size: model.size,
+				spec: model.spec.clone(),
+				circuit_digest: None,
+				deposit,
+				created_at: now,
+			},
+		);
+		VersionChunks::<T>::insert(id, version, chunk_hashes);
+	}
+
 	/// The model with this id.
 	pub fn model(id: ModelId) -> Option<ModelInfo<T>> {
 		Models::<T>::get(id)

@@ -720,3 +720,35 @@ fn catalog_serves_named_or_latest_versions_only_once_published() {
 		assert_eq!(Models::served_model(model + 1, None), None);
 	});
 }
+
+#[test]
+fn genesis_publishes_models_with_deposits_held() {
+	use sp_runtime::BuildStorage;
+	let bytes = file(300_000);
+	let hashes: Vec<sp_core::H256> =
+		bytes.chunks(MODEL_CHUNK_SIZE as usize).map(verin_primitives::model::chunk_hash).collect();
+	let genesis = crate::GenesisConfig::<Test> {
+		models: vec![crate::GenesisModel {
+			owner: ALICE,
+			metadata: metadata("genesis"),
+			price: 7,
+			spec: int_spec(),
+			size: bytes.len() as u64,
+			chunk_hashes: hashes.clone(),
+		}],
+	};
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> { balances: vec![(ALICE, INITIAL_BALANCE)], ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	genesis.assimilate_storage(&mut storage).unwrap();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		let info = Models::model(0).expect("registered at genesis");
+		assert_eq!((info.owner, info.price, info.versions.to_vec()), (ALICE, 7, vec![ModelVersion::new(1, 0)]));
+		let version = Models::version(0, ModelVersion::new(1, 0)).unwrap();
+		assert_eq!(version.content_id, verin_primitives::model::content_id_of(&bytes));
+		assert_eq!(Models::chunk_hashes(0, ModelVersion::new(1, 0)), Some(hashes));
+		assert_eq!(held(ALICE), MODEL_DEPOSIT + version_deposit(bytes.len()));
+		assert_eq!(info.deposit, held(ALICE));
+	});
+}

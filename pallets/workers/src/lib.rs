@@ -62,7 +62,7 @@ pub type BalanceOf<T> =
 /// A model version a worker serves.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
-	Debug,
+	Debug, serde::Serialize, serde::Deserialize,
 )]
 pub struct ServedVersion {
 	/// The model.
@@ -214,6 +214,30 @@ pub mod pallet {
 		Unbonded,
 		/// It missed a job's deadline; it must go online again to get jobs.
 		Suspended,
+	}
+
+	/// Workers registered at genesis: (account, stake, tiers, served versions). They bond
+	/// from their genesis balances, and the versions must be published at genesis too.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The workers, each online from block 0.
+		pub workers: Vec<(T::AccountId, BalanceOf<T>, TierSet, Vec<ServedVersion>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (worker, stake, tiers, models) in &self.workers {
+				Pallet::<T>::register(
+					frame_system::RawOrigin::Signed(worker.clone()).into(),
+					*stake,
+					*tiers,
+					BoundedVec::try_from(models.clone()).expect("genesis worker: within MaxModelsPerWorker"),
+				)
+				.expect("genesis worker: funded, bonded at least MinStake, serving published versions");
+			}
+		}
 	}
 
 	#[pallet::event]

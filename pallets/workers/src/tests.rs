@@ -426,3 +426,22 @@ fn integrity_test_passes_for_the_mock() {
 	use frame_support::traits::Hooks;
 	Workers::integrity_test();
 }
+
+#[test]
+fn genesis_registers_bonded_online_workers() {
+	use sp_runtime::BuildStorage;
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> { balances: vec![(ALICE, INITIAL_BALANCE)], ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	crate::GenesisConfig::<Test> { workers: vec![(ALICE, 2 * MIN_STAKE, vanilla(), vec![served(0, 1, 0)])] }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		let info = Workers::worker(&ALICE).unwrap();
+		assert!(info.online);
+		assert_eq!(info.stake, 2 * MIN_STAKE);
+		assert_eq!(bond_held(ALICE), 2 * MIN_STAKE);
+		assert_eq!(Servers::<Test>::get(0, ModelVersion::new(1, 0)).to_vec(), vec![ALICE]);
+	});
+}

@@ -212,7 +212,7 @@ pub struct FeeBreakdown<Balance> {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum FailureReason {
 	/// The model bytes could not be found or did not match their content id.
 	ModelUnavailable,

@@ -45,7 +45,7 @@ const OFFCHAIN_MANIFEST_PREFIX: &[u8] = b"verin/model-manifest/";
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	PartialOrd, Ord, Debug, Default,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ModelVersion {
 	/// Incompatible changes (schema changes).
 	pub major: u16,
@@ -71,7 +71,7 @@ impl core::fmt::Display for ModelVersion {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ElementType {
 	/// IEEE-754 binary32.
 	F32,
@@ -106,7 +106,7 @@ impl ElementType {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum Dim {
 	/// The batch dimension, chosen per request. Only allowed first.
 	Batch,
@@ -118,6 +118,7 @@ pub enum Dim {
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TensorSpec {
 	/// The graph's name for the tensor (UTF-8).
 	pub name: BoundedVec<u8, ConstU32<MAX_TENSOR_NAME_LEN>>,
@@ -131,6 +132,7 @@ pub struct TensorSpec {
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TensorSchema {
 	/// Input tensors, in the graph's order.
 	pub inputs: BoundedVec<TensorSpec, ConstU32<MAX_TENSORS>>,
@@ -143,7 +145,7 @@ pub struct TensorSchema {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ToleranceRule {
 	/// Every output element within this absolute error, in millionths.
 	MaxAbsErrorMicros(u32),
@@ -156,7 +158,7 @@ pub enum ToleranceRule {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum DeterminismClass {
 	/// Integer weights and activations only: every execution gives identical bytes.
 	IntegerExact,
@@ -169,7 +171,7 @@ pub enum DeterminismClass {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ModelFormat {
 	/// An ONNX graph with the given default-domain opset version.
 	Onnx {
@@ -183,7 +185,7 @@ pub enum ModelFormat {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ModelStatus {
 	/// Accepts new requests.
 	Active,
@@ -310,6 +312,7 @@ pub type ModelTags = BoundedVec<BoundedVec<u8, ConstU32<MAX_TAG_LEN>>, ConstU32<
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ModelMetadata {
 	/// Name, unique among the owner's models (UTF-8).
 	pub name: ModelName,
@@ -327,6 +330,7 @@ pub struct ModelMetadata {
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct VersionSpec {
 	/// Serialization format.
 	pub format: ModelFormat,

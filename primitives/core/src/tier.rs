@@ -8,7 +8,7 @@ use scale_info::TypeInfo;
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	PartialOrd, Ord, Debug,
 )]
-#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum Tier {
 	/// The assigned, bonded worker's signature: final at inclusion.
 	Vanilla,
@@ -34,6 +34,7 @@ impl Tier {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Default, Debug,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TierSet(u8);
 
 impl TierSet {
