@@ -150,6 +150,25 @@ impl DevNode {
 		})
 	}
 
+	/// Writes `value` under `key` in the node's persistent offchain store
+	/// (`offchain_localStorageSet`, unsafe, served on loopback): tests use it to corrupt what
+	/// a worker reads.
+	pub async fn offchain_set(&self, key: &[u8], value: &[u8]) {
+		let _: () = self
+			.rpc()
+			.await
+			.request(
+				"offchain_localStorageSet",
+				rpc_params![
+					"PERSISTENT",
+					format!("0x{}", hex::encode(key)),
+					format!("0x{}", hex::encode(value))
+				],
+			)
+			.await
+			.unwrap_or_else(|e| panic!("offchain_localStorageSet failed: {e}"));
+	}
+
 	/// The last lines the node wrote to its log, for failure messages.
 	pub fn log_tail(&self) -> String {
 		let mut file = match File::open(&self.log_path) {

@@ -172,6 +172,7 @@ parameter_types! {
 }
 
 impl pallet_workers::Config for Test {
+	type AuthorityId = TestWorkerKey;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = TestCatalog;

@@ -37,6 +37,7 @@ pub mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod offchain;
 pub mod weights;
 
 use alloc::vec::Vec;
@@ -133,7 +134,13 @@ pub mod pallet {
 
 	/// Configuration of the worker pool.
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
+		/// The worker key the offchain worker signs heartbeats with (the same key that
+		/// answers jobs).
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+
 		/// The currency in which stake is bonded.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ InspectHold<Self::AccountId>
@@ -514,6 +521,12 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Keeps this node's online workers live: sends a heartbeat for each local worker key
+		/// that has shown no sign of life for half the liveness window.
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::send_heartbeats(now);
+		}
+
 		fn integrity_test() {
 			assert!(!T::MinStake::get().is_zero(), "a worker must bond something");
 			assert!(T::MaxModelsPerWorker::get() > 0, "a worker must be able to serve a model");

@@ -98,7 +98,48 @@ impl ModelCatalog<AccountId, Balance> for TestCatalog {
 	}
 }
 
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = sp_runtime::testing::UintAuthorityId;
+	type Signature = sp_runtime::testing::TestSignature;
+}
+
+/// Extrinsics of the mock: signed by a plain account id, no extensions.
+pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, ()>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
+		call: RuntimeCall,
+		_public: Self::Public,
+		account: AccountId,
+		_nonce: u32,
+	) -> Option<Extrinsic> {
+		Some(Extrinsic::new_signed(call, account, (), ()))
+	}
+}
+
+/// Worker keys of the mock: `UintAuthorityId(n)` is account `n`.
+pub struct TestWorkerKey;
+impl frame_system::offchain::AppCrypto<sp_runtime::testing::UintAuthorityId, sp_runtime::testing::TestSignature>
+	for TestWorkerKey
+{
+	type RuntimeAppPublic = sp_runtime::testing::UintAuthorityId;
+	type GenericPublic = sp_runtime::testing::UintAuthorityId;
+	type GenericSignature = sp_runtime::testing::TestSignature;
+}
+
 impl pallet_workers::Config for Test {
+	type AuthorityId = TestWorkerKey;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = TestCatalog;

@@ -445,3 +445,51 @@ fn genesis_registers_bonded_online_workers() {
 		assert_eq!(Servers::<Test>::get(0, ModelVersion::new(1, 0)).to_vec(), vec![ALICE]);
 	});
 }
+
+mod heartbeats {
+	use super::*;
+	use codec::Decode;
+	use sp_core::offchain::{
+		testing::{TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	};
+
+	#[test]
+	fn an_idle_online_worker_is_kept_live_by_its_node() {
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		sp_runtime::testing::UintAuthorityId::set_all_keys([ALICE]);
+		ext.execute_with(|| {
+			register(ALICE, MIN_STAKE);
+			register(BOB, MIN_STAKE);
+			let half = 1 + LIVENESS_WINDOW / 2;
+			let sent = || -> Vec<(AccountId, RuntimeCall)> {
+				pool_state
+					.write()
+					.transactions
+					.drain(..)
+					.map(|bytes| {
+						let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
+						let sp_runtime::generic::Preamble::Signed(who, ..) = xt.preamble else { panic!("unsigned") };
+						(who, xt.function)
+					})
+					.collect()
+			};
+			Workers::send_heartbeats(half - 1);
+			assert!(sent().is_empty(), "recently seen: no heartbeat");
+			Workers::send_heartbeats(half);
+			assert_eq!(sent(), vec![(ALICE, RuntimeCall::Workers(Call::heartbeat {}))], "only the local key");
+			Workers::send_heartbeats(half + 1);
+			assert!(sent().is_empty(), "already sent");
+			Workers::send_heartbeats(half + crate::offchain::RESEND_AFTER as u64);
+			assert_eq!(sent().len(), 1, "the first one never landed: again");
+			assert_ok!(Workers::go_offline(RuntimeOrigin::signed(ALICE)));
+			Workers::send_heartbeats(half + 100);
+			assert!(sent().is_empty(), "offline workers need no liveness");
+		});
+	}
+}

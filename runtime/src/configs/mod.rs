@@ -165,6 +165,8 @@ parameter_types! {
 }
 
 impl pallet_workers::Config for Runtime {
+	// The key that answers jobs also keeps its worker live.
+	type AuthorityId = pallet_inference::offchain::crypto::WorkerAuthority;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
