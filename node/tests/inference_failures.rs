@@ -97,9 +97,9 @@ async fn ended(node: &DevNode, id: JobId) -> JobRecord {
 /// `who`'s reserved (held) balance, read from `System.Account` at the best block.
 async fn held(node: &DevNode, who: &Keypair) -> Balance {
 	let account = AccountId::from(who.public_key().0);
-	let mut key = sp_core::twox_128(b"System").to_vec();
-	key.extend(sp_core::twox_128(b"Account"));
-	key.extend(sp_core::blake2_128(account.as_ref()));
+	let mut key = sp_io::hashing::twox_128(b"System").to_vec();
+	key.extend(sp_io::hashing::twox_128(b"Account"));
+	key.extend(sp_io::hashing::blake2_128(account.as_ref()));
 	key.extend(account.encode());
 	let value: Option<String> = node
 		.rpc()

@@ -119,6 +119,12 @@ impl OrtEngine {
 		})
 	}
 
+	/// The ONNX Runtime environment sessions are built in (for benchmarks and tools that
+	/// build sessions with [`session_settings`]).
+	pub fn environment(&self) -> &'static ort::environment::Environment {
+		self.inner.environment
+	}
+
 	/// Serves `bytes` from memory under their content id (which it returns).
 	pub fn add_model(&self, bytes: Vec<u8>) -> H256 {
 		self.inner.sources.add(bytes)
