@@ -461,14 +461,7 @@ pub mod pallet {
 			ensure!(T::Workers::is_bonded(&worker), Error::<T>::WorkerNotBonded);
 			let served = T::Models::served_model(record.model, Some(record.version))
 				.ok_or(Error::<T>::UnknownModelVersion)?;
-			tensor::validate_payload(
-				&served.spec.schema.outputs,
-				&output,
-				Some(record.batch),
-				T::MaxBatch::get(),
-				T::MaxOutputBytes::get(),
-			)
-			.map_err(Self::output_error)?;
+			Self::check_output(&served, &record, &output).map_err(Self::output_error)?;
 
 			let output_hash = H256(output.using_encoded(sp_io::hashing::blake2_256));
 			let context = ResultContext {
@@ -604,6 +597,21 @@ impl<T: Config> Pallet<T> {
 		ensure!(output_bytes <= T::MaxOutputBytes::get() as u64, Error::<T>::OutputWouldBeTooLarge);
 		let bytes = (tensor::payload_bytes(input) as u64).saturating_add(output_bytes);
 		Ok((batch, Self::price(served.price, tier, bytes)))
+	}
+
+	/// Checks a job's output against the version's output schema and the input's batch.
+	fn check_output(
+		served: &ServedModelOf<T>,
+		record: &JobOf<T>,
+		output: &TensorPayload,
+	) -> Result<u32, TensorError> {
+		tensor::validate_payload(
+			&served.spec.schema.outputs,
+			output,
+			Some(record.batch),
+			T::MaxBatch::get(),
+			T::MaxOutputBytes::get(),
+		)
 	}
 
 	fn price(royalty: BalanceOf<T>, tier: Tier, bytes: u64) -> FeeBreakdown<BalanceOf<T>> {

@@ -107,16 +107,8 @@ impl<T: Config> Pallet<T> {
 				return error.failure_reason().map(Answer::Failure);
 			},
 		};
-		let fits = T::Models::served_model(record.model, Some(record.version)).is_some_and(|served| {
-			tensor::validate_payload(
-				&served.spec.schema.outputs,
-				&output,
-				Some(record.batch),
-				T::MaxBatch::get(),
-				T::MaxOutputBytes::get(),
-			)
-			.is_ok()
-		});
+		let fits = T::Models::served_model(record.model, Some(record.version))
+			.is_some_and(|served| Self::check_output(&served, record, &output).is_ok());
 		Some(if fits { Answer::Result(output) } else { Answer::Failure(FailureReason::OutputMismatch) })
 	}
 }
