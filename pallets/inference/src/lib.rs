@@ -103,10 +103,6 @@ pub type JobOf<T> = verin_primitives::market::Job<
 	BlockNumberFor<T>,
 >;
 
-/// A job's status as this runtime stores it.
-pub type JobStatusOf<T> =
-	JobStatus<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
-
 type ServedModelOf<T> = ServedModel<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 /// Randomness from the parent block's hash, mixed with the subject. Predictable one block

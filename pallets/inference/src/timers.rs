@@ -118,27 +118,30 @@ impl<T: Config> Pallet<T> {
 	/// Schedules the deadline timer of a new assignment, moving the deadline a few blocks
 	/// later if its block is full; `None` if every block tried was full.
 	fn schedule_deadline(deadline: BlockNumberFor<T>, job: JobId) -> Option<BlockNumberFor<T>> {
-		let mut deadline = deadline;
-		for _ in 0..SCHEDULE_PROBES {
-			if Self::schedule(deadline.saturating_add(One::one()), job).is_ok() {
-				return Some(deadline);
-			}
-			deadline.saturating_inc();
-		}
-		None
+		Self::schedule_from(deadline.saturating_add(One::one()), job)
+			.map(|timer| timer.saturating_sub(One::one()))
 	}
 
 	fn schedule_pruning(job: JobId, record: &mut JobOf<T>, ended_at: BlockNumberFor<T>) {
-		let mut at = ended_at.saturating_add(T::ResultRetention::get());
-		for _ in 0..SCHEDULE_PROBES {
-			if Self::schedule(at, job).is_ok() {
-				record.next_timer = at;
-				return;
-			}
-			at.saturating_inc();
+		if let Some(at) = Self::schedule_from(ended_at.saturating_add(T::ResultRetention::get()), job) {
+			record.next_timer = at;
+			return;
 		}
 		// Nothing is held for an ended job: if every bucket tried is full, the record stays.
 		log::warn!(target: "runtime::inference", "job {job}: no room to schedule its deletion");
+	}
+
+	/// Adds `job` to the timers of the first block from `at` with room, trying
+	/// [`SCHEDULE_PROBES`] blocks; returns that block, or `None` if all were full.
+	fn schedule_from(at: BlockNumberFor<T>, job: JobId) -> Option<BlockNumberFor<T>> {
+		let mut block = at;
+		for _ in 0..SCHEDULE_PROBES {
+			if Self::schedule(block, job).is_ok() {
+				return Some(block);
+			}
+			block.saturating_inc();
+		}
+		None
 	}
 }
 

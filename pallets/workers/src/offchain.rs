@@ -10,7 +10,7 @@ use frame_system::offchain::{AppCrypto, SendSignedTransaction, Signer, SigningTy
 use sp_runtime::{
 	offchain::storage::StorageValueRef,
 	traits::IdentifyAccount,
-	RuntimeAppPublic, SaturatedConversion,
+	RuntimeAppPublic,
 };
 
 /// Blocks after which a heartbeat that did not land is sent again.
@@ -30,9 +30,11 @@ impl<T: Config> Pallet<T> {
 			}
 			let key = (SENT_PREFIX, &worker).encode();
 			let sent = StorageValueRef::persistent(&key);
-			let recently = sent.get::<BlockNumberFor<T>>().ok().flatten().is_some_and(|at| {
-				now.saturated_into::<u64>() < at.saturated_into::<u64>().saturating_add(RESEND_AFTER.into())
-			});
+			let recently = sent
+				.get::<BlockNumberFor<T>>()
+				.ok()
+				.flatten()
+				.is_some_and(|at| now < at.saturating_add(RESEND_AFTER.into()));
 			if recently {
 				continue;
 			}
