@@ -199,6 +199,23 @@ impl DevNode {
 	}
 }
 
+impl DevNode {
+	/// Stops the node as an operator would (SIGTERM, so it closes its database cleanly) and
+	/// waits for it to exit; kills it if it has not exited within 30 s.
+	pub fn stop(mut self) {
+		let pid = self.child.id().to_string();
+		let _ = Command::new("kill").args(["-TERM", &pid]).status();
+		let deadline = Instant::now() + Duration::from_secs(30);
+		while Instant::now() < deadline {
+			if let Ok(Some(_)) = self.child.try_wait() {
+				return;
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		}
+		eprintln!("verin-node did not exit within 30 s of SIGTERM; killing it");
+	}
+}
+
 impl Drop for DevNode {
 	fn drop(&mut self) {
 		let _ = self.child.kill();
@@ -267,10 +284,13 @@ async fn wait_for_block(client: &Client, number: u64, timeout: Duration, finaliz
 }
 
 /// A directory removed on drop (std has none, and one small type beats a dependency).
-struct TempDir(PathBuf);
+/// Tests use it as a node's `--base-path` when the node must keep its database across a
+/// restart.
+pub struct TempDir(PathBuf);
 
 impl TempDir {
-	fn new(prefix: &str) -> Self {
+	/// Creates a fresh directory under the system's temporary directory.
+	pub fn new(prefix: &str) -> Self {
 		let unique = format!(
 			"{prefix}-{}-{}",
 			std::process::id(),
@@ -284,7 +304,8 @@ impl TempDir {
 		TempDir(path)
 	}
 
-	fn path(&self) -> &Path {
+	/// The directory's path.
+	pub fn path(&self) -> &Path {
 		&self.0
 	}
 }

@@ -81,7 +81,12 @@ impl<T: Config> Pallet<T> {
 		if !claim(job, record.attempts, now) {
 			return;
 		}
-		let Some(answer) = Self::compute_answer(&record) else { return };
+		let Some(answer) = Self::compute_answer(&record) else {
+			// Nothing was sent: let the next run (e.g. after a restart with a backend) try
+			// at once instead of waiting out the claim.
+			release_claim(job, record.attempts);
+			return;
+		};
 		let call = match answer {
 			Answer::Result(output) => Call::submit_result { job, output, evidence: Default::default() },
 			Answer::Failure(reason) => Call::report_failure { job, reason },
@@ -136,6 +141,11 @@ fn claim<N: AtLeast32BitUnsigned + Copy + Encode + Decode>(job: JobId, attempt: 
 		Ok(_) => true,
 		Err(MutateStorageError::ValueFunctionFailed(())) | Err(MutateStorageError::ConcurrentModification(_)) => false,
 	}
+}
+
+/// Drops this node's claim on assignment `attempt` of `job`.
+fn release_claim(job: JobId, attempt: u32) {
+	StorageValueRef::persistent(&(CLAIM_PREFIX, job, attempt).encode()).clear();
 }
 
 /// Whether this node has a claim on assignment `attempt` of `job` (for tests and tools).

@@ -157,9 +157,10 @@ fn a_node_without_an_engine_submits_nothing() {
 	let (mut ext, pool) = worker_node(false);
 	ext.execute_with(|| {
 		register_worker(WORKER_A, MIN_STAKE, &[Tier::Vanilla]);
-		request_version(V1);
+		let job = request_version(V1);
 		Inference::offchain_worker(1);
 		assert!(submitted(&pool).is_empty(), "Unavailable is the node's problem, not the job's");
+		assert_eq!(claimed::<u64>(job, 1), None, "the claim is released so a node with an engine answers at once");
 	});
 }
 
