@@ -1,0 +1,227 @@
+//! [`Program`] → plonky2 circuit, and the prover.
+//!
+//! The circuit's public inputs are the input row followed by the output row (signed values
+//! as field elements, see [`crate::to_field`]); the proof verifies only against this
+//! circuit's verifier data, whose digest the registry records. So a proof cannot be
+//! replayed for another input, output or model.
+//!
+//! Weights are circuit constants. Non-linear steps use one bit decomposition each: the
+//! sign of a value `x` (known to lie in int32) is bit 31 of `x + 2^31`; `Relu` multiplies by
+//! it, `Div` by `2^s` drops the low `s` bits of `|x|`, `Clip` is two `Relu`s. Steps the
+//! compile-time bounds make redundant (e.g. `Relu` of a value already non-negative) cost
+//! nothing.
+
+use plonky2::{
+	field::types::Field,
+	iop::{
+		target::{BoolTarget, Target},
+		witness::{PartialWitness, WitnessWrite},
+	},
+	plonk::{
+		circuit_builder::CircuitBuilder,
+		circuit_data::{CircuitConfig, CircuitData},
+	},
+	util::serialization::DefaultGateSerializer,
+};
+
+use crate::{
+	from_field, public_inputs, to_field, Digest, C, D, F,
+	program::{EvalError, Op, Program, VALUE_MAX, VALUE_MIN},
+};
+
+/// Why a row cannot be proven.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ProveError {
+	/// The row does not fit the program (width or element range).
+	Input(EvalError),
+	/// plonky2 failed to produce a proof (a witness that violates a constraint).
+	Prover(String),
+}
+
+impl core::fmt::Display for ProveError {
+	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+		match self {
+			Self::Input(e) => write!(f, "the input does not fit the model: {e:?}"),
+			Self::Prover(e) => write!(f, "the prover failed: {e}"),
+		}
+	}
+}
+
+impl std::error::Error for ProveError {}
+
+/// A proven inference: the output row and the proof's bytes.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Proven {
+	/// The output row, as the circuit computed it.
+	pub output: Vec<i64>,
+	/// The serialized plonky2 proof with its public inputs.
+	pub proof: Vec<u8>,
+}
+
+/// A model's circuit, ready to prove.
+pub struct Circuit {
+	data: CircuitData<F, C, D>,
+	inputs: Vec<Target>,
+	input_width: usize,
+	program: Program,
+}
+
+impl Circuit {
+	/// Builds the circuit of `program`. Deterministic: the same program gives the same
+	/// verifier data and digest.
+	pub fn build(program: &Program) -> Self {
+		let mut builder = CircuitBuilder::<F, D>::new(circuit_config());
+		let inputs: Vec<Target> =
+			(0..program.input_width).map(|_| builder.add_virtual_public_input()).collect();
+		let bounds = program.bounds();
+		let mut row = inputs.clone();
+		for (op, before) in program.ops.iter().zip(&bounds) {
+			row = lower(&mut builder, op, &row, before);
+		}
+		for target in &row {
+			builder.register_public_input(*target);
+		}
+		Circuit {
+			data: builder.build::<C>(),
+			inputs,
+			input_width: program.input_width as usize,
+			program: program.clone(),
+		}
+	}
+
+	/// The circuit's digest: what the registry records and the verifier data hashes to.
+	pub fn digest(&self) -> Digest {
+		crate::digest_of(&self.data.verifier_only.circuit_digest)
+	}
+
+	/// The verifier data the runtime needs, serialized.
+	pub fn verifier_data(&self) -> Vec<u8> {
+		self.data
+			.verifier_data()
+			.to_bytes(&DefaultGateSerializer)
+			.expect("the default gate serializer covers every gate the compiler uses")
+	}
+
+	/// Rows of the circuit (its degree).
+	pub fn degree(&self) -> usize {
+		self.data.common.degree()
+	}
+
+	/// Proves the program's output on `input`.
+	pub fn prove(&self, input: &[i64]) -> Result<Proven, ProveError> {
+		let expected = self.program.evaluate(input).map_err(ProveError::Input)?;
+		let mut witness = PartialWitness::new();
+		for (target, value) in self.inputs.iter().zip(input) {
+			witness.set_target(*target, to_field(*value)).map_err(|e| ProveError::Prover(e.to_string()))?;
+		}
+		let proof = self.data.prove(witness).map_err(|e| ProveError::Prover(e.to_string()))?;
+		let output: Vec<i64> = proof.public_inputs[self.input_width..].iter().map(|v| from_field(*v)).collect();
+		debug_assert_eq!(output, expected, "the circuit computes the program");
+		debug_assert_eq!(proof.public_inputs, public_inputs(input, &output));
+		Ok(Proven { output, proof: proof.to_bytes() })
+	}
+}
+
+/// plonky2's standard configuration (~100-bit conjectured security, no zero knowledge: the
+/// rows are public anyway) with a lower FRI rate: 6 rate bits and 14 queries instead of 3
+/// and 28 keep 6 × 14 + 16 grinding bits = 100 bits while halving the query openings that
+/// dominate the proof's size (104 KB → 62 KB for the digits model), at ~4x the prover's
+/// FFT work.
+fn circuit_config() -> CircuitConfig {
+	let mut config = CircuitConfig::standard_recursion_config();
+	config.fri_config.rate_bits = 6;
+	config.fri_config.num_query_rounds = 14;
+	config
+}
+
+/// Lowers one operation; `bounds` are the row's value bounds before it.
+fn lower(builder: &mut CircuitBuilder<F, D>, op: &Op, row: &[Target], bounds: &[(i128, i128)]) -> Vec<Target> {
+	match op {
+		Op::MatMul { outputs, weights } => {
+			let outputs = *outputs as usize;
+			(0..outputs)
+				.map(|j| {
+					let mut sum: Option<Target> = None;
+					for (i, x) in row.iter().enumerate() {
+						let w = weights[i * outputs + j];
+						if w == 0 {
+							continue;
+						}
+						let w = to_field(w);
+						sum = Some(match sum {
+							None => builder.mul_const(w, *x),
+							Some(sum) => builder.mul_const_add(w, *x, sum),
+						});
+					}
+					sum.unwrap_or_else(|| builder.zero())
+				})
+				.collect()
+		},
+		Op::Add { constants } => row
+			.iter()
+			.zip(constants)
+			.map(|(x, c)| if *c == 0 { *x } else { builder.add_const(*x, to_field(*c)) })
+			.collect(),
+		Op::Relu => row.iter().zip(bounds).map(|(x, (lo, hi))| relu(builder, *x, *lo, *hi)).collect(),
+		Op::DivPow2 { shift } =>
+			row.iter().zip(bounds).map(|(x, (lo, _))| div_pow2(builder, *x, *lo, *shift as usize)).collect(),
+		Op::Clip { min, max } => row
+			.iter()
+			.zip(bounds)
+			.map(|(x, (lo, hi))| {
+				let (min, max) = (*min as i128, *max as i128);
+				let mut y = *x;
+				let (mut lo, mut hi) = (*lo, *hi);
+				if lo < min {
+					// max(y, min) = relu(y - min) + min
+					let shifted = builder.add_const(y, to_field(-(min as i64)));
+					let r = relu(builder, shifted, lo - min, hi - min);
+					y = builder.add_const(r, to_field(min as i64));
+					(lo, hi) = (lo.max(min), hi.max(min));
+				}
+				if hi > max {
+					// min(y, max) = max - relu(max - y)
+					let top = builder.constant(to_field(max as i64));
+					let gap = builder.sub(top, y);
+					let r = relu(builder, gap, max - hi, max - lo);
+					y = builder.sub(top, r);
+				}
+				y
+			})
+			.collect(),
+	}
+}
+
+/// 1 if `x ≥ 0`, for `x` in int32: bit 31 of `x + 2^31`.
+fn is_nonnegative(builder: &mut CircuitBuilder<F, D>, x: Target) -> BoolTarget {
+	let shifted = builder.add_const(x, F::from_canonical_u64(1 << 31));
+	builder.split_le(shifted, 32)[31]
+}
+
+fn relu(builder: &mut CircuitBuilder<F, D>, x: Target, lo: i128, hi: i128) -> Target {
+	debug_assert!(lo >= VALUE_MIN as i128 && hi <= VALUE_MAX as i128, "the compiler bounds every value");
+	if lo >= 0 {
+		return x;
+	}
+	if hi <= 0 {
+		return builder.zero();
+	}
+	let positive = is_nonnegative(builder, x);
+	builder.mul(positive.target, x)
+}
+
+/// `x / 2^shift` rounded toward zero.
+fn div_pow2(builder: &mut CircuitBuilder<F, D>, x: Target, lo: i128, shift: usize) -> Target {
+	if lo >= 0 {
+		let bits = builder.split_le(x, 32);
+		return builder.le_sum(bits[shift..].iter());
+	}
+	// sign = ±1; |x| = sign·x; result = sign·(|x| >> shift).
+	let positive = is_nonnegative(builder, x);
+	let minus_one = builder.neg_one();
+	let sign = builder.mul_const_add(F::TWO, positive.target, minus_one);
+	let magnitude = builder.mul(sign, x);
+	let bits = builder.split_le(magnitude, 32);
+	let quotient = builder.le_sum(bits[shift..].iter());
+	builder.mul(sign, quotient)
+}

@@ -1,0 +1,361 @@
+//! ONNX → [`Program`]: reads an integer-exact model and lowers it to exact integer
+//! operations, or names what it cannot lower.
+//!
+//! Supported: a chain of operators from one integer input to one output, each consuming
+//! the previous one's result plus constants (initializers or `Constant` nodes):
+//! `MatMulInteger` (zero points absent or zero), integer `MatMul` / `Gemm` (alpha = beta =
+//! 1, no transposed input), `Add` of a constant, `Relu`, `Max` with 0, `Div` by a constant
+//! power of two, `Clip` with constant bounds, `Cast` to an integer type the values provably
+//! fit, and shape-only `Reshape` / `Flatten` / `Identity`. The compiler bounds every
+//! intermediate value over all inputs of the input's element type and refuses a model
+//! whose values could leave int32 (ONNX Runtime would wrap them; the circuit would not).
+
+use std::collections::BTreeMap;
+
+use crate::{
+	onnx::{self, data_type, GraphProto, NodeProto, TensorProto},
+	program::{self, Op, Program},
+};
+
+/// Why a model cannot be compiled; every variant names the node or operator at fault.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum CompileError {
+	/// The bytes are not an ONNX model.
+	NotOnnx(String),
+	/// The model has no graph.
+	NoGraph,
+	/// The graph needs exactly one non-constant input; it has this many.
+	InputCount(usize),
+	/// The graph needs exactly one output; it has this many.
+	OutputCount(usize),
+	/// The graph input is not an integer tensor of shape `[batch, width]` or `[width]`.
+	UnsupportedInput(String),
+	/// An operator outside the integer-exact subset.
+	UnsupportedOperator {
+		/// The operator, e.g. `Conv`.
+		op: String,
+		/// The node's name (or its first output's).
+		node: String,
+	},
+	/// A supported operator used in a way the compiler does not lower.
+	UnsupportedUse {
+		/// The node.
+		node: String,
+		/// What is not supported.
+		reason: String,
+	},
+	/// A node consumes a non-constant tensor other than the previous node's result.
+	NotAChain(String),
+	/// An intermediate value of this node could leave the int32 range.
+	MayOverflow(String),
+	/// A `Cast` whose values may not fit the target type.
+	LossyCast(String),
+	/// The graph's output is not the end of the chain.
+	OutputNotReached(String),
+}
+
+impl core::fmt::Display for CompileError {
+	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+		match self {
+			Self::NotOnnx(e) => write!(f, "not an ONNX model: {e}"),
+			Self::NoGraph => write!(f, "the model has no graph"),
+			Self::InputCount(n) => write!(f, "the graph must have exactly one non-constant input, it has {n}"),
+			Self::OutputCount(n) => write!(f, "the graph must have exactly one output, it has {n}"),
+			Self::UnsupportedInput(e) => write!(f, "unsupported graph input: {e}"),
+			Self::UnsupportedOperator { op, node } =>
+				write!(f, "unsupported operator {op} (node {node}): outside the integer-exact subset"),
+			Self::UnsupportedUse { node, reason } => write!(f, "node {node}: {reason}"),
+			Self::NotAChain(node) => write!(f, "node {node} does not continue the chain from the input"),
+			Self::MayOverflow(node) => write!(f, "node {node}: values may leave the int32 range"),
+			Self::LossyCast(node) => write!(f, "node {node}: Cast may not preserve every value"),
+			Self::OutputNotReached(name) => write!(f, "graph output {name} is not the end of the operator chain"),
+		}
+	}
+}
+
+impl std::error::Error for CompileError {}
+
+/// Compiles an ONNX model file.
+pub fn compile_onnx(bytes: &[u8]) -> Result<Program, CompileError> {
+	let model = onnx::decode(bytes).map_err(|e| CompileError::NotOnnx(e.to_string()))?;
+	let graph = model.graph.ok_or(CompileError::NoGraph)?;
+	Compiler::new(&graph)?.run(&graph)
+}
+
+struct Compiler {
+	constants: BTreeMap<String, TensorProto>,
+	current: String,
+	element: i32,
+	width: usize,
+	program: Program,
+	bounds: Vec<(i128, i128)>,
+}
+
+fn node_name(node: &NodeProto) -> String {
+	if !node.name.is_empty() {
+		node.name.clone()
+	} else {
+		node.output.first().cloned().unwrap_or_default()
+	}
+}
+
+fn unsupported_use(node: &NodeProto, reason: impl Into<String>) -> CompileError {
+	CompileError::UnsupportedUse { node: node_name(node), reason: reason.into() }
+}
+
+fn is_integer(element: i32) -> bool {
+	onnx::type_range(element).is_some()
+}
+
+impl Compiler {
+	fn new(graph: &GraphProto) -> Result<Self, CompileError> {
+		let constants: BTreeMap<_, _> = graph.initializer.iter().map(|t| (t.name.clone(), t.clone())).collect();
+		let inputs: Vec<_> = graph.input.iter().filter(|i| !constants.contains_key(&i.name)).collect();
+		let [input] = inputs.as_slice() else { return Err(CompileError::InputCount(inputs.len())) };
+		if graph.output.len() != 1 {
+			return Err(CompileError::OutputCount(graph.output.len()));
+		}
+		let tensor = input
+			.r#type
+			.as_ref()
+			.and_then(|t| t.tensor_type.as_ref())
+			.ok_or_else(|| CompileError::UnsupportedInput(format!("{} is not a tensor", input.name)))?;
+		let range = onnx::type_range(tensor.elem_type)
+			.filter(|_| tensor.elem_type != data_type::INT64)
+			.ok_or_else(|| CompileError::UnsupportedInput(format!("{} is not an 8-to-32-bit integer tensor", input.name)))?;
+		let dims: Vec<_> = tensor.shape.as_ref().map(|s| s.dim.iter().map(|d| d.dim_value).collect()).unwrap_or_default();
+		let width = match dims.as_slice() {
+			[_, Some(width)] | [Some(width)] if *width > 0 => *width as usize,
+			_ => return Err(CompileError::UnsupportedInput(format!("{} must have shape [batch, width]", input.name))),
+		};
+		let program = Program { input_width: width as u32, input_range: range, ops: Vec::new() };
+		Ok(Compiler {
+			constants,
+			current: input.name.clone(),
+			element: tensor.elem_type,
+			width,
+			bounds: vec![(range.0 as i128, range.1 as i128); width],
+			program,
+		})
+	}
+
+	fn run(mut self, graph: &GraphProto) -> Result<Program, CompileError> {
+		for node in &graph.node {
+			if !node.domain.is_empty() && node.domain != "ai.onnx" {
+				return Err(CompileError::UnsupportedOperator {
+					op: format!("{}::{}", node.domain, node.op_type),
+					node: node_name(node),
+				});
+			}
+			if node.op_type == "Constant" {
+				self.constant_node(node)?;
+				continue;
+			}
+			if node.input.first() != Some(&self.current) && !self.takes_current_second(node) {
+				return Err(CompileError::NotAChain(node_name(node)));
+			}
+			self.lower(node)?;
+			self.current = node.output.first().cloned().ok_or_else(|| unsupported_use(node, "no output"))?;
+		}
+		let output = &graph.output[0].name;
+		if *output != self.current {
+			return Err(CompileError::OutputNotReached(output.clone()));
+		}
+		Ok(self.program)
+	}
+
+	/// `Add(constant, x)` has the chain's tensor second.
+	fn takes_current_second(&self, node: &NodeProto) -> bool {
+		node.op_type == "Add" && node.input.get(1) == Some(&self.current)
+	}
+
+	fn constant_node(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let value = node
+			.attribute
+			.iter()
+			.find(|a| a.name == "value")
+			.and_then(|a| a.t.clone())
+			.ok_or_else(|| unsupported_use(node, "Constant without a tensor `value`"))?;
+		let name = node.output.first().cloned().ok_or_else(|| unsupported_use(node, "no output"))?;
+		self.constants.insert(name, value);
+		Ok(())
+	}
+
+	/// The integer values and dims of constant operand `index` of `node`.
+	fn operand(&self, node: &NodeProto, index: usize) -> Result<Option<(Vec<i64>, Vec<i64>)>, CompileError> {
+		let Some(name) = node.input.get(index).filter(|n| !n.is_empty()) else { return Ok(None) };
+		let tensor = self.constants.get(name).ok_or_else(|| CompileError::NotAChain(node_name(node)))?;
+		let values = onnx::integer_values(tensor)
+			.ok_or_else(|| unsupported_use(node, format!("operand {name} is not an integer constant")))?;
+		Ok(Some((values, tensor.dims.clone())))
+	}
+
+	fn required_operand(&self, node: &NodeProto, index: usize) -> Result<(Vec<i64>, Vec<i64>), CompileError> {
+		self.operand(node, index)?
+			.ok_or_else(|| unsupported_use(node, format!("operand {index} is missing")))
+	}
+
+	fn attribute_int(node: &NodeProto, name: &str, default: i64) -> i64 {
+		node.attribute.iter().find(|a| a.name == name).map_or(default, |a| a.i)
+	}
+
+	fn push(&mut self, node: &NodeProto, op: Op) -> Result<(), CompileError> {
+		self.bounds = program::bound(&op, &self.bounds);
+		if !program::within_int32(&self.bounds) {
+			return Err(CompileError::MayOverflow(node_name(node)));
+		}
+		if let Op::MatMul { outputs, .. } = &op {
+			self.width = *outputs as usize;
+		}
+		self.program.ops.push(op);
+		Ok(())
+	}
+
+	fn require_integer(&self, node: &NodeProto) -> Result<(), CompileError> {
+		if is_integer(self.element) {
+			Ok(())
+		} else {
+			Err(unsupported_use(node, "the input of this node is not an integer tensor"))
+		}
+	}
+
+	/// A `[width, outputs]` weight matrix, or `[outputs, width]` when `transposed`.
+	fn matmul(&mut self, node: &NodeProto, weights: (Vec<i64>, Vec<i64>), transposed: bool) -> Result<(), CompileError> {
+		let (values, dims) = weights;
+		let [rows, columns] = dims.as_slice() else {
+			return Err(unsupported_use(node, "the weight matrix must have rank 2"));
+		};
+		let (inputs, outputs) = if transposed { (*columns, *rows) } else { (*rows, *columns) };
+		if inputs as usize != self.width || outputs <= 0 {
+			return Err(unsupported_use(node, format!("weights {dims:?} do not fit a row of width {}", self.width)));
+		}
+		let (inputs, outputs) = (inputs as usize, outputs as usize);
+		let weights = if transposed {
+			(0..inputs * outputs).map(|k| values[(k % outputs) * inputs + k / outputs]).collect()
+		} else {
+			values
+		};
+		self.push(node, Op::MatMul { outputs: outputs as u32, weights })
+	}
+
+	/// A constant broadcast over the row: one value, or one per element.
+	fn row_constant(&self, node: &NodeProto, values: Vec<i64>) -> Result<Vec<i64>, CompileError> {
+		match values.len() {
+			1 => Ok(vec![values[0]; self.width]),
+			n if n == self.width => Ok(values),
+			n => Err(unsupported_use(node, format!("a constant of {n} values does not broadcast over {} elements", self.width))),
+		}
+	}
+
+	fn scalar(&self, node: &NodeProto, index: usize) -> Result<Option<i64>, CompileError> {
+		match self.operand(node, index)? {
+			None => Ok(None),
+			Some((values, _)) if values.len() == 1 => Ok(Some(values[0])),
+			Some(_) => Err(unsupported_use(node, format!("operand {index} must be a scalar"))),
+		}
+	}
+
+	fn lower(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		match node.op_type.as_str() {
+			"MatMulInteger" => {
+				if !matches!(self.element, data_type::INT8 | data_type::UINT8) {
+					return Err(unsupported_use(node, "MatMulInteger needs an int8 or uint8 input"));
+				}
+				for zero_point in [2, 3] {
+					if let Some((values, _)) = self.operand(node, zero_point)? {
+						if values.iter().any(|v| *v != 0) {
+							return Err(unsupported_use(node, "non-zero zero points"));
+						}
+					}
+				}
+				let weights = self.required_operand(node, 1)?;
+				self.matmul(node, weights, false)?;
+				self.element = data_type::INT32;
+			},
+			"MatMul" => {
+				self.require_integer(node)?;
+				let weights = self.required_operand(node, 1)?;
+				self.matmul(node, weights, false)?;
+			},
+			"Gemm" => {
+				self.require_integer(node)?;
+				let alpha = node.attribute.iter().find(|a| a.name == "alpha").map_or(1.0, |a| a.f);
+				let beta = node.attribute.iter().find(|a| a.name == "beta").map_or(1.0, |a| a.f);
+				if alpha != 1.0 || beta != 1.0 || Self::attribute_int(node, "transA", 0) != 0 {
+					return Err(unsupported_use(node, "Gemm needs alpha = beta = 1 and transA = 0"));
+				}
+				let weights = self.required_operand(node, 1)?;
+				self.matmul(node, weights, Self::attribute_int(node, "transB", 0) != 0)?;
+				if let Some((bias, _)) = self.operand(node, 2)? {
+					let constants = self.row_constant(node, bias)?;
+					self.push(node, Op::Add { constants })?;
+				}
+			},
+			"Add" => {
+				self.require_integer(node)?;
+				let other = if node.input.first() == Some(&self.current) { 1 } else { 0 };
+				let (values, _) = self.required_operand(node, other)?;
+				let constants = self.row_constant(node, values)?;
+				self.push(node, Op::Add { constants })?;
+			},
+			"Relu" => {
+				self.require_integer(node)?;
+				self.push(node, Op::Relu)?;
+			},
+			"Max" => {
+				self.require_integer(node)?;
+				if node.input.len() != 2 || self.scalar(node, 1)? != Some(0) {
+					return Err(unsupported_use(node, "only Max(x, 0) is supported"));
+				}
+				self.push(node, Op::Relu)?;
+			},
+			"Div" => {
+				self.require_integer(node)?;
+				let divisor = self.scalar(node, 1)?.ok_or_else(|| unsupported_use(node, "missing divisor"))?;
+				if divisor <= 0 || (divisor as u64).count_ones() != 1 || divisor > 1 << 30 {
+					return Err(unsupported_use(node, format!("divisor {divisor} is not a power of two")));
+				}
+				self.push(node, Op::DivPow2 { shift: divisor.trailing_zeros() as u8 })?;
+			},
+			"Clip" => {
+				self.require_integer(node)?;
+				let (type_min, type_max) = onnx::type_range(self.element).expect("an integer type");
+				let min = self.scalar(node, 1)?.unwrap_or(type_min);
+				let max = self.scalar(node, 2)?.unwrap_or(type_max);
+				if min > max {
+					return Err(unsupported_use(node, "Clip's min exceeds its max"));
+				}
+				self.push(node, Op::Clip { min, max })?;
+			},
+			"Cast" => {
+				self.require_integer(node)?;
+				let to = Self::attribute_int(node, "to", 0) as i32;
+				let (lo, hi) = onnx::type_range(to)
+					.ok_or_else(|| unsupported_use(node, "Cast to a non-integer type"))?;
+				if self.bounds.iter().any(|(l, h)| *l < lo as i128 || *h > hi as i128) {
+					return Err(CompileError::LossyCast(node_name(node)));
+				}
+				self.element = to;
+			},
+			"Identity" => {},
+			"Flatten" => {
+				if Self::attribute_int(node, "axis", 1) != 1 {
+					return Err(unsupported_use(node, "only Flatten with axis 1 (a row stays a row)"));
+				}
+			},
+			"Reshape" => {
+				let (shape, _) = self.required_operand(node, 1)?;
+				let keeps_row = match shape.as_slice() {
+					[width] => *width as usize == self.width,
+					[batch, width] => matches!(batch, -1 | 0 | 1) && *width as usize == self.width,
+					_ => false,
+				};
+				if !keeps_row {
+					return Err(unsupported_use(node, format!("Reshape to {shape:?} changes the row of width {}", self.width)));
+				}
+			},
+			op => return Err(CompileError::UnsupportedOperator { op: op.to_string(), node: node_name(node) }),
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,210 @@
+//! The integer digits model (scripts/models/digits-mlp-int8.onnx) through the ZK pipeline:
+//! compiled, evaluated and proven bit-exactly as Python's onnxruntime computed it, and every
+//! tampering with the proof, its rows or the circuit rejected.
+
+use std::{path::PathBuf, sync::OnceLock};
+
+use prost::Message;
+use verin_zk::{
+	circuit::Circuit,
+	compile::{compile_onnx, CompileError},
+	onnx,
+	program::{Op, Program},
+	Verifier, VerifyError,
+};
+
+fn models_dir() -> PathBuf {
+	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/models")
+}
+
+fn model_bytes() -> Vec<u8> {
+	std::fs::read(models_dir().join("digits-mlp-int8.onnx")).expect("the example model exists")
+}
+
+/// Input rows and output rows onnxruntime (Python) computed, from expected/*.json.
+fn reference() -> (Vec<Vec<i64>>, Vec<Vec<i64>>) {
+	let text = std::fs::read_to_string(models_dir().join("expected/digits-mlp-int8.json")).unwrap();
+	let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+	let rows = |part: &str| -> Vec<Vec<i64>> {
+		let shape: Vec<usize> = json[part]["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+		let data: Vec<i64> = json[part]["data"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+		data.chunks(shape[1]).map(|row| row.to_vec()).collect()
+	};
+	(rows("input"), rows("output"))
+}
+
+fn program() -> Program {
+	compile_onnx(&model_bytes()).expect("the integer digits model compiles")
+}
+
+/// Building a circuit takes a second; the tests share one.
+fn circuit() -> &'static Circuit {
+	static CIRCUIT: OnceLock<Circuit> = OnceLock::new();
+	CIRCUIT.get_or_init(|| Circuit::build(&program()))
+}
+
+#[test]
+fn the_model_compiles_to_its_layers() {
+	let program = program();
+	assert_eq!(program.input_width, 64);
+	assert_eq!(program.input_range, (-128, 127));
+	let shapes: Vec<String> = program
+		.ops
+		.iter()
+		.map(|op| match op {
+			Op::MatMul { outputs, weights } => format!("MatMul {}x{outputs}", weights.len() / *outputs as usize),
+			Op::Add { constants } => format!("Add {}", constants.len()),
+			Op::Relu => "Relu".into(),
+			Op::DivPow2 { shift } => format!("Div 2^{shift}"),
+			Op::Clip { min, max } => format!("Clip {min}..{max}"),
+		})
+		.collect();
+	assert_eq!(shapes, ["MatMul 64x32", "Add 32", "Relu", "Div 2^7", "Clip -128..127", "MatMul 32x10", "Add 10"]);
+	assert_eq!(program.output_width(), 10);
+}
+
+#[test]
+fn evaluation_equals_python_onnxruntime_bit_for_bit() {
+	let program = program();
+	let (inputs, outputs) = reference();
+	assert!(inputs.len() >= 16);
+	for (input, expected) in inputs.iter().zip(&outputs) {
+		assert_eq!(&program.evaluate(input).unwrap(), expected);
+	}
+}
+
+#[test]
+fn proofs_carry_the_onnxruntime_output_and_verify() {
+	let circuit = circuit();
+	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).expect("own verifier data decodes");
+	let (inputs, outputs) = reference();
+	for (input, expected) in inputs.iter().zip(&outputs).take(4) {
+		let proven = circuit.prove(input).expect("an honest row proves");
+		assert_eq!(&proven.output, expected);
+		assert_eq!(verifier.verify(&proven.proof, input, expected), Ok(()));
+	}
+}
+
+#[test]
+fn compilation_is_deterministic() {
+	let again = Circuit::build(&program());
+	assert_eq!(again.digest(), circuit().digest());
+	assert_eq!(again.verifier_data(), circuit().verifier_data());
+}
+
+#[test]
+fn tampered_rows_proofs_and_circuits_are_rejected() {
+	let circuit = circuit();
+	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).unwrap();
+	let (inputs, outputs) = reference();
+	let (input, output) = (&inputs[0], &outputs[0]);
+	let proof = circuit.prove(input).unwrap().proof;
+
+	let mut other_output = output.clone();
+	other_output[3] += 1;
+	assert_eq!(verifier.verify(&proof, input, &other_output), Err(VerifyError::PublicInputsMismatch));
+	let mut other_input = input.clone();
+	other_input[10] ^= 1;
+	assert_eq!(verifier.verify(&proof, &other_input, output), Err(VerifyError::PublicInputsMismatch));
+
+	// Flipping bytes anywhere in the proof: it no longer decodes or no longer verifies.
+	for position in [0, 8, proof.len() / 3, proof.len() / 2, proof.len() - 9] {
+		let mut bad = proof.clone();
+		bad[position] ^= 0x01;
+		let result = verifier.verify(&bad, input, output);
+		assert!(result.is_err(), "a proof with byte {position} flipped was accepted");
+	}
+	for truncated in [0, 1, 100, proof.len() / 2, proof.len() - 1] {
+		assert_eq!(verifier.verify(&proof[..truncated], input, output), Err(VerifyError::MalformedProof));
+	}
+
+	// Another model (one weight changed) has another circuit: its proofs fail here, and
+	// this circuit's verifier data does not pass for its digest.
+	let mut program = program();
+	if let Op::MatMul { weights, .. } = &mut program.ops[0] {
+		weights[5] += 1;
+	}
+	let other = Circuit::build(&program);
+	assert_ne!(other.digest(), circuit.digest());
+	let forged = other.prove(input).unwrap();
+	assert!(verifier.verify(&forged.proof, input, &forged.output).is_err(), "another circuit's proof was accepted");
+	assert!(matches!(
+		Verifier::decode(&circuit.verifier_data(), &other.digest()),
+		Err(VerifyError::DigestMismatch)
+	));
+	assert!(matches!(Verifier::decode(&[1, 2, 3], &circuit.digest()), Err(VerifyError::MalformedVerifierData)));
+}
+
+#[test]
+fn operators_outside_the_subset_are_named() {
+	let mut model = onnx::decode(&model_bytes()).unwrap();
+	let graph = model.graph.as_mut().unwrap();
+	graph.node[2].op_type = "Softmax".into();
+	let name = graph.node[2].name.clone();
+	let node = if name.is_empty() { graph.node[2].output[0].clone() } else { name };
+	assert_eq!(
+		compile_onnx(&model.encode_to_vec()),
+		Err(CompileError::UnsupportedOperator { op: "Softmax".into(), node })
+	);
+
+	let float_model = std::fs::read(models_dir().join("digits-mlp-f32.onnx")).unwrap();
+	assert!(matches!(compile_onnx(&float_model), Err(CompileError::UnsupportedInput(_))));
+	assert!(matches!(compile_onnx(b"not a model"), Err(CompileError::NotOnnx(_))));
+}
+
+#[test]
+fn a_cast_that_could_lose_values_is_refused() {
+	let mut model = onnx::decode(&model_bytes()).unwrap();
+	let graph = model.graph.as_mut().unwrap();
+	// Drop the Clip: the Cast to int8 can then see values up to 2^20 / 256.
+	let clip = graph.node.iter().position(|n| n.op_type == "Clip").unwrap();
+	let clip_input = graph.node[clip].input[0].clone();
+	let cast = clip + 1;
+	graph.node[cast].input[0] = clip_input;
+	graph.node.remove(clip);
+	assert!(matches!(compile_onnx(&model.encode_to_vec()), Err(CompileError::LossyCast(_))));
+}
+
+/// Many random corruptions of a valid proof: each is rejected with an error, none panics
+/// (in the runtime a panic would abort the block instead of failing one extrinsic).
+#[test]
+fn corrupted_proofs_are_rejected_without_panicking() {
+	let circuit = circuit();
+	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).unwrap();
+	let (inputs, outputs) = reference();
+	let proof = circuit.prove(&inputs[1]).unwrap().proof;
+	let mut state = 0x2545_f491_4f6c_dd1du64;
+	let mut next = move || {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		state
+	};
+	let mut panics = Vec::new();
+	for case in 0..1500 {
+		let mut bad = proof.clone();
+		match case % 3 {
+			0 => {
+				let at = next() as usize % bad.len();
+				bad[at] ^= 1 << (next() % 8);
+			},
+			1 => {
+				let at = next() as usize % bad.len();
+				let value = next().to_le_bytes();
+				let end = (at + 8).min(bad.len());
+				bad[at..end].copy_from_slice(&value[..end - at]);
+			},
+			_ => {
+				let at = next() as usize % bad.len();
+				bad[at..].iter_mut().for_each(|b| *b = 0xff);
+			},
+		}
+		let verify = || verifier.verify(&bad, &inputs[1], &outputs[1]);
+		let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(verify));
+		match result {
+			Ok(verdict) => assert!(verdict.is_err(), "corruption case {case} was accepted"),
+			Err(_) => panics.push(case),
+		}
+	}
+	assert!(panics.is_empty(), "verification panicked on corruption cases {panics:?}");
+}
