@@ -34,6 +34,10 @@ pub enum Subcommand {
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// ZK tier tools: compile a model's circuit.
+	#[command(subcommand)]
+	Zk(crate::zk::ZkCmd),
 }
 
 /// Arguments of `verin-node`.

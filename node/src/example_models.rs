@@ -94,6 +94,12 @@ pub fn example_models() -> Vec<ExampleModel> {
 }
 
 impl ExampleModel {
+	/// The verifier data of the model's ZK circuit, compiled from its bytes.
+	pub fn circuit(&self) -> Vec<u8> {
+		let program = verin_zk::compile::compile_onnx(self.bytes).expect("the ZK example models compile");
+		verin_zk::circuit::Circuit::build(&program).verifier_data()
+	}
+
 	/// The registry's genesis entry for this model, owned by `owner`.
 	pub fn genesis<AccountId>(&self, owner: AccountId) -> pallet_models::GenesisModel<AccountId, Balance> {
 		fn bounded<const N: u32>(text: &str) -> sp_runtime::BoundedVec<u8, sp_core::ConstU32<N>> {
@@ -112,6 +118,7 @@ impl ExampleModel {
 			spec: self.spec.clone(),
 			size: self.bytes.len() as u64,
 			chunk_hashes: self.bytes.chunks(MODEL_CHUNK_SIZE as usize).map(chunk_hash).collect(),
+			circuit: self.spec.tiers.contains(Tier::Zk).then(|| self.circuit()),
 		}
 	}
 

@@ -7,6 +7,7 @@ mod example_models;
 mod rpc;
 mod service;
 mod worker;
+mod zk;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

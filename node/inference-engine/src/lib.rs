@@ -12,11 +12,15 @@
 //!   thread, sequential execution, basic graph optimizations only. Two workers then compute
 //!   the same bits for an integer-exact model, and the same float results up to the
 //!   machines' floating-point differences.
+//! - **ZK proofs** (`verin_inference::prove`): the engine compiles the model's bytes into
+//!   its plonky2 circuit (`verin-zk`, cached like sessions), refuses if the circuit's digest
+//!   differs from the one registered on chain, and proves the row.
 //! - **ONNX Runtime library**: the official build, loaded at run time from the path the node
 //!   is given (`scripts/setup.sh` takes it from the `onnxruntime` wheel on PyPI).
 
 mod convert;
 mod sources;
+mod prover;
 
 use std::{
 	collections::VecDeque,
@@ -27,7 +31,7 @@ use std::{
 use ort::session::{builder::GraphOptimizationLevel, Session};
 use sp_core::H256;
 pub use sources::{ModelSources, OffchainGet};
-use verin_inference_host::{InferenceBackend, InferenceError};
+use verin_inference_host::{InferenceBackend, InferenceError, Proven};
 use verin_primitives::tensor::TensorPayload;
 
 /// How the engine is set up.
@@ -101,6 +105,8 @@ struct Inner {
 	capacity: usize,
 	/// Ready sessions, most recently used last.
 	sessions: Mutex<VecDeque<(H256, Session)>>,
+	/// Compiled ZK circuits.
+	provers: prover::Provers,
 }
 
 impl OrtEngine {
@@ -115,6 +121,7 @@ impl OrtEngine {
 				sources,
 				capacity: config.cache_capacity.max(1),
 				sessions: Mutex::new(VecDeque::new()),
+				provers: prover::Provers::new(config.cache_capacity),
 			}),
 		})
 	}
@@ -166,8 +173,20 @@ impl OrtEngine {
 	}
 }
 
+impl OrtEngine {
+	/// Proves the output of the model with `content_id` on a one-row `input`, if its
+	/// circuit compiles to `circuit_digest` (ZK tier).
+	pub fn prove(&self, content_id: H256, circuit_digest: H256, input: &TensorPayload) -> Result<Proven, InferenceError> {
+		self.inner.provers.prove(&self.inner.sources, content_id, circuit_digest, input)
+	}
+}
+
 impl InferenceBackend for OrtEngine {
 	fn run(&mut self, content_id: H256, input: &TensorPayload) -> Result<TensorPayload, InferenceError> {
 		OrtEngine::run(self, content_id, input)
+	}
+
+	fn prove(&mut self, content_id: H256, circuit_digest: H256, input: &TensorPayload) -> Result<Proven, InferenceError> {
+		OrtEngine::prove(self, content_id, circuit_digest, input)
 	}
 }

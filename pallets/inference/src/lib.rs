@@ -313,6 +313,10 @@ pub mod pallet {
 		TierNotOffered,
 		/// This runtime does not verify this tier yet.
 		TierUnavailable,
+		/// A ZK request takes exactly one row: each row is proven by its own proof.
+		ZkOneRowOnly,
+		/// The version offers the ZK tier but has no registered circuit to verify proofs with.
+		ZkCircuitNotRegistered,
 		/// The response window is shorter than `MinResponseBlocks` or longer than
 		/// `MaxResponseBlocks`.
 		ResponseWindowOutOfRange,
@@ -460,6 +464,10 @@ pub mod pallet {
 			Self::check_output(&served, &record, &output).map_err(Self::output_error)?;
 
 			let output_hash = H256(output.using_encoded(sp_io::hashing::blake2_256));
+			// Only the ZK tier reads the circuit (kilobytes of verifier data).
+			let circuit = (record.tier == Tier::Zk)
+				.then(|| T::Models::circuit(record.model, record.version))
+				.flatten();
 			let context = ResultContext {
 				job,
 				worker: &worker,
@@ -467,6 +475,10 @@ pub mod pallet {
 				circuit_digest: served.circuit_digest,
 				input_hash: H256(record.input.using_encoded(sp_io::hashing::blake2_256)),
 				output_hash,
+				spec: &served.spec,
+				input: &record.input,
+				output: &output,
+				circuit: circuit.as_deref(),
 			};
 			let verdict = T::Verifier::verify(record.tier, &context, &evidence)
 				.map_err(Self::evidence_error)?;
@@ -589,6 +601,10 @@ impl<T: Config> Pallet<T> {
 			T::MaxInputBytes::get(),
 		)
 		.map_err(Self::input_error)?;
+		if tier == Tier::Zk {
+			ensure!(served.circuit_digest.is_some(), Error::<T>::ZkCircuitNotRegistered);
+			ensure!(batch == 1, Error::<T>::ZkOneRowOnly);
+		}
 		let output_bytes = tensor::expected_bytes(&served.spec.schema.outputs, batch);
 		ensure!(output_bytes <= T::MaxOutputBytes::get() as u64, Error::<T>::OutputWouldBeTooLarge);
 		let bytes = (tensor::payload_bytes(input) as u64).saturating_add(output_bytes);

@@ -129,13 +129,18 @@ impl ModelCatalog<AccountId, Balance> for TestCatalog {
 			version,
 			content_id: H256::repeat_byte(version.minor as u8 + 1),
 			spec: test_spec(tiers),
-			circuit_digest: None,
+			circuit_digest: tiers.contains(&Tier::Zk).then(|| H256::repeat_byte(0xC1)),
 		})
+	}
+
+	fn circuit(model: ModelId, version: ModelVersion) -> Option<Vec<u8>> {
+		Self::served_model(model, Some(version))?.circuit_digest.map(|digest| digest.0.to_vec())
 	}
 }
 
 /// Vanilla: empty evidence. Optimistic: provisional for `CHALLENGE_PERIOD` blocks. Zk: the
-/// evidence must be the output hash. Tee: unavailable.
+/// evidence must be the output hash, and the registered circuit must reach the verifier.
+/// Tee: unavailable.
 pub struct TestVerifier;
 impl TierVerifier<AccountId, u64> for TestVerifier {
 	fn supports(tier: Tier) -> bool {
@@ -147,6 +152,7 @@ impl TierVerifier<AccountId, u64> for TestVerifier {
 			Tier::Vanilla if evidence.is_empty() => Ok(Verdict::Final),
 			Tier::Vanilla => Err(EvidenceError::Malformed),
 			Tier::Optimistic => Ok(Verdict::Provisional { challenge_period: CHALLENGE_PERIOD }),
+			Tier::Zk if context.circuit != Some(&[0xC1; 32][..]) => Err(EvidenceError::Malformed),
 			Tier::Zk if evidence.len() != 32 => Err(EvidenceError::Malformed),
 			Tier::Zk if evidence == context.output_hash.as_bytes() => Ok(Verdict::Final),
 			Tier::Zk => Err(EvidenceError::Invalid),

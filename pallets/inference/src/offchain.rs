@@ -54,10 +54,10 @@ pub const MAX_JOBS_PER_RUN: usize = 16;
 const CLAIM_PREFIX: &[u8] = b"verin/inference/claim/";
 
 /// The answer a worker sends for a job.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Answer {
-	/// The model ran: submit the output.
-	Result(TensorPayload),
+#[derive(frame_support::DebugNoBound, frame_support::CloneNoBound, frame_support::PartialEqNoBound, frame_support::EqNoBound)]
+pub enum Answer<T: Config> {
+	/// The model ran: submit the output with the tier's evidence.
+	Result(TensorPayload, BoundedVec<u8, T::MaxEvidenceBytes>),
 	/// The model cannot run on this job: report why.
 	Failure(FailureReason),
 }
@@ -88,7 +88,7 @@ impl<T: Config> Pallet<T> {
 			return;
 		};
 		let call = match answer {
-			Answer::Result(output) => Call::submit_result { job, output, evidence: Default::default() },
+			Answer::Result(output, evidence) => Call::submit_result { job, output, evidence },
 			Answer::Failure(reason) => Call::report_failure { job, reason },
 		};
 		let sent = Signer::<T, T::AuthorityId>::all_accounts()
@@ -100,21 +100,33 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Runs the job's model and decides the answer; `None` when this node cannot run models.
-	pub fn compute_answer(record: &JobOf<T>) -> Option<Answer> {
-		if record.tier != Tier::Vanilla {
-			// The evidence of other tiers is produced by their own worker paths.
-			return Some(Answer::Failure(FailureReason::EvidenceUnavailable));
-		}
-		let output = match verin_inference::run(record.content_id.0, record.input.clone()) {
-			Ok(output) => output,
+	pub fn compute_answer(record: &JobOf<T>) -> Option<Answer<T>> {
+		let served = T::Models::served_model(record.model, Some(record.version));
+		let computed = match record.tier {
+			Tier::Vanilla => verin_inference::run(record.content_id.0, record.input.clone())
+				.map(|output| (output, alloc::vec::Vec::new())),
+			Tier::Zk => {
+				let Some(digest) = served.as_ref().and_then(|served| served.circuit_digest) else {
+					return Some(Answer::Failure(FailureReason::EvidenceUnavailable));
+				};
+				verin_inference::prove(record.content_id.0, digest.0, record.input.clone())
+					.map(|proven| (proven.output, proven.proof))
+			},
+			// The evidence of the other tiers is produced by their own worker paths.
+			_ => return Some(Answer::Failure(FailureReason::EvidenceUnavailable)),
+		};
+		let (output, evidence) = match computed {
+			Ok(computed) => computed,
 			Err(error) => {
 				log::info!(target: "runtime::inference", "model {:?} failed: {error:?}", record.content_id);
 				return error.failure_reason().map(Answer::Failure);
 			},
 		};
-		let fits = T::Models::served_model(record.model, Some(record.version))
-			.is_some_and(|served| Self::check_output(&served, record, &output).is_ok());
-		Some(if fits { Answer::Result(output) } else { Answer::Failure(FailureReason::OutputMismatch) })
+		let Ok(evidence) = BoundedVec::try_from(evidence) else {
+			return Some(Answer::Failure(FailureReason::EvidenceUnavailable));
+		};
+		let fits = served.is_some_and(|served| Self::check_output(&served, record, &output).is_ok());
+		Some(if fits { Answer::Result(output, evidence) } else { Answer::Failure(FailureReason::OutputMismatch) })
 	}
 }
 

@@ -125,6 +125,23 @@ mod requesting {
 	}
 
 	#[test]
+	fn zk_requests_need_one_row_and_a_registered_circuit() {
+		new_test_ext().execute_with(|| {
+			register_worker(WORKER_A, MIN_STAKE, &Tier::ALL);
+			assert_noop!(
+				Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, None, input(2, 0.0), Tier::Zk, Balance::MAX, 3),
+				Error::<Test>::ZkOneRowOnly
+			);
+			BenchModels::mutate(|models| models.push((99, OWNER, test_spec(&Tier::ALL))));
+			assert_noop!(
+				Inference::request(RuntimeOrigin::signed(REQUESTER), 99, None, input(1, 0.0), Tier::Zk, Balance::MAX, 3),
+				Error::<Test>::ZkCircuitNotRegistered
+			);
+			assert_ok!(Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, None, input(1, 0.0), Tier::Zk, Balance::MAX, 3));
+		});
+	}
+
+	#[test]
 	fn quote_prices_model_tier_and_bytes_and_splits_without_remainder() {
 		new_test_ext().execute_with(|| {
 			for tier in [Tier::Vanilla, Tier::Optimistic, Tier::Zk] {

@@ -67,9 +67,10 @@ use sp_runtime::{
 };
 use verin_primitives::{
 	model::{
-		self, validate_version_properties, ModelId, ModelMetadata, ModelName, ModelStatus,
-		ModelVersion, SchemaError, VersionSpec, MODEL_CHUNK_SIZE,
+		self, validate_version_properties, CircuitInspector, ModelId, ModelMetadata, ModelName,
+		ModelStatus, ModelVersion, SchemaError, VersionSpec, MODEL_CHUNK_SIZE,
 	},
+	tier::Tier,
 	traits::ModelJobs,
 };
 
@@ -131,6 +132,10 @@ pub struct GenesisModel<AccountId, Balance> {
 	pub size: u64,
 	/// Hashes of its chunks, in order ([`verin_primitives::model::chunk_hash`]).
 	pub chunk_hashes: alloc::vec::Vec<H256>,
+	/// Verifier data of the version's ZK circuit, registered with it (see
+	/// `register_circuit`).
+	#[serde(default)]
+	pub circuit: Option<alloc::vec::Vec<u8>>,
 }
 
 #[frame_support::pallet]
@@ -186,6 +191,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
 
+		/// Decodes ZK circuits' verifier data into their digests.
+		type Circuits: CircuitInspector;
+
+		/// Largest verifier data of a ZK circuit, in bytes.
+		#[pallet::constant]
+		type MaxCircuitBytes: Get<u32>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -231,6 +243,18 @@ pub mod pallet {
 		Twox64Concat,
 		ModelVersion,
 		BoundedVec<H256, T::MaxChunks>,
+	>;
+
+	/// Verifier data of the ZK circuit registered for a version; its digest is the
+	/// version's `circuit_digest`.
+	#[pallet::storage]
+	pub type VersionCircuits<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ModelId,
+		Twox64Concat,
+		ModelVersion,
+		BoundedVec<u8, T::MaxCircuitBytes>,
 	>;
 
 	/// The upload in progress of each model (at most one per model).
@@ -295,6 +319,8 @@ pub mod pallet {
 		OwnershipTransferred { model: ModelId, from: T::AccountId, to: T::AccountId },
 		/// The model and all its versions were removed; the deposit was returned.
 		ModelRemoved { model: ModelId, deposit_returned: BalanceOf<T> },
+		/// A version's ZK circuit was registered; `deposit` is now held for its bytes.
+		CircuitRegistered { model: ModelId, version: ModelVersion, digest: H256, deposit: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -361,6 +387,14 @@ pub mod pallet {
 		ExpiryQueueFull,
 		/// The account cannot cover the storage deposit.
 		InsufficientDeposit,
+		/// The model has no such version.
+		VersionNotFound,
+		/// The version does not offer the ZK tier, so it takes no circuit.
+		ZkNotOffered,
+		/// The version already has a circuit; circuits are fixed once registered.
+		CircuitAlreadyRegistered,
+		/// The verifier data does not decode as a circuit.
+		MalformedCircuit,
 	}
 
 	impl<T> From<SchemaError> for Error<T> {
@@ -642,12 +676,31 @@ pub mod pallet {
 			for version in info.versions.iter() {
 				Versions::<T>::remove(model, version);
 				VersionChunks::<T>::remove(model, version);
+				VersionCircuits::<T>::remove(model, version);
 			}
 			ModelIdByName::<T>::remove(&info.owner, &info.metadata.name);
 			Models::<T>::remove(model);
 			let deposit_returned = Self::release_deposit(&info.owner, info.deposit);
 			Self::deposit_event(Event::ModelRemoved { model, deposit_returned });
 			Ok(Some(T::WeightInfo::remove(info.versions.len() as u32)).into())
+		}
+
+		/// Registers the ZK circuit of `version` of `model`: the verifier data the runtime
+		/// checks its proofs with, as `verin-node zk compile` derives it from the version's
+		/// bytes. Only for versions that offer the ZK tier, once; holds `DepositPerByte` per
+		/// byte until the model is removed. Workers compile the circuit themselves and refuse
+		/// jobs if it differs. Emits `CircuitRegistered`.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::register_circuit(verifier_data.len() as u32))]
+		pub fn register_circuit(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: ModelVersion,
+			verifier_data: BoundedVec<u8, T::MaxCircuitBytes>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::owned_model(model, &who)?;
+			Self::attach_circuit(&who, model, version, verifier_data)
 		}
 
 		/// Offers the model to `new_owner`, who becomes owner by calling
@@ -738,6 +791,35 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		VersionChunks::<T>::insert(id, version, chunk_hashes);
+		if let Some(circuit) = &model.circuit {
+			let circuit = circuit.clone().try_into().expect("genesis model: circuit within MaxCircuitBytes");
+			Self::attach_circuit(&owner, id, version, circuit).expect("genesis model: the circuit registers");
+		}
+	}
+
+	fn attach_circuit(
+		owner: &T::AccountId,
+		model: ModelId,
+		version: ModelVersion,
+		verifier_data: BoundedVec<u8, T::MaxCircuitBytes>,
+	) -> DispatchResult {
+		let mut published = Versions::<T>::get(model, version).ok_or(Error::<T>::VersionNotFound)?;
+		ensure!(published.spec.tiers.contains(Tier::Zk), Error::<T>::ZkNotOffered);
+		ensure!(published.circuit_digest.is_none(), Error::<T>::CircuitAlreadyRegistered);
+		let digest = T::Circuits::digest(&verifier_data).ok_or(Error::<T>::MalformedCircuit)?;
+		let deposit = T::DepositPerByte::get().saturating_mul((verifier_data.len() as u32).into());
+		Self::hold_deposit(owner, deposit)?;
+		Models::<T>::mutate(model, |info| {
+			if let Some(info) = info {
+				info.deposit = info.deposit.saturating_add(deposit);
+			}
+		});
+		published.circuit_digest = Some(digest);
+		published.deposit = published.deposit.saturating_add(deposit);
+		Versions::<T>::insert(model, version, published);
+		VersionCircuits::<T>::insert(model, version, verifier_data);
+		Self::deposit_event(Event::CircuitRegistered { model, version, digest, deposit });
+		Ok(())
 	}
 
 	/// The model with this id.
@@ -862,6 +944,10 @@ impl<T: Config> verin_primitives::market::ModelCatalog<T::AccountId, BalanceOf<T
 			spec: published.spec,
 			circuit_digest: published.circuit_digest,
 		})
+	}
+
+	fn circuit(model: ModelId, version: ModelVersion) -> Option<alloc::vec::Vec<u8>> {
+		VersionCircuits::<T>::get(model, version).map(BoundedVec::into_inner)
 	}
 }
 

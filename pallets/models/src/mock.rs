@@ -63,6 +63,18 @@ impl ModelJobs for TestJobs {
 	}
 }
 
+/// Stands in for the runtime's ZK verifier: verifier data "decodes" when it starts with
+/// [`CIRCUIT_MAGIC`]; its digest is its blake2-256 hash, as in the runtime.
+pub struct TestCircuits;
+pub const CIRCUIT_MAGIC: u8 = 0xC1;
+pub const MAX_CIRCUIT_BYTES: u32 = 64;
+impl verin_primitives::model::CircuitInspector for TestCircuits {
+	fn digest(verifier_data: &[u8]) -> Option<sp_core::H256> {
+		(verifier_data.first() == Some(&CIRCUIT_MAGIC))
+			.then(|| sp_core::H256(sp_io::hashing::blake2_256(verifier_data)))
+	}
+}
+
 impl pallet_models::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -74,6 +86,8 @@ impl pallet_models::Config for Test {
 	type MaxChunks = ConstU32<8>;
 	type UploadTimeout = ConstU64<UPLOAD_TIMEOUT>;
 	type MaxExpiriesPerBlock = ConstU32<MAX_EXPIRIES_PER_BLOCK>;
+	type Circuits = TestCircuits;
+	type MaxCircuitBytes = ConstU32<MAX_CIRCUIT_BYTES>;
 	type WeightInfo = ();
 }
 

@@ -735,6 +735,7 @@ fn genesis_publishes_models_with_deposits_held() {
 			spec: int_spec(),
 			size: bytes.len() as u64,
 			chunk_hashes: hashes.clone(),
+			circuit: Some(circuit_data(12)),
 		}],
 	};
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
@@ -748,7 +749,103 @@ fn genesis_publishes_models_with_deposits_held() {
 		let version = Models::version(0, ModelVersion::new(1, 0)).unwrap();
 		assert_eq!(version.content_id, verin_primitives::model::content_id_of(&bytes));
 		assert_eq!(Models::chunk_hashes(0, ModelVersion::new(1, 0)), Some(hashes));
-		assert_eq!(held(ALICE), MODEL_DEPOSIT + version_deposit(bytes.len()));
+		assert_eq!(version.circuit_digest, Some(sp_core::H256(sp_io::hashing::blake2_256(&circuit_data(12)))));
+		assert_eq!(held(ALICE), MODEL_DEPOSIT + version_deposit(bytes.len()) + DEPOSIT_PER_BYTE * 12);
 		assert_eq!(info.deposit, held(ALICE));
 	});
+}
+
+/// Verifier data the mock's inspector accepts, `len` bytes long.
+fn circuit_data(len: usize) -> Vec<u8> {
+	let mut data = vec![CIRCUIT_MAGIC];
+	data.extend((1..len).map(|i| i as u8));
+	data
+}
+
+fn circuit(len: usize) -> frame_support::BoundedVec<u8, frame_support::traits::ConstU32<MAX_CIRCUIT_BYTES>> {
+	circuit_data(len).try_into().unwrap()
+}
+
+mod register_circuit {
+	use super::*;
+	use crate::VersionCircuits;
+	use verin_primitives::market::ModelCatalog;
+
+	#[test]
+	fn registers_the_digest_holds_the_deposit_and_serves_the_data() {
+		new_test_ext().execute_with(|| {
+			let model = register(ALICE, "zk");
+			publish(ALICE, model, V1_0, &file(1000));
+			let before = held(ALICE);
+			assert_ok!(Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(40)));
+			let digest = sp_core::H256(sp_io::hashing::blake2_256(&circuit_data(40)));
+			let deposit = DEPOSIT_PER_BYTE * 40;
+			assert_eq!(last_event(), Event::CircuitRegistered { model, version: V1_0, digest, deposit });
+			assert_eq!(held(ALICE), before + deposit);
+			assert_eq!(Models::version(model, V1_0).unwrap().circuit_digest, Some(digest));
+			assert_eq!(Models::served_model(model, None).unwrap().circuit_digest, Some(digest));
+			assert_eq!(<Models as ModelCatalog<_, _>>::circuit(model, V1_0), Some(circuit_data(40)));
+			assert_eq!(ModelRecords::<Test>::get(model).unwrap().deposit, held(ALICE));
+
+			// Removing the model returns everything, circuit included.
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_eq!(held(ALICE), 0);
+			assert!(!VersionCircuits::<Test>::contains_key(model, V1_0));
+		});
+	}
+
+	#[test]
+	fn refusals_are_named_and_hold_nothing() {
+		new_test_ext().execute_with(|| {
+			let model = register(ALICE, "zk");
+			publish(ALICE, model, V1_0, &file(1000));
+			let before = held(ALICE);
+			assert_noop!(
+				Models::register_circuit(RuntimeOrigin::signed(BOB), model, V1_0, circuit(8)),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_1, circuit(8)),
+				Error::<Test>::VersionNotFound
+			);
+			let mut garbage = circuit_data(8);
+			garbage[0] = 0;
+			assert_noop!(
+				Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, garbage.try_into().unwrap()),
+				Error::<Test>::MalformedCircuit
+			);
+			assert_ok!(Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(8)));
+			assert_noop!(
+				Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(9)),
+				Error::<Test>::CircuitAlreadyRegistered
+			);
+			assert_eq!(held(ALICE), before + DEPOSIT_PER_BYTE * 8);
+
+			// A version without the ZK tier takes no circuit.
+			let plain = register(ALICE, "plain");
+			let mut spec = int_spec();
+			spec.tiers = [Tier::Vanilla].into_iter().collect();
+			let bytes = file(100);
+			assert_ok!(Models::begin_upload(RuntimeOrigin::signed(ALICE), plain, V1_0, spec, 100, 1));
+			assert_ok!(Models::upload_chunk(RuntimeOrigin::signed(ALICE), plain, 0, chunk(&bytes, 0)));
+			assert_ok!(Models::finish_upload(RuntimeOrigin::signed(ALICE), plain));
+			assert_noop!(
+				Models::register_circuit(RuntimeOrigin::signed(ALICE), plain, V1_0, circuit(8)),
+				Error::<Test>::ZkNotOffered
+			);
+		});
+	}
+
+	#[test]
+	fn an_owner_who_cannot_pay_the_deposit_is_refused() {
+		new_test_ext().execute_with(|| {
+			let model = register(ALICE, "zk");
+			publish(ALICE, model, V1_0, &file(1000));
+			assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), ALICE, 10));
+			assert_noop!(
+				Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(40)),
+				Error::<Test>::InsufficientDeposit
+			);
+		});
+	}
 }

@@ -96,6 +96,10 @@ impl ModelCatalog<AccountId, Balance> for TestCatalog {
 			circuit_digest: None,
 		})
 	}
+
+	fn circuit(_model: ModelId, _version: ModelVersion) -> Option<Vec<u8>> {
+		None
+	}
 }
 
 impl frame_system::offchain::SigningTypes for Test {

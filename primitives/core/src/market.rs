@@ -8,6 +8,7 @@ use sp_core::H256;
 
 use crate::{
 	model::{ModelId, ModelStatus, ModelVersion, VersionSpec},
+	tensor::TensorPayload,
 	tier::Tier,
 };
 
@@ -42,6 +43,9 @@ pub trait ModelCatalog<AccountId, Balance> {
 	/// The version `version` of `model`, or its latest version when `version` is `None`.
 	fn served_model(model: ModelId, version: Option<ModelVersion>)
 		-> Option<ServedModel<AccountId, Balance>>;
+
+	/// The verifier data of the ZK circuit registered for `version` of `model`.
+	fn circuit(model: ModelId, version: ModelVersion) -> Option<Vec<u8>>;
 }
 
 /// A worker that may take a job, with what matching weighs.
@@ -116,6 +120,14 @@ pub struct ResultContext<'a, AccountId> {
 	pub input_hash: H256,
 	/// blake2-256 of the SCALE-encoded output payload.
 	pub output_hash: H256,
+	/// What the version declares (schema, determinism, tiers).
+	pub spec: &'a VersionSpec,
+	/// The job's input.
+	pub input: &'a TensorPayload,
+	/// The submitted output (already checked against the schema).
+	pub output: &'a TensorPayload,
+	/// Verifier data of the version's ZK circuit, if one is registered.
+	pub circuit: Option<&'a [u8]>,
 }
 
 /// A verifier's decision about a result whose evidence it accepted.
@@ -224,6 +236,9 @@ pub enum FailureReason {
 	OutputMismatch,
 	/// The worker cannot produce the evidence the tier needs.
 	EvidenceUnavailable,
+	/// The model's registered ZK circuit differs from the one the worker compiles from the
+	/// model's bytes: no honest proof can exist.
+	CircuitMismatch,
 }
 
 /// Where a job is in its life.

@@ -676,3 +676,10 @@ mod tests {
 		assert_eq!(validate_version_properties(&float_in, &float, &vanilla), Ok(()));
 	}
 }
+
+/// Reads the verifier data of a ZK circuit (implemented by the runtime with its ZK
+/// verifier): the registry stores only data that decodes, under the digest it hashes to.
+pub trait CircuitInspector {
+	/// The digest of the circuit `verifier_data` describes, or `None` if it does not decode.
+	fn digest(verifier_data: &[u8]) -> Option<H256>;
+}

@@ -8,7 +8,13 @@
 //! The std side looks up an [`InferenceExt`] extension that the node registers for
 //! offchain-worker calls. Without one (a node that is not a worker, or a call outside the
 //! offchain worker) every call answers [`InferenceError::Unavailable`].
+//!
+//! [`verin_inference::prove`] is the ZK tier's counterpart of `run`: the node compiles the
+//! model into its circuit, checks the circuit's digest against the one registered on chain,
+//! and returns the output with a proof of it.
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 #[cfg(feature = "std")]
 use sp_externalities::ExternalitiesExt;
@@ -39,6 +45,22 @@ pub enum InferenceError {
 	ExecutionFailed,
 	/// The model produced an output this chain cannot represent (type or size).
 	UnsupportedOutput,
+	/// The model is outside the ZK tier's integer-exact subset (no circuit compiles).
+	NotProvable,
+	/// The circuit compiled from the model's bytes has another digest than the one
+	/// registered on chain.
+	CircuitMismatch,
+	/// The prover failed on this input.
+	ProvingFailed,
+}
+
+/// A ZK answer: the output and the proof that the model's circuit computes it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Proven {
+	/// The output payload, as `run` would return it.
+	pub output: TensorPayload,
+	/// The serialized proof (the job's evidence).
+	pub proof: alloc::vec::Vec<u8>,
 }
 
 impl InferenceError {
@@ -53,6 +75,9 @@ impl InferenceError {
 			InferenceError::InvalidInput | InferenceError::ExecutionFailed =>
 				Some(FailureReason::ExecutionFailed),
 			InferenceError::UnsupportedOutput => Some(FailureReason::OutputMismatch),
+			InferenceError::NotProvable | InferenceError::ProvingFailed =>
+				Some(FailureReason::EvidenceUnavailable),
+			InferenceError::CircuitMismatch => Some(FailureReason::CircuitMismatch),
 		}
 	}
 }
@@ -62,6 +87,17 @@ impl InferenceError {
 pub trait InferenceBackend: Send + 'static {
 	/// Runs the model whose bytes have `content_id` on `input`.
 	fn run(&mut self, content_id: H256, input: &TensorPayload) -> Result<TensorPayload, InferenceError>;
+
+	/// Proves the output of the model whose bytes have `content_id` on `input`, with the
+	/// circuit whose digest is `circuit_digest`. Backends without a prover are unavailable.
+	fn prove(
+		&mut self,
+		_content_id: H256,
+		_circuit_digest: H256,
+		_input: &TensorPayload,
+	) -> Result<Proven, InferenceError> {
+		Err(InferenceError::Unavailable)
+	}
 }
 
 /// A backend for nodes that run no models: every call is [`InferenceError::Unavailable`].
@@ -100,6 +136,20 @@ pub trait VerinInference {
 	) -> AllocateAndReturnByCodec<Result<TensorPayload, InferenceError>> {
 		match self.extension::<InferenceExt>() {
 			Some(ext) => ext.0.run(H256(content_id), &input),
+			None => Err(InferenceError::Unavailable),
+		}
+	}
+
+	/// Proves the output of the model with `content_id` on `input` with the circuit whose
+	/// digest is `circuit_digest` (ZK tier).
+	fn prove(
+		&mut self,
+		content_id: PassPointerAndReadCopy<[u8; 32], 32>,
+		circuit_digest: PassPointerAndReadCopy<[u8; 32], 32>,
+		input: PassFatPointerAndDecode<TensorPayload>,
+	) -> AllocateAndReturnByCodec<Result<Proven, InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(ext) => ext.0.prove(H256(content_id), H256(circuit_digest), &input),
 			None => Err(InferenceError::Unavailable),
 		}
 	}
@@ -151,6 +201,8 @@ mod tests {
 		assert_eq!(InferenceError::Unavailable.failure_reason(), None);
 		assert_eq!(InferenceError::ContentMismatch.failure_reason(), Some(FailureReason::ModelUnavailable));
 		assert_eq!(InferenceError::LoadFailed.failure_reason(), Some(FailureReason::ModelLoadFailed));
+		assert_eq!(InferenceError::CircuitMismatch.failure_reason(), Some(FailureReason::CircuitMismatch));
+		assert_eq!(InferenceError::NotProvable.failure_reason(), Some(FailureReason::EvidenceUnavailable));
 	}
 
 	fn sp_io_free_ext() -> sp_io::TestExternalities {

@@ -19,13 +19,12 @@ use plonky2::{
 	},
 	plonk::{
 		circuit_builder::CircuitBuilder,
-		circuit_data::{CircuitConfig, CircuitData},
+		circuit_data::CircuitData,
 	},
-	util::serialization::DefaultGateSerializer,
 };
 
 use crate::{
-	from_field, public_inputs, to_field, Digest, C, D, F,
+	from_field, public_inputs, to_field, Digest, VerinGates, C, D, F,
 	program::{EvalError, Op, Program, VALUE_MAX, VALUE_MIN},
 };
 
@@ -70,7 +69,7 @@ impl Circuit {
 	/// Builds the circuit of `program`. Deterministic: the same program gives the same
 	/// verifier data and digest.
 	pub fn build(program: &Program) -> Self {
-		let mut builder = CircuitBuilder::<F, D>::new(circuit_config());
+		let mut builder = CircuitBuilder::<F, D>::new(crate::circuit_config());
 		let inputs: Vec<Target> =
 			(0..program.input_width).map(|_| builder.add_virtual_public_input()).collect();
 		let bounds = program.bounds();
@@ -81,6 +80,7 @@ impl Circuit {
 		for target in &row {
 			builder.register_public_input(*target);
 		}
+		use_every_gate(&mut builder);
 		Circuit {
 			data: builder.build::<C>(),
 			inputs,
@@ -89,17 +89,32 @@ impl Circuit {
 		}
 	}
 
-	/// The circuit's digest: what the registry records and the verifier data hashes to.
+	/// The circuit's digest: what the registry records, the hash of [`Self::verifier_data`].
 	pub fn digest(&self) -> Digest {
-		crate::digest_of(&self.data.verifier_only.circuit_digest)
+		crate::digest_of(&self.verifier_data())
 	}
 
 	/// The verifier data the runtime needs, serialized.
 	pub fn verifier_data(&self) -> Vec<u8> {
 		self.data
 			.verifier_data()
-			.to_bytes(&DefaultGateSerializer)
-			.expect("the default gate serializer covers every gate the compiler uses")
+			.to_bytes(&VerinGates)
+			.expect("Verin's gate serializer covers every gate the compiler uses")
+	}
+
+	/// The circuit's common data, serialized (what [`crate::decode`] compares against).
+	pub fn common_data(&self) -> Vec<u8> {
+		self.data.common.to_bytes(&VerinGates).expect("Verin's gate serializer covers every gate")
+	}
+
+	/// The program the circuit computes.
+	pub fn program(&self) -> &Program {
+		&self.program
+	}
+
+	/// Identifiers of the gate types the circuit uses (for tests of the verifier's checks).
+	pub fn gate_ids(&self) -> Vec<String> {
+		self.data.common.gates.iter().map(|gate| gate.0.id()).collect()
 	}
 
 	/// Rows of the circuit (its degree).
@@ -120,18 +135,6 @@ impl Circuit {
 		debug_assert_eq!(proof.public_inputs, public_inputs(input, &output));
 		Ok(Proven { output, proof: proof.to_bytes() })
 	}
-}
-
-/// plonky2's standard configuration (~100-bit conjectured security, no zero knowledge: the
-/// rows are public anyway) with a lower FRI rate: 6 rate bits and 14 queries instead of 3
-/// and 28 keep 6 × 14 + 16 grinding bits = 100 bits while halving the query openings that
-/// dominate the proof's size (104 KB → 62 KB for the digits model), at ~4x the prover's
-/// FFT work.
-fn circuit_config() -> CircuitConfig {
-	let mut config = CircuitConfig::standard_recursion_config();
-	config.fri_config.rate_bits = 6;
-	config.fri_config.num_query_rounds = 14;
-	config
 }
 
 /// Lowers one operation; `bounds` are the row's value bounds before it.
@@ -190,6 +193,18 @@ fn lower(builder: &mut CircuitBuilder<F, D>, op: &Op, row: &[Target], bounds: &[
 			})
 			.collect(),
 	}
+}
+
+/// Places one instance of each gate type the compiler can emit, so every circuit has the
+/// same gate set and therefore the same common data up to its size and public-input count:
+/// the verifier then accepts exactly that shape (see `decode`). Costs a handful of rows.
+fn use_every_gate(builder: &mut CircuitBuilder<F, D>) {
+	let zero = builder.zero();
+	let bits = builder.split_le(zero, 32);
+	let sum = builder.le_sum(bits.iter());
+	let one = builder.one();
+	let product = builder.mul_const_add(F::TWO, sum, one);
+	builder.connect(product, one);
 }
 
 /// 1 if `x ≥ 0`, for `x` in int32: bit 31 of `x + 2^31`.

@@ -52,6 +52,8 @@ pub enum CompileError {
 	LossyCast(String),
 	/// The graph's output is not the end of the chain.
 	OutputNotReached(String),
+	/// The graph's output is not an 8-to-32-bit integer tensor.
+	UnsupportedOutput(String),
 }
 
 impl core::fmt::Display for CompileError {
@@ -69,6 +71,7 @@ impl core::fmt::Display for CompileError {
 			Self::MayOverflow(node) => write!(f, "node {node}: values may leave the int32 range"),
 			Self::LossyCast(node) => write!(f, "node {node}: Cast may not preserve every value"),
 			Self::OutputNotReached(name) => write!(f, "graph output {name} is not the end of the operator chain"),
+			Self::UnsupportedOutput(e) => write!(f, "unsupported graph output: {e}"),
 		}
 	}
 }
@@ -120,15 +123,15 @@ impl Compiler {
 			.as_ref()
 			.and_then(|t| t.tensor_type.as_ref())
 			.ok_or_else(|| CompileError::UnsupportedInput(format!("{} is not a tensor", input.name)))?;
-		let range = onnx::type_range(tensor.elem_type)
-			.filter(|_| tensor.elem_type != data_type::INT64)
+		let input_type = onnx::integer_type(tensor.elem_type)
 			.ok_or_else(|| CompileError::UnsupportedInput(format!("{} is not an 8-to-32-bit integer tensor", input.name)))?;
+		let range = input_type.range();
 		let dims: Vec<_> = tensor.shape.as_ref().map(|s| s.dim.iter().map(|d| d.dim_value).collect()).unwrap_or_default();
 		let width = match dims.as_slice() {
 			[_, Some(width)] | [Some(width)] if *width > 0 => *width as usize,
 			_ => return Err(CompileError::UnsupportedInput(format!("{} must have shape [batch, width]", input.name))),
 		};
-		let program = Program { input_width: width as u32, input_range: range, ops: Vec::new() };
+		let program = Program { input_width: width as u32, input_type, output_type: input_type, ops: Vec::new() };
 		Ok(Compiler {
 			constants,
 			current: input.name.clone(),
@@ -161,6 +164,8 @@ impl Compiler {
 		if *output != self.current {
 			return Err(CompileError::OutputNotReached(output.clone()));
 		}
+		self.program.output_type = onnx::integer_type(self.element)
+			.ok_or_else(|| CompileError::UnsupportedOutput(format!("{output} is not an 8-to-32-bit integer tensor")))?;
 		Ok(self.program)
 	}
 

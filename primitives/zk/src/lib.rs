@@ -11,6 +11,12 @@
 //! and the output: a proof checks only with the verifier data of the circuit that produced
 //! it and only for the rows in its public inputs.
 //!
+//! The [`Digest`] is the blake2-256 hash of the serialized verifier data, not plonky2's own
+//! `circuit_digest`: that one covers the circuit's constants but not its configuration (FRI
+//! query count, gates), so verifier data with the honest `circuit_digest` and a weakened
+//! configuration would pass under it. Hashing every byte binds all of it, and anyone can
+//! recompute it from the model's bytes (`verin-node zk compile`).
+//!
 //! plonky2's field crate uses unstable language features; the workspace builds it on the
 //! stable toolchain with `RUSTC_BOOTSTRAP=plonky2_field,plonky2` (`.cargo/config.toml`).
 
@@ -24,13 +30,20 @@ use plonky2::{
 		goldilocks_field::GoldilocksField,
 		types::{Field, Field64, PrimeField64},
 	},
-	hash::hash_types::HashOut,
-	plonk::{circuit_data::VerifierCircuitData, config::PoseidonGoldilocksConfig, proof::ProofWithPublicInputs},
-	util::serialization::DefaultGateSerializer,
+	plonk::{
+		circuit_data::{CircuitConfig, VerifierCircuitData},
+		config::PoseidonGoldilocksConfig,
+		proof::ProofWithPublicInputs,
+	},
 };
+
+pub use decode::VerinGates;
+#[cfg(feature = "std")]
+pub use decode::reference_common_bytes as decode_reference_common_bytes;
 
 #[cfg(feature = "std")]
 pub mod circuit;
+mod decode;
 #[cfg(feature = "std")]
 pub mod compile;
 #[cfg(feature = "std")]
@@ -53,8 +66,29 @@ pub type C = PoseidonGoldilocksConfig;
 /// The field.
 pub type F = GoldilocksField;
 
-/// A circuit's digest (plonky2's `circuit_digest`, four field elements, little-endian).
+/// A circuit's digest: blake2-256 of its serialized verifier data.
 pub type Digest = [u8; 32];
+
+/// The digest of serialized verifier data.
+pub fn digest_of(verifier_data: &[u8]) -> Digest {
+	let hash = blake2b_simd::Params::new().hash_length(32).hash(verifier_data);
+	let mut digest = [0u8; 32];
+	digest.copy_from_slice(hash.as_bytes());
+	digest
+}
+
+/// The configuration of every Verin circuit: plonky2's standard one (~100-bit conjectured
+/// security, no zero knowledge: the rows are public anyway) with a lower FRI rate: 6 rate
+/// bits and 14 queries instead of 3 and 28 keep 6 × 14 + 16 grinding bits = 100 bits while
+/// halving the query openings that dominate the proof's size (104 KB → 62 KB for the
+/// digits model), at ~4x the prover's FFT work. The verifier accepts this configuration
+/// only.
+pub fn circuit_config() -> CircuitConfig {
+	let mut config = CircuitConfig::standard_recursion_config();
+	config.fri_config.rate_bits = 6;
+	config.fri_config.num_query_rounds = 14;
+	config
+}
 
 /// A signed value as a field element (`-v` is `p - v`).
 pub fn to_field(value: i64) -> F {
@@ -76,14 +110,6 @@ pub fn public_inputs(input: &[i64], output: &[i64]) -> Vec<F> {
 	input.iter().chain(output).map(|v| to_field(*v)).collect()
 }
 
-fn digest_of(hash: &HashOut<F>) -> Digest {
-	let mut digest = [0u8; 32];
-	for (chunk, element) in digest.chunks_exact_mut(8).zip(hash.elements) {
-		chunk.copy_from_slice(&element.to_canonical_u64().to_le_bytes());
-	}
-	digest
-}
-
 /// Why a proof is not accepted.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum VerifyError {
@@ -102,28 +128,43 @@ pub enum VerifyError {
 /// A model's verifier, decoded once from its registered bytes.
 pub struct Verifier {
 	data: VerifierCircuitData<F, C, D>,
+	digest: Digest,
 }
 
 impl Verifier {
 	/// Decodes verifier data and checks it hashes to `digest`.
 	pub fn decode(bytes: &[u8], digest: &Digest) -> Result<Self, VerifyError> {
-		let data = VerifierCircuitData::<F, C, D>::from_bytes(bytes.to_vec(), &DefaultGateSerializer)
-			.map_err(|_| VerifyError::MalformedVerifierData)?;
-		if digest_of(&data.verifier_only.circuit_digest) != *digest {
+		let verifier = Self::from_bytes(bytes)?;
+		if verifier.digest() != *digest {
 			return Err(VerifyError::DigestMismatch);
 		}
-		Ok(Verifier { data })
+		Ok(verifier)
+	}
+
+	/// Decodes verifier data (its digest is then [`Self::digest`]). Only data of the shape
+	/// Verin's compiler produces is accepted: its configuration, its gate set, at most
+	/// [`decode::MAX_DEGREE_BITS`] rows and [`decode::MAX_PUBLIC_INPUTS`] public inputs, so a
+	/// registered circuit can neither weaken the proof system nor make verification panic.
+	pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+		let data = decode::verifier_data(bytes).ok_or(VerifyError::MalformedVerifierData)?;
+		Ok(Verifier { data, digest: digest_of(bytes) })
+	}
+
+	/// Length of the input row and of the output row the circuit's public inputs hold
+	/// together.
+	pub fn public_input_count(&self) -> usize {
+		self.data.common.num_public_inputs
 	}
 
 	/// The circuit's digest.
 	pub fn digest(&self) -> Digest {
-		digest_of(&self.data.verifier_only.circuit_digest)
+		self.digest
 	}
 
 	/// Checks `proof` shows the circuit maps `input` to `output`.
 	pub fn verify(&self, proof: &[u8], input: &[i64], output: &[i64]) -> Result<(), VerifyError> {
-		let proof = ProofWithPublicInputs::<F, C, D>::from_bytes(proof.to_vec(), &self.data.common)
-			.map_err(|_| VerifyError::MalformedProof)?;
+		let proof: ProofWithPublicInputs<F, C, D> =
+			decode::proof(proof, &self.data.common).ok_or(VerifyError::MalformedProof)?;
 		if proof.public_inputs != public_inputs(input, output) {
 			return Err(VerifyError::PublicInputsMismatch);
 		}

@@ -170,6 +170,19 @@ pub fn type_range(data_type: i32) -> Option<(i64, i64)> {
 	})
 }
 
+/// The Verin integer type of an ONNX element type, for inputs and outputs.
+pub fn integer_type(data_type: i32) -> Option<crate::program::IntegerType> {
+	use crate::program::IntegerType;
+	use data_type::*;
+	Some(match data_type {
+		INT8 => IntegerType::I8,
+		UINT8 => IntegerType::U8,
+		INT16 => IntegerType::I16,
+		INT32 => IntegerType::I32,
+		_ => return None,
+	})
+}
+
 /// Decodes a model file.
 pub fn decode(bytes: &[u8]) -> Result<ModelProto, prost::DecodeError> {
 	ModelProto::decode(bytes)

@@ -43,13 +43,72 @@ pub enum Op {
 	},
 }
 
+/// An integer element type of a model's input or output tensor.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IntegerType {
+	/// Signed 8-bit.
+	I8,
+	/// Unsigned 8-bit.
+	U8,
+	/// Signed 16-bit.
+	I16,
+	/// Signed 32-bit.
+	I32,
+}
+
+impl IntegerType {
+	/// Inclusive value range.
+	pub fn range(self) -> (i64, i64) {
+		match self {
+			Self::I8 => (i8::MIN as i64, i8::MAX as i64),
+			Self::U8 => (0, u8::MAX as i64),
+			Self::I16 => (i16::MIN as i64, i16::MAX as i64),
+			Self::I32 => (i32::MIN as i64, i32::MAX as i64),
+		}
+	}
+
+	/// Bytes per element.
+	pub fn size(self) -> usize {
+		match self {
+			Self::I8 | Self::U8 => 1,
+			Self::I16 => 2,
+			Self::I32 => 4,
+		}
+	}
+
+	/// Values of little-endian `bytes`, or `None` if the length is not a whole number of
+	/// elements.
+	pub fn decode(self, bytes: &[u8]) -> Option<Vec<i64>> {
+		if bytes.len() % self.size() != 0 {
+			return None;
+		}
+		Some(match self {
+			Self::I8 => bytes.iter().map(|b| *b as i8 as i64).collect(),
+			Self::U8 => bytes.iter().map(|b| *b as i64).collect(),
+			Self::I16 => bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect(),
+			Self::I32 => bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect(),
+		})
+	}
+
+	/// Little-endian bytes of `values` (each within [`Self::range`]).
+	pub fn encode(self, values: &[i64]) -> Vec<u8> {
+		match self {
+			Self::I8 | Self::U8 => values.iter().map(|v| *v as u8).collect(),
+			Self::I16 => values.iter().flat_map(|v| (*v as i16).to_le_bytes()).collect(),
+			Self::I32 => values.iter().flat_map(|v| (*v as i32).to_le_bytes()).collect(),
+		}
+	}
+}
+
 /// A compiled model: the operations applied, in order, to one input row.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Program {
 	/// Length of the input row.
 	pub input_width: u32,
-	/// Inclusive range every input element lies in (its ONNX element type).
-	pub input_range: (i64, i64),
+	/// Element type of the input; every input element lies in its range.
+	pub input_type: IntegerType,
+	/// Element type of the output (what ONNX Runtime returns).
+	pub output_type: IntegerType,
 	/// The operations.
 	pub ops: Vec<Op>,
 }
@@ -77,7 +136,8 @@ impl Program {
 		if input.len() != self.input_width as usize {
 			return Err(EvalError::WrongInputWidth);
 		}
-		if input.iter().any(|v| *v < self.input_range.0 || *v > self.input_range.1) {
+		let (lo, hi) = self.input_type.range();
+		if input.iter().any(|v| *v < lo || *v > hi) {
 			return Err(EvalError::InputOutOfRange);
 		}
 		let mut row = input.to_vec();
@@ -88,9 +148,10 @@ impl Program {
 	}
 
 	/// Inclusive bounds of every element after each operation, for inputs in
-	/// `input_range`: `bounds()[k]` is the row after op `k - 1` (`[0]` is the input).
+	/// the input type's range: `bounds()[k]` is the row after op `k - 1` (`[0]` is the input).
 	pub fn bounds(&self) -> Vec<Vec<(i128, i128)>> {
-		let (lo, hi) = (self.input_range.0 as i128, self.input_range.1 as i128);
+		let (lo, hi) = self.input_type.range();
+		let (lo, hi) = (lo as i128, hi as i128);
 		let mut all = Vec::with_capacity(self.ops.len() + 1);
 		let mut row = alloc::vec![(lo, hi); self.input_width as usize];
 		all.push(row.clone());

@@ -9,7 +9,7 @@ use verin_zk::{
 	circuit::Circuit,
 	compile::{compile_onnx, CompileError},
 	onnx,
-	program::{Op, Program},
+	program::{IntegerType, Op, Program},
 	Verifier, VerifyError,
 };
 
@@ -47,7 +47,8 @@ fn circuit() -> &'static Circuit {
 fn the_model_compiles_to_its_layers() {
 	let program = program();
 	assert_eq!(program.input_width, 64);
-	assert_eq!(program.input_range, (-128, 127));
+	assert_eq!(program.input_type, IntegerType::I8);
+	assert_eq!(program.output_type, IntegerType::I32);
 	let shapes: Vec<String> = program
 		.ops
 		.iter()
@@ -207,4 +208,85 @@ fn corrupted_proofs_are_rejected_without_panicking() {
 		}
 	}
 	assert!(panics.is_empty(), "verification panicked on corruption cases {panics:?}");
+}
+
+/// Random corruptions of valid verifier data (what an owner registers): decoding fails or
+/// yields data with another digest, and never panics.
+#[test]
+fn corrupted_verifier_data_never_panics() {
+	let data = circuit().verifier_data();
+	let mut state = 0x9e37_79b9_7f4a_7c15u64;
+	let mut next = move || {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		state
+	};
+	let mut panics = Vec::new();
+	for case in 0..3000 {
+		let mut bad = data.clone();
+		match case % 3 {
+			0 => {
+				let at = next() as usize % bad.len();
+				bad[at] ^= 1 << (next() % 8);
+			},
+			1 => {
+				let at = next() as usize % bad.len();
+				let value = next().to_le_bytes();
+				let end = (at + 8).min(bad.len());
+				bad[at..end].copy_from_slice(&value[..end - at]);
+			},
+			_ => bad.truncate(next() as usize % bad.len()),
+		}
+		let decode = || Verifier::from_bytes(&bad).map(|verifier| verifier.digest());
+		match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
+			Ok(Ok(digest)) => assert_ne!(digest, circuit().digest(), "case {case}: other bytes, same digest"),
+			Ok(Err(_)) => {},
+			Err(_) => panics.push(case),
+		}
+	}
+	assert!(panics.is_empty(), "decoding panicked on {} of 3000 corruptions: {:?}", panics.len(), &panics[..panics.len().min(20)]);
+}
+
+/// Every circuit shares the reference common data up to its size and public-input count;
+/// the verifier compares against the committed copy. Regenerate it after a compiler or
+/// plonky2 change with `VERIN_ZK_WRITE_REFERENCE=1 cargo test -p verin-zk reference`.
+#[test]
+fn the_reference_common_data_is_the_compilers() {
+	let common = circuit().common_data();
+	if std::env::var_os("VERIN_ZK_WRITE_REFERENCE").is_some() {
+		let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/reference_common.bin");
+		std::fs::write(path, &common).unwrap();
+	}
+	assert_eq!(common, verin_zk::decode_reference_common_bytes(), "regenerate src/reference_common.bin");
+}
+
+/// A model of another shape (one layer, no Relu) has a circuit the verifier accepts too:
+/// the compiler always emits the same gate set.
+#[test]
+fn circuits_of_other_models_have_the_accepted_shape() {
+	let program = Program {
+		input_width: 3,
+		input_type: IntegerType::I8,
+		output_type: IntegerType::I32,
+		ops: vec![Op::MatMul { outputs: 2, weights: vec![1, -2, 3, 4, 5, -6] }, Op::Add { constants: vec![7, -7] }],
+	};
+	let small = Circuit::build(&program);
+	let verifier = Verifier::decode(&small.verifier_data(), &small.digest()).expect("the small circuit's data is accepted");
+	let proven = small.prove(&[1, -1, 2]).unwrap();
+	assert_eq!(proven.output, vec![1 * 1 + -1 * 3 + 2 * 5 + 7, 1 * -2 + -1 * 4 + 2 * -6 - 7]);
+	verifier.verify(&proven.proof, &[1, -1, 2], &proven.output).unwrap();
+}
+
+/// Verifier data of a circuit with plonky2's standard (not Verin's) configuration decodes
+/// with plonky2 but is refused: a registered circuit cannot choose its own security level.
+#[test]
+fn verifier_data_with_another_configuration_is_refused() {
+	use plonky2::plonk::{circuit_builder::CircuitBuilder, circuit_data::CircuitConfig};
+	let mut builder = CircuitBuilder::<verin_zk::F, { verin_zk::D }>::new(CircuitConfig::standard_recursion_config());
+	let x = builder.add_virtual_public_input();
+	let y = builder.mul(x, x);
+	builder.register_public_input(y);
+	let data = builder.build::<verin_zk::C>().verifier_data().to_bytes(&verin_zk::VerinGates).unwrap();
+	assert!(matches!(Verifier::from_bytes(&data), Err(VerifyError::MalformedVerifierData)));
 }

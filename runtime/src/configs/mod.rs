@@ -1,5 +1,7 @@
 //! Pallet configurations of the Verin runtime and the parameters they read.
 
+pub mod tiers;
+
 use frame_support::{
 	derive_impl,
 	parameter_types,
@@ -156,6 +158,9 @@ impl pallet_models::Config for Runtime {
 	type MaxChunks = ConstU32<{ (MAX_MODEL_SIZE / MODEL_CHUNK_SIZE as u64) as u32 }>;
 	type UploadTimeout = ConstU32<HOURS>;
 	type MaxExpiriesPerBlock = ConstU32<16>;
+	type Circuits = tiers::ZkCircuits;
+	// The digits circuit's verifier data is 1.6 KB; room for larger FRI caps and gate sets.
+	type MaxCircuitBytes = ConstU32<{ 16 * 1024 }>;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
 }
 
@@ -223,7 +228,7 @@ impl pallet_inference::Config for Runtime {
 	type Models = Models;
 	type Workers = Workers;
 	// Only the Vanilla tier until the Optimistic, TEE and ZK verifiers land.
-	type Verifier = verin_primitives::market::VanillaOnly;
+	type Verifier = tiers::VerinTiers;
 	type Randomness = pallet_inference::ParentHashRandomness<Runtime>;
 	type TierFee = TierFee;
 	type FeePerByte = ConstU128<MICRO_UNIT>;

@@ -11,7 +11,7 @@ use sp_core::offchain::{
 };
 use sp_runtime::testing::UintAuthorityId;
 use std::sync::Arc;
-use verin_inference_host::{InferenceBackend, InferenceError, InferenceExt};
+use verin_inference_host::{InferenceBackend, InferenceError, InferenceExt, Proven};
 
 /// Sums each input row into the first output column; version 1.1's bytes do not load.
 struct FakeEngine;
@@ -34,6 +34,17 @@ impl InferenceBackend for FakeEngine {
 			id if id == H256::repeat_byte(2) => Err(InferenceError::LoadFailed),
 			_ => Err(InferenceError::ModelNotFound),
 		}
+	}
+
+	/// Version 1.0's bytes compile to circuit `0xC1…`; its "proof" is the output's hash,
+	/// which is what the mock verifier accepts. Version 1.1's compile to another circuit.
+	fn prove(&mut self, content_id: H256, circuit_digest: H256, input: &TensorPayload) -> Result<Proven, InferenceError> {
+		if content_id != H256::repeat_byte(1) || circuit_digest != H256::repeat_byte(0xC1) {
+			return Err(InferenceError::CircuitMismatch);
+		}
+		let output = self.run(content_id, input)?;
+		let proof = output.using_encoded(sp_io::hashing::blake2_256).to_vec();
+		Ok(Proven { output, proof })
 	}
 }
 
@@ -201,5 +212,34 @@ fn an_answer_that_never_landed_is_sent_again_after_a_while() {
 		Inference::offchain_worker(again);
 		assert_eq!(submitted(&pool).len(), 1, "still assigned: the answer goes out again");
 		assert_eq!(claimed::<u64>(0, 1), Some(again));
+	});
+}
+
+#[test]
+fn zk_jobs_are_answered_with_a_proof_or_refused_when_the_circuit_differs() {
+	let (mut ext, pool) = worker_node(true);
+	ext.execute_with(|| {
+		register_worker(WORKER_A, MIN_STAKE, &Tier::ALL);
+		let job = NextJobId::<Test>::get();
+		assert_ok!(Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, Some(V1), input(1, 0.5), Tier::Zk, Balance::MAX, 3));
+		Inference::offchain_worker(1);
+		let answers = submitted(&pool);
+		let [(who, RuntimeCall::Inference(Call::submit_result { job: answered, output, evidence }))] = answers.as_slice() else {
+			panic!("expected one submit_result, got {answers:?}");
+		};
+		assert_eq!((*who, *answered), (WORKER_A, job));
+		assert_eq!(evidence.to_vec(), output.using_encoded(sp_io::hashing::blake2_256).to_vec());
+		let (who, call) = answers.into_iter().next().unwrap();
+		assert_ok!(call.dispatch(RuntimeOrigin::signed(who)));
+		assert!(matches!(Inference::job(job).unwrap().status, JobStatus::Completed { .. }));
+
+		// Version 1.1's bytes compile to another circuit than the registered one.
+		let job = NextJobId::<Test>::get();
+		assert_ok!(Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, Some(V1_1), input(1, 0.5), Tier::Zk, Balance::MAX, 3));
+		Inference::offchain_worker(1);
+		assert_eq!(
+			submitted(&pool),
+			vec![(WORKER_A, RuntimeCall::Inference(Call::report_failure { job, reason: FailureReason::CircuitMismatch }))]
+		);
 	});
 }

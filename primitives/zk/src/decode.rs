@@ -1,0 +1,150 @@
+//! Decoding untrusted verifier data and proofs without letting them abort the runtime.
+//!
+//! plonky2's readers trust lengths they read (a corrupted length makes them allocate
+//! exabytes) and its verifier trusts the circuit's common data (a degree above the field's
+//! two-adicity, or fewer constraint slots than the gates fill, panics). So:
+//! - every length or count read is bounded by [`MAX_COUNT`] ([`GuardedReader`]);
+//! - gates are read with [`VerinGates`], which knows only the six gate types Verin's
+//!   compiler emits (no gate with variable-size parameters);
+//! - the decoded common data must equal the compiler's reference ([`REFERENCE_COMMON`],
+//!   checked by a test) except for the circuit's size and public-input count, both
+//!   bounded; that fixes the configuration (no weakened FRI) and every derived parameter.
+
+use plonky2::{
+	field::extension::Extendable,
+	gates::gate::GateRef,
+	hash::hash_types::RichField,
+	plonk::{
+		circuit_data::{CommonCircuitData, VerifierCircuitData},
+		proof::ProofWithPublicInputs,
+	},
+	util::serialization::{Buffer, GateSerializer, IoError, IoResult, Read, Remaining, WitnessGeneratorSerializer},
+	iop::generator::WitnessGeneratorRef,
+};
+
+use crate::{C, D, F};
+
+/// Largest length or count any field of verifier data or of a proof may have.
+pub const MAX_COUNT: usize = 1 << 16;
+/// Largest circuit: 2^20 rows.
+pub const MAX_DEGREE_BITS: usize = 20;
+/// Most public inputs (input row plus output row).
+pub const MAX_PUBLIC_INPUTS: usize = 4096;
+
+/// Common data of the compiler's reference circuit (the integer digits model), serialized
+/// with [`VerinGates`]. Every circuit the compiler builds has the same common data except
+/// `fri_params.degree_bits` (and what FRI derives from it) and `num_public_inputs`.
+const REFERENCE_COMMON: &[u8] = include_bytes!("reference_common.bin");
+
+pub use gates::VerinGates;
+
+mod gates {
+	use plonky2::{
+		field::extension::Extendable,
+		gates::{
+			arithmetic_base::ArithmeticGate, base_sum::BaseSumGate, constant::ConstantGate, noop::NoopGate,
+			poseidon::PoseidonGate, public_input::PublicInputGate,
+		},
+		get_gate_tag_impl,
+		hash::hash_types::RichField,
+		impl_gate_serializer, read_gate_impl,
+		util::serialization::GateSerializer,
+	};
+
+	/// The gate types Verin's compiler emits, and no others.
+	pub struct VerinGates;
+
+	impl<F: RichField + Extendable<D>, const D: usize> GateSerializer<F, D> for VerinGates {
+		impl_gate_serializer! {
+			VerinGates,
+			ArithmeticGate,
+			BaseSumGate<2>,
+			ConstantGate,
+			NoopGate,
+			PoseidonGate<F, D>,
+			PublicInputGate
+		}
+	}
+}
+
+/// A plonky2 reader whose lengths and counts are bounded by [`MAX_COUNT`].
+struct GuardedReader<'a> {
+	buffer: Buffer<'a>,
+}
+
+impl Read for GuardedReader<'_> {
+	fn read_exact(&mut self, bytes: &mut [u8]) -> IoResult<()> {
+		self.buffer.read_exact(bytes)
+	}
+
+	fn read_usize(&mut self) -> IoResult<usize> {
+		let value = self.buffer.read_usize()?;
+		if value > MAX_COUNT {
+			return Err(IoError);
+		}
+		Ok(value)
+	}
+
+	fn read_gate<FG: RichField + Extendable<DG>, const DG: usize>(
+		&mut self,
+		gate_serializer: &dyn GateSerializer<FG, DG>,
+		common_data: &CommonCircuitData<FG, DG>,
+	) -> IoResult<GateRef<FG, DG>> {
+		gate_serializer.read_gate(&mut self.buffer, common_data)
+	}
+
+	fn read_generator<FG: RichField + Extendable<DG>, const DG: usize>(
+		&mut self,
+		_generator_serializer: &dyn WitnessGeneratorSerializer<FG, DG>,
+		_common_data: &CommonCircuitData<FG, DG>,
+	) -> IoResult<WitnessGeneratorRef<FG, DG>> {
+		// Verifier data and proofs carry no generators.
+		Err(IoError)
+	}
+}
+
+impl Remaining for GuardedReader<'_> {
+	fn remaining(&self) -> usize {
+		self.buffer.remaining()
+	}
+}
+
+fn reference_common() -> CommonCircuitData<F, D> {
+	Buffer::new(REFERENCE_COMMON)
+		.read_common_circuit_data(&VerinGates)
+		.expect("the reference common data is the compiler's own (tests keep it current)")
+}
+
+/// Whether `common` is the reference shape with its own size and public-input count.
+fn has_reference_shape(common: &CommonCircuitData<F, D>) -> bool {
+	let degree_bits = common.fri_params.degree_bits;
+	if !(3..=MAX_DEGREE_BITS).contains(&degree_bits) || common.num_public_inputs > MAX_PUBLIC_INPUTS {
+		return false;
+	}
+	let mut expected = reference_common();
+	expected.fri_params = expected.config.fri_config.fri_params(degree_bits, expected.config.zero_knowledge);
+	expected.num_public_inputs = common.num_public_inputs;
+	*common == expected
+}
+
+/// Decodes verifier data of Verin's shape, or `None`.
+pub(crate) fn verifier_data(bytes: &[u8]) -> Option<VerifierCircuitData<F, C, D>> {
+	let mut reader = GuardedReader { buffer: Buffer::new(bytes) };
+	let data: VerifierCircuitData<F, C, D> = reader.read_verifier_circuit_data(&VerinGates).ok()?;
+	let cap_len = 1usize << data.common.config.fri_config.cap_height;
+	(reader.is_empty() && has_reference_shape(&data.common) && data.verifier_only.constants_sigmas_cap.0.len() == cap_len)
+		.then_some(data)
+}
+
+/// Decodes a proof for a circuit with `common` data, or `None`.
+pub(crate) fn proof(bytes: &[u8], common: &CommonCircuitData<F, D>) -> Option<ProofWithPublicInputs<F, C, D>> {
+	let mut reader = GuardedReader { buffer: Buffer::new(bytes) };
+	let proof = reader.read_proof_with_public_inputs(common).ok()?;
+	reader.is_empty().then_some(proof)
+}
+
+/// The reference bytes, for the test that keeps them equal to the compiler's output.
+#[cfg(feature = "std")]
+pub fn reference_common_bytes() -> &'static [u8] {
+	REFERENCE_COMMON
+}

@@ -1,0 +1,91 @@
+//! The verification tiers this runtime checks: Vanilla and ZK.
+//!
+//! - Vanilla: the signed result of the assigned, bonded worker is the whole evidence; the
+//!   evidence bytes must be empty.
+//! - ZK: the evidence is a plonky2 proof that the version's registered circuit maps the
+//!   job's input row to the submitted output row (`verin-zk`). The registered verifier data
+//!   is decoded, its blake2-256 checked against the version's circuit digest, and the proof
+//!   verified with the rows as public inputs.
+//!
+//! Optimistic and TEE results are refused (`TierUnavailable`) until their verifiers exist.
+
+use frame_support::weights::Weight;
+use verin_primitives::{
+	market::{EvidenceError, ResultContext, TierVerifier, Verdict},
+	model::{CircuitInspector, ElementType, TensorSpec},
+	tensor::TensorPayload,
+	tier::Tier,
+};
+use verin_zk::{program::IntegerType, Verifier, VerifyError};
+
+/// Not measured yet: an upper estimate until the verification benchmark exists. Native
+/// verification of the digits circuit's proof takes ~2 ms on the reference machine; wasm
+/// runs such code 3-5x slower. Charged up front per ZK result.
+const ZK_VERIFY_REF_TIME: u64 = 25 * 1_000_000_000;
+/// Proof size: the verifier data read (at most `MaxCircuitBytes`) and the evidence.
+const ZK_VERIFY_PROOF_SIZE: u64 = 16 * 1024;
+
+/// Vanilla and ZK verification (see the module docs).
+pub struct VerinTiers;
+
+impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VerinTiers {
+	fn supports(tier: Tier) -> bool {
+		matches!(tier, Tier::Vanilla | Tier::Zk)
+	}
+
+	fn verify(
+		tier: Tier,
+		context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError> {
+		match tier {
+			Tier::Vanilla if evidence.is_empty() => Ok(Verdict::Final),
+			Tier::Vanilla => Err(EvidenceError::Malformed),
+			Tier::Zk => verify_zk(context, evidence).map(|()| Verdict::Final),
+			Tier::Optimistic | Tier::Tee => Err(EvidenceError::TierUnavailable),
+		}
+	}
+
+	fn weight(tier: Tier, evidence_len: u32) -> Weight {
+		match tier {
+			Tier::Zk => Weight::from_parts(ZK_VERIFY_REF_TIME, ZK_VERIFY_PROOF_SIZE + evidence_len as u64),
+			_ => Weight::zero(),
+		}
+	}
+}
+
+fn verify_zk<AccountId>(context: &ResultContext<'_, AccountId>, proof: &[u8]) -> Result<(), EvidenceError> {
+	// A ZK job cannot be requested without a circuit; a missing one here is a broken store.
+	let (Some(data), Some(digest)) = (context.circuit, context.circuit_digest) else {
+		return Err(EvidenceError::Malformed);
+	};
+	let verifier = Verifier::decode(data, &digest.0).map_err(|_| EvidenceError::Malformed)?;
+	let input = row(&context.spec.schema.inputs, context.input)?;
+	let output = row(&context.spec.schema.outputs, context.output)?;
+	verifier.verify(proof, &input, &output).map_err(|error| match error {
+		VerifyError::MalformedProof => EvidenceError::Malformed,
+		_ => EvidenceError::Invalid,
+	})
+}
+
+/// The values of a one-tensor, one-row integer payload.
+fn row(specs: &[TensorSpec], payload: &TensorPayload) -> Result<alloc::vec::Vec<i64>, EvidenceError> {
+	let ([spec], [tensor]) = (specs, payload.as_slice()) else { return Err(EvidenceError::Malformed) };
+	let element = match spec.element {
+		ElementType::I8 => IntegerType::I8,
+		ElementType::U8 => IntegerType::U8,
+		ElementType::I32 => IntegerType::I32,
+		ElementType::F32 | ElementType::I64 => return Err(EvidenceError::Malformed),
+	};
+	element.decode(&tensor.data).ok_or(EvidenceError::Malformed)
+}
+
+/// Reads registered verifier data for the model registry: its digest is the blake2-256 of
+/// the bytes, once they decode as plonky2 verifier data.
+pub struct ZkCircuits;
+
+impl CircuitInspector for ZkCircuits {
+	fn digest(verifier_data: &[u8]) -> Option<sp_core::H256> {
+		Verifier::from_bytes(verifier_data).ok().map(|verifier| sp_core::H256(verifier.digest()))
+	}
+}
