@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Verin's plonky2 prover against EZKL (PyPI `ezkl`) on the same 64-32-10 digits MLP, in one
-# run on this machine: prove time, verify time, proof size, peak memory, and the ratios.
+# run on this machine: prove time, verify time, proof size, peak memory, and the ratios;
+# then the runtime's cost of checking a ZK result in wasm (node/benches/zk_verify.rs).
 #   bash scripts/bench-zk.sh
 # Installs EZKL into its own venv (~/.cache/verin/venv-ezkl); it is not part of the tests.
 set -euo pipefail
@@ -54,3 +55,7 @@ print()
 print(f"Verin: circuit degree {v['degree']}, verifier data {v['verifier_bytes']} bytes, no trusted setup "
       f"(setup = circuit build). EZKL: logrows {prep['logrows']}, setup = local SRS generation + key generation.")
 PY
+
+echo
+echo "[bench-zk] the ZK check inside the runtime (wasm)"
+cargo bench --profile release --locked -p verin-node --bench zk_verify

@@ -28,40 +28,22 @@ mod chain_spec;
 #[allow(dead_code)]
 mod example_models;
 
+mod support;
+
 use std::{
 	path::PathBuf,
-	sync::Arc,
 	time::{Duration, Instant},
 };
 
-use codec::Encode;
-use frame_support::traits::OnInitialize;
 use ort::{session::Session, value::Tensor};
-use sc_executor::WasmExecutor;
-use sp_core::{
-	offchain::{
-		testing::{OffchainState, PoolState, TestOffchainExt, TestPersistentOffchainDB, TestTransactionPoolExt},
-		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
-	},
-	sr25519,
-	traits::{CallContext, CodeExecutor, RuntimeCode, WrappedRuntimeCode},
-	Pair,
-};
-use sp_keyring::Sr25519Keyring;
-use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
-use sp_runtime::{traits::Dispatchable, BuildStorage};
+use support::{RuntimeWasm, WorkerNode};
 use verin_inference_engine::{session_settings, EngineConfig, OrtEngine};
-use verin_inference_host::InferenceExt;
 use verin_primitives::{
-	currency::UNIT,
-	market::WORKER_KEY_TYPE,
 	model::ModelId,
 	tensor::{TensorData, TensorPayload},
 	tier::Tier,
 };
-use verin_runtime::{AllPalletsWithSystem, Header, Runtime, RuntimeCall, RuntimeOrigin, System, WASM_BINARY};
-
-type HostFunctions = (sp_io::SubstrateHostFunctions, verin_inference_host::verin_inference::HostFunctions);
+use verin_runtime::RuntimeCall;
 
 /// Jobs one worker key answers per offchain-worker run (`MAX_JOBS_PER_RUN`).
 const FULL_RUN: usize = pallet_inference::offchain::MAX_JOBS_PER_RUN;
@@ -109,80 +91,6 @@ impl Case {
 	}
 }
 
-/// The dev chain after genesis with `jobs` requests for `case` assigned to Alice, and the
-/// extensions a worker node registers for its offchain worker.
-struct WorkerNode {
-	ext: sp_io::TestExternalities,
-	header: Header,
-	offchain: Arc<parking_lot::RwLock<OffchainState>>,
-	pool: Arc<parking_lot::RwLock<PoolState>>,
-}
-
-impl WorkerNode {
-	fn new(engine: &OrtEngine, case: &Case, jobs: usize) -> Self {
-		let storage = chain_spec::development_chain_spec()
-			.expect("the dev chain spec builds")
-			.build_storage()
-			.expect("the dev genesis builds");
-		let mut ext = sp_io::TestExternalities::new(storage);
-		let header = ext.execute_with(|| {
-			let number = System::block_number() + 1;
-			System::initialize(&number, &System::parent_hash(), &Default::default());
-			AllPalletsWithSystem::on_initialize(number);
-			for _ in 0..jobs {
-				RuntimeCall::Inference(pallet_inference::Call::<Runtime>::request {
-					model: case.model,
-					version: None,
-					input: case.payload(),
-					tier: Tier::Vanilla,
-					max_fee: UNIT,
-					response_blocks: 10,
-				})
-				.dispatch(RuntimeOrigin::signed(Sr25519Keyring::Bob.to_account_id()))
-				.expect("the request is accepted");
-			}
-			let header = System::finalize();
-			assert_eq!(
-				pallet_inference::Pallet::<Runtime>::pending_jobs(&Sr25519Keyring::Alice.to_account_id()).len(),
-				jobs,
-				"every job went to the dev worker"
-			);
-			header
-		});
-
-		let (offchain, offchain_state) = TestOffchainExt::new();
-		ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
-		ext.register_extension(OffchainDbExt::new(offchain));
-		let (pool, pool_state) = TestTransactionPoolExt::new();
-		ext.register_extension(TransactionPoolExt::new(pool));
-		// Stored as its raw seed, as the node stores the dev worker key: a keystore re-derives
-		// a phrase key for every signature (see `worker::insert_worker_key`).
-		let keystore = MemoryKeystore::new();
-		let (pair, seed) = sr25519::Pair::from_string_with_seed("//Alice", None).expect("a dev URI");
-		let seed: String = seed.expect("hard path").iter().map(|byte| format!("{byte:02x}")).collect();
-		keystore
-			.insert(WORKER_KEY_TYPE, &format!("0x{seed}"), pair.public().as_ref())
-			.expect("the dev worker key");
-		ext.register_extension(KeystoreExt::new(keystore));
-		ext.register_extension(InferenceExt::new(engine.clone()));
-		WorkerNode { ext, header, offchain: offchain_state, pool: pool_state }
-	}
-
-	/// One offchain-worker run in wasm, from a clean slate (no claims, empty pool); returns
-	/// how many transactions it submitted.
-	fn run_offchain_worker(&mut self, executor: &WasmExecutor<HostFunctions>, code: &RuntimeCode) -> usize {
-		self.offchain.write().persistent_storage = TestPersistentOffchainDB::new();
-		self.pool.write().transactions.clear();
-		let header = self.header.encode();
-		let mut ext = self.ext.ext();
-		executor
-			.call(&mut ext, code, "OffchainWorkerApi_offchain_worker", &header, CallContext::Offchain)
-			.0
-			.expect("the offchain worker runs");
-		self.pool.read().transactions.len()
-	}
-}
-
 /// Mean time of `f` in µs over repetitions lasting at least [`MEASURE_FOR`].
 fn mean_micros(mut f: impl FnMut()) -> f64 {
 	let start = Instant::now();
@@ -202,10 +110,7 @@ fn main() {
 	for model in &models {
 		engine.add_model(model.bytes.to_vec());
 	}
-	let wasm = WASM_BINARY.expect("the runtime is built with its wasm (do not set SKIP_WASM_BUILD)");
-	let executor = WasmExecutor::<HostFunctions>::builder().build();
-	let fetch = WrappedRuntimeCode(wasm.into());
-	let code = RuntimeCode { code_fetcher: &fetch, heap_pages: None, hash: sp_io::hashing::blake2_256(wasm).to_vec() };
+	let runtime = RuntimeWasm::new();
 
 	println!("| model | rows | bare ort run (µs) | offchain path, 1 job (µs) | ratio | per job in a run of {FULL_RUN} (µs) | ratio |");
 	println!("|---|---:|---:|---:|---:|---:|---:|");
@@ -231,11 +136,11 @@ fn main() {
 			}
 		};
 
-		let mut single = WorkerNode::new(&engine, case, 1);
-		let mut full = WorkerNode::new(&engine, case, FULL_RUN);
+		let mut single = WorkerNode::new(&engine, case.model, case.payload(), Tier::Vanilla, 1);
+		let mut full = WorkerNode::new(&engine, case.model, case.payload(), Tier::Vanilla, FULL_RUN);
 		// Warm up: wasm compilation, session cache, and check each run answers every job.
-		assert_eq!(single.run_offchain_worker(&executor, &code), 1, "{}: one answer", case.name);
-		assert_eq!(full.run_offchain_worker(&executor, &code), FULL_RUN, "{}: {FULL_RUN} answers", case.name);
+		assert_eq!(single.run_offchain_worker(&runtime), 1, "{}: one answer", case.name);
+		assert_eq!(full.run_offchain_worker(&runtime), FULL_RUN, "{}: {FULL_RUN} answers", case.name);
 		let answer = single.pool.read().transactions[0].clone();
 		assert!(submit_result_of(&answer), "{}: the answer is a submit_result", case.name);
 
@@ -243,10 +148,10 @@ fn main() {
 		for _ in 0..ROUNDS {
 			best_bare = best_bare.min(mean_micros(&mut bare));
 			best_single = best_single.min(mean_micros(|| {
-				single.run_offchain_worker(&executor, &code);
+				single.run_offchain_worker(&runtime);
 			}));
 			best_full = best_full.min(mean_micros(|| {
-				full.run_offchain_worker(&executor, &code);
+				full.run_offchain_worker(&runtime);
 			}) / FULL_RUN as f64);
 		}
 		println!(
