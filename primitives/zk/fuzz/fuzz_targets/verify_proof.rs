@@ -3,8 +3,10 @@
 //!
 //!   cd primitives/zk/fuzz && RUSTC_BOOTSTRAP=plonky2_field,plonky2 cargo +nightly fuzz run verify_proof
 //!
-//! Seed the corpus with a real proof (`zk_bench` writes none; `Circuit::prove` does) so
-//! the fuzzer mutates inside the proof's structure.
+//! Seed the corpus with a real proof of the same row so the fuzzer mutates inside the
+//! proof's structure:
+//!   VERIN_ZK_PROOF_OUT=primitives/zk/fuzz/corpus/verify_proof/seed \
+//!     target/release/examples/zk_bench scripts/models/digits-mlp-int8.onnx 1
 #![no_main]
 
 use std::sync::OnceLock;
@@ -24,7 +26,7 @@ fn fixture() -> &'static Fixture {
 		let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../scripts/models/digits-mlp-int8.onnx");
 		let program = compile_onnx(&std::fs::read(model).unwrap()).unwrap();
 		let circuit = Circuit::build(&program);
-		let input: Vec<i64> = (0..64).map(|i| i % 17).collect();
+		let input: Vec<i64> = (0..64).map(|i| (i * 7) % 17).collect();
 		let output = program.evaluate(&input).unwrap();
 		let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).unwrap();
 		Fixture { verifier, input, output }
