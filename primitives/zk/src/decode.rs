@@ -11,7 +11,8 @@
 //!   bounded; that fixes the configuration (no weakened FRI) and every derived parameter.
 
 use plonky2::{
-	field::extension::Extendable,
+	field::{extension::Extendable, types::Field64},
+	plonk::config::{GenericHashOut, Hasher},
 	gates::gate::GateRef,
 	hash::hash_types::RichField,
 	plonk::{
@@ -85,6 +86,23 @@ impl Read for GuardedReader<'_> {
 		Ok(value)
 	}
 
+	// Field elements and hash words must be canonical (below the field's order): one proof
+	// then has one encoding, and plonky2's debug assertion on canonicity never fires.
+	fn read_field<FF: Field64>(&mut self) -> IoResult<FF> {
+		let word = self.read_word()?;
+		Ok(FF::from_canonical_u64(word))
+	}
+
+	fn read_hash<FF: RichField, H: Hasher<FF>>(&mut self) -> IoResult<H::Hash> {
+		let mut bytes = alloc::vec![0; H::HASH_SIZE];
+		self.read_exact(&mut bytes)?;
+		// Poseidon hashes are field elements; other hashers' words need no such check.
+		if H::HASH_SIZE % 8 == 0 && bytes.chunks_exact(8).any(|word| !is_canonical(word)) {
+			return Err(IoError);
+		}
+		Ok(H::Hash::from_bytes(&bytes))
+	}
+
 	fn read_gate<FG: RichField + Extendable<DG>, const DG: usize>(
 		&mut self,
 		gate_serializer: &dyn GateSerializer<FG, DG>,
@@ -101,6 +119,23 @@ impl Read for GuardedReader<'_> {
 		// Verifier data and proofs carry no generators.
 		Err(IoError)
 	}
+}
+
+impl GuardedReader<'_> {
+	fn read_word(&mut self) -> IoResult<u64> {
+		let mut bytes = [0u8; 8];
+		self.buffer.read_exact(&mut bytes)?;
+		if !is_canonical(&bytes) {
+			return Err(IoError);
+		}
+		Ok(u64::from_le_bytes(bytes))
+	}
+}
+
+fn is_canonical(word: &[u8]) -> bool {
+	let mut bytes = [0u8; 8];
+	bytes.copy_from_slice(word);
+	u64::from_le_bytes(bytes) < <F as Field64>::ORDER
 }
 
 impl Remaining for GuardedReader<'_> {
