@@ -12,6 +12,7 @@
 
 use plonky2::{
 	field::{extension::Extendable, types::Field64},
+	hash::merkle_tree::MerkleCap,
 	plonk::config::{GenericHashOut, Hasher},
 	gates::gate::GateRef,
 	hash::hash_types::RichField,
@@ -27,6 +28,8 @@ use crate::{C, D, F};
 
 /// Largest length or count any field of verifier data or of a proof may have.
 pub const MAX_COUNT: usize = 1 << 16;
+/// Largest Merkle cap height read (Verin's circuits use 4).
+pub const MAX_CAP_HEIGHT: usize = 8;
 /// Largest circuit: 2^20 rows.
 pub const MAX_DEGREE_BITS: usize = 20;
 /// Most public inputs (input row plus output row).
@@ -101,6 +104,14 @@ impl Read for GuardedReader<'_> {
 			return Err(IoError);
 		}
 		Ok(H::Hash::from_bytes(&bytes))
+	}
+
+	// A cap of 2^height hashes: plonky2 shifts by the height it read (overflow for 64+).
+	fn read_merkle_cap<FF: RichField, H: Hasher<FF>>(&mut self, cap_height: usize) -> IoResult<MerkleCap<FF, H>> {
+		if cap_height > MAX_CAP_HEIGHT {
+			return Err(IoError);
+		}
+		(0..1usize << cap_height).map(|_| self.read_hash::<FF, H>()).collect::<IoResult<_>>().map(MerkleCap)
 	}
 
 	fn read_gate<FG: RichField + Extendable<DG>, const DG: usize>(
