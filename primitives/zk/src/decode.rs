@@ -177,8 +177,9 @@ fn has_reference_shape(common: &CommonCircuitData<F, D>) -> bool {
 pub(crate) fn verifier_data(bytes: &[u8]) -> Option<VerifierCircuitData<F, C, D>> {
 	let mut reader = GuardedReader { buffer: Buffer::new(bytes) };
 	let data: VerifierCircuitData<F, C, D> = reader.read_verifier_circuit_data(&VerinGates).ok()?;
-	let cap_len = 1usize << data.common.config.fri_config.cap_height;
-	(reader.is_empty() && has_reference_shape(&data.common) && data.verifier_only.constants_sigmas_cap.0.len() == cap_len)
+	// The shape check fixes the configuration, so the cap height is the reference's.
+	let shaped = reader.is_empty() && has_reference_shape(&data.common);
+	(shaped && data.verifier_only.constants_sigmas_cap.0.len() == 1usize << data.common.config.fri_config.cap_height)
 		.then_some(data)
 }
 
