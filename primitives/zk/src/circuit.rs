@@ -63,6 +63,9 @@ pub struct Circuit {
 	inputs: Vec<Target>,
 	input_width: usize,
 	program: Program,
+	/// Serialized once: the worker compares the digest on every ZK job.
+	verifier_data: Vec<u8>,
+	digest: Digest,
 }
 
 impl Circuit {
@@ -81,25 +84,23 @@ impl Circuit {
 			builder.register_public_input(*target);
 		}
 		use_every_gate(&mut builder);
-		Circuit {
-			data: builder.build::<C>(),
-			inputs,
-			input_width: program.input_width as usize,
-			program: program.clone(),
-		}
+		let data = builder.build::<C>();
+		let verifier_data = data
+			.verifier_data()
+			.to_bytes(&VerinGates)
+			.expect("Verin's gate serializer covers every gate the compiler uses");
+		let digest = crate::digest_of(&verifier_data);
+		Circuit { data, inputs, input_width: program.input_width as usize, program: program.clone(), verifier_data, digest }
 	}
 
 	/// The circuit's digest: what the registry records, the hash of [`Self::verifier_data`].
 	pub fn digest(&self) -> Digest {
-		crate::digest_of(&self.verifier_data())
+		self.digest
 	}
 
 	/// The verifier data the runtime needs, serialized.
 	pub fn verifier_data(&self) -> Vec<u8> {
-		self.data
-			.verifier_data()
-			.to_bytes(&VerinGates)
-			.expect("Verin's gate serializer covers every gate the compiler uses")
+		self.verifier_data.clone()
 	}
 
 	/// The circuit's common data, serialized (what [`crate::decode`] compares against).
@@ -110,11 +111,6 @@ impl Circuit {
 	/// The program the circuit computes.
 	pub fn program(&self) -> &Program {
 		&self.program
-	}
-
-	/// Identifiers of the gate types the circuit uses (for tests of the verifier's checks).
-	pub fn gate_ids(&self) -> Vec<String> {
-		self.data.common.gates.iter().map(|gate| gate.0.id()).collect()
 	}
 
 	/// Rows of the circuit (its degree).

@@ -11,7 +11,7 @@
 
 use frame_support::weights::Weight;
 use verin_primitives::{
-	market::{EvidenceError, ResultContext, TierVerifier, Verdict},
+	market::{EvidenceError, ResultContext, TierVerifier, VanillaOnly, Verdict},
 	model::{CircuitInspector, ElementType, TensorSpec},
 	tensor::TensorPayload,
 	tier::Tier,
@@ -39,10 +39,9 @@ impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VerinTiers
 		evidence: &[u8],
 	) -> Result<Verdict<BlockNumber>, EvidenceError> {
 		match tier {
-			Tier::Vanilla if evidence.is_empty() => Ok(Verdict::Final),
-			Tier::Vanilla => Err(EvidenceError::Malformed),
 			Tier::Zk => verify_zk(context, evidence).map(|()| Verdict::Final),
-			Tier::Optimistic | Tier::Tee => Err(EvidenceError::TierUnavailable),
+			// Vanilla's rule (no evidence) and the refusal of the other tiers are shared.
+			_ => <VanillaOnly as TierVerifier<AccountId, BlockNumber>>::verify(tier, context, evidence),
 		}
 	}
 
