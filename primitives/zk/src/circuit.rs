@@ -5,11 +5,12 @@
 //! circuit's verifier data, whose digest the registry records. So a proof cannot be
 //! replayed for another input, output or model.
 //!
-//! Weights are circuit constants. Non-linear steps use one bit decomposition each: the
-//! sign of a value `x` (known to lie in int32) is bit 31 of `x + 2^31`; `Relu` multiplies by
-//! it, `Div` by `2^s` drops the low `s` bits of `|x|`, `Clip` is two `Relu`s. Steps the
-//! compile-time bounds make redundant (e.g. `Relu` of a value already non-negative) cost
-//! nothing.
+//! Weights are circuit constants. A requantization chain (`Relu` → `Div` → `Clip`) costs one
+//! bit decomposition per value (the `requantize` module); any other non-linear step costs
+//! one each: the sign of a value `x` (known to lie in int32) is bit 31 of `x + 2^31`; `Relu`
+//! multiplies by it, `Div` by `2^s` drops the low `s` bits of `|x|`, `Clip` is two `Relu`s.
+//! Steps the compile-time bounds make redundant (e.g. `Relu` of a value already
+//! non-negative) cost nothing.
 
 use plonky2::{
 	field::types::Field,
@@ -17,6 +18,7 @@ use plonky2::{
 		target::{BoolTarget, Target},
 		witness::{PartialWitness, WitnessWrite},
 	},
+	gates::noop::NoopGate,
 	plonk::{
 		circuit_builder::CircuitBuilder,
 		circuit_data::CircuitData,
@@ -24,7 +26,7 @@ use plonky2::{
 };
 
 use crate::{
-	from_field, public_inputs, to_field, Digest, VerinGates, C, D, F,
+	requantize, from_field, public_inputs, to_field, Digest, VerinGates, C, D, F,
 	program::{EvalError, Op, Program, VALUE_MAX, VALUE_MIN},
 };
 
@@ -77,8 +79,17 @@ impl Circuit {
 			(0..program.input_width).map(|_| builder.add_virtual_public_input()).collect();
 		let bounds = program.bounds();
 		let mut row = inputs.clone();
-		for (op, before) in program.ops.iter().zip(&bounds) {
-			row = lower(&mut builder, op, &row, before);
+		let mut index = 0;
+		while index < program.ops.len() {
+			let ops = &program.ops[index..];
+			let chain = ops.iter().take_while(|op| is_elementwise(op)).count();
+			if chain >= 2 {
+				row = lower_chain(&mut builder, &ops[..chain], &row, &bounds[index..index + chain]);
+				index += chain;
+			} else {
+				row = lower(&mut builder, &ops[0], &row, &bounds[index]);
+				index += 1;
+			}
 		}
 		for target in &row {
 			builder.register_public_input(*target);
@@ -161,40 +172,73 @@ fn lower(builder: &mut CircuitBuilder<F, D>, op: &Op, row: &[Target], bounds: &[
 			.zip(constants)
 			.map(|(x, c)| if *c == 0 { *x } else { builder.add_const(*x, to_field(*c)) })
 			.collect(),
-		Op::Relu => row.iter().zip(bounds).map(|(x, (lo, hi))| relu(builder, *x, *lo, *hi)).collect(),
-		Op::DivPow2 { shift } =>
-			row.iter().zip(bounds).map(|(x, (lo, _))| div_pow2(builder, *x, *lo, *shift as usize)).collect(),
-		Op::Clip { min, max } => row
-			.iter()
-			.zip(bounds)
-			.map(|(x, (lo, hi))| {
-				let (min, max) = (*min as i128, *max as i128);
-				let mut y = *x;
-				let (mut lo, mut hi) = (*lo, *hi);
-				if lo < min {
-					// max(y, min) = relu(y - min) + min
-					let shifted = builder.add_const(y, to_field(-(min as i64)));
-					let r = relu(builder, shifted, lo - min, hi - min);
-					y = builder.add_const(r, to_field(min as i64));
-					(lo, hi) = (lo.max(min), hi.max(min));
-				}
-				if hi > max {
-					// min(y, max) = max - relu(max - y)
-					let top = builder.constant(to_field(max as i64));
-					let gap = builder.sub(top, y);
-					let r = relu(builder, gap, max - hi, max - lo);
-					y = builder.sub(top, r);
-				}
-				y
+		Op::Relu | Op::DivPow2 { .. } | Op::Clip { .. } =>
+			row.iter().zip(bounds).map(|(x, bound)| lower_elementwise(builder, op, *x, *bound)).collect(),
+	}
+}
+
+fn is_elementwise(op: &Op) -> bool {
+	matches!(op, Op::Relu | Op::DivPow2 { .. } | Op::Clip { .. })
+}
+
+/// Lowers a run of elementwise operations, each value on its own: as one requantization
+/// when it has that shape, else one operation at a time. `bounds[k]` is the row's range
+/// before `chain[k]`.
+fn lower_chain(
+	builder: &mut CircuitBuilder<F, D>,
+	chain: &[Op],
+	row: &[Target],
+	bounds: &[Vec<(i128, i128)>],
+) -> Vec<Target> {
+	row.iter()
+		.enumerate()
+		.map(|(element, x)| {
+			let element_bounds: Vec<(i128, i128)> = bounds.iter().map(|row| row[element]).collect();
+			requantize::lower_chain(builder, *x, chain, &element_bounds).unwrap_or_else(|| {
+				chain
+					.iter()
+					.zip(&element_bounds)
+					.fold(*x, |x, (op, bound)| lower_elementwise(builder, op, x, *bound))
 			})
-			.collect(),
+		})
+		.collect()
+}
+
+/// Lowers `Relu`, `DivPow2` or `Clip` of one value whose range is `(lo, hi)`.
+fn lower_elementwise(builder: &mut CircuitBuilder<F, D>, op: &Op, x: Target, (lo, hi): (i128, i128)) -> Target {
+	match op {
+		Op::Relu => relu(builder, x, lo, hi),
+		Op::DivPow2 { shift } => div_pow2(builder, x, lo, *shift as usize),
+		Op::Clip { min, max } => {
+			let (min, max) = (*min as i128, *max as i128);
+			let mut y = x;
+			let (mut lo, mut hi) = (lo, hi);
+			if lo < min {
+				// max(y, min) = relu(y - min) + min
+				let shifted = builder.add_const(y, to_field(-(min as i64)));
+				let r = relu(builder, shifted, lo - min, hi - min);
+				y = builder.add_const(r, to_field(min as i64));
+				(lo, hi) = (lo.max(min), hi.max(min));
+			}
+			if hi > max {
+				// min(y, max) = max - relu(max - y)
+				let top = builder.constant(to_field(max as i64));
+				let gap = builder.sub(top, y);
+				let r = relu(builder, gap, max - hi, max - lo);
+				y = builder.sub(top, r);
+			}
+			y
+		},
+		Op::MatMul { .. } | Op::Add { .. } => unreachable!("only elementwise operations are lowered here"),
 	}
 }
 
 /// Places one instance of each gate type the compiler can emit, so every circuit has the
 /// same gate set and therefore the same common data up to its size and public-input count:
 /// the verifier then accepts exactly that shape (see `decode`). Costs a handful of rows.
+/// The padding gate is among them: a circuit whose rows are a power of two has none.
 fn use_every_gate(builder: &mut CircuitBuilder<F, D>) {
+	builder.add_gate(NoopGate, vec![]);
 	let zero = builder.zero();
 	let bits = builder.split_le(zero, 32);
 	let sum = builder.le_sum(bits.iter());

@@ -48,6 +48,8 @@ mod decode;
 pub mod compile;
 #[cfg(feature = "std")]
 pub mod onnx;
+#[cfg(feature = "std")]
+mod requantize;
 pub mod program;
 
 #[cfg(all(not(feature = "std"), target_family = "wasm"))]
@@ -81,12 +83,17 @@ pub fn digest_of(verifier_data: &[u8]) -> Digest {
 /// security, no zero knowledge: the rows are public anyway) with a lower FRI rate: 6 rate
 /// bits and 14 queries instead of 3 and 28 keep 6 × 14 + 16 grinding bits = 100 bits while
 /// halving the query openings that dominate the proof's size (104 KB → 62 KB for the
-/// digits model), at ~4x the prover's FFT work. The verifier accepts this configuration
-/// only.
+/// digits model), at ~4x the prover's FFT work. Eight constants per row instead of two:
+/// every distinct weight is a circuit constant, and an int8 layer has up to 256 of them,
+/// which took 128 rows of constants alone (half the digits circuit). The verifier accepts
+/// this configuration only.
 pub fn circuit_config() -> CircuitConfig {
 	let mut config = CircuitConfig::standard_recursion_config();
 	config.fri_config.rate_bits = 6;
 	config.fri_config.num_query_rounds = 14;
+	config.num_constants = 8;
+
+
 	config
 }
 

@@ -225,7 +225,8 @@ fn corrupted_proofs_are_rejected_without_panicking() {
 	let proof = circuit.prove(&inputs[1]).unwrap().proof;
 	let accepted = std::sync::Mutex::new(Vec::new());
 	let panics = panicking_cases(&proof, 1500, Tail::Filled, |case, bad| {
-		if verifier.verify(bad, &inputs[1], &outputs[1]).is_ok() {
+		// A tail filled with 0xff over bytes that already are 0xff changes nothing.
+		if bad != proof.as_slice() && verifier.verify(bad, &inputs[1], &outputs[1]).is_ok() {
 			accepted.lock().unwrap().push(case);
 		}
 	});
