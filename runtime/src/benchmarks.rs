@@ -20,6 +20,13 @@ impl pallet_workers::benchmarking::BenchmarkHelper<Runtime> for Helper {
 	}
 }
 
+impl pallet_models::benchmarking::BenchmarkHelper for Helper {
+	fn verifier_data(_len: u32) -> alloc::vec::Vec<u8> {
+		// Every circuit the compiler emits has this shape and (up to its caps) this size.
+		verin_zk::reference_verifier_data().to_vec()
+	}
+}
+
 impl pallet_inference::benchmarking::BenchmarkHelper<Runtime> for Helper {
 	fn publish_model(
 		owner: &AccountId,
@@ -42,6 +49,45 @@ impl pallet_inference::benchmarking::BenchmarkHelper<Runtime> for Helper {
 			served.try_into().expect("one model fits"),
 		)
 		.expect("a funded worker can serve a published version");
+	}
+
+	/// A ZK proof of the integer digits circuit (the compiler's reference, kept current by
+	/// verin-zk's tests): the costliest evidence this runtime checks.
+	fn costliest_evidence() -> pallet_inference::benchmarking::EvidenceCase {
+		use verin_primitives::{model::*, tensor::TensorData, tier::Tier};
+		use verin_zk::program::IntegerType;
+		let reference = verin_zk::reference_proof().expect("the committed reference proof decodes");
+		let circuit = verin_zk::reference_verifier_data();
+		let tensor = |name: &[u8], element, width| TensorSpec {
+			name: name.to_vec().try_into().expect("short name"),
+			element,
+			shape: alloc::vec![Dim::Batch, Dim::Fixed(width)].try_into().expect("rank 2"),
+		};
+		let row = |values: &[i64], element: IntegerType| {
+			let data = element.encode(values);
+			alloc::vec![TensorData {
+				shape: alloc::vec![1, values.len() as u32].try_into().expect("rank 2"),
+				data: data.try_into().expect("one row fits"),
+			}]
+			.try_into()
+			.expect("one tensor")
+		};
+		pallet_inference::benchmarking::EvidenceCase {
+			tier: Tier::Zk,
+			spec: VersionSpec {
+				format: ModelFormat::Onnx { opset: 17 },
+				schema: TensorSchema {
+					inputs: alloc::vec![tensor(b"pixels", ElementType::I8, 64)].try_into().expect("one input"),
+					outputs: alloc::vec![tensor(b"scores", ElementType::I32, 10)].try_into().expect("one output"),
+				},
+				determinism: DeterminismClass::IntegerExact,
+				tiers: Tier::ALL.into_iter().collect(),
+			},
+			input: row(&reference.input, IntegerType::I8),
+			output: row(&reference.output, IntegerType::I32),
+			circuit: Some((sp_core::H256(verin_zk::digest_of(circuit)), circuit.to_vec())),
+			evidence: reference.proof.to_vec(),
+		}
 	}
 }
 

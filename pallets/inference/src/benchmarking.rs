@@ -17,6 +17,26 @@ pub trait BenchmarkHelper<T: Config> {
 
 	/// Registers `worker` (already funded) serving `model`@`version` at every tier.
 	fn register_worker(worker: &T::AccountId, model: ModelId, version: ModelVersion);
+
+	/// The costliest evidence the runtime's [`Config::Verifier`] checks, with the result it
+	/// backs (a ZK proof, where that tier is supported).
+	fn costliest_evidence() -> EvidenceCase;
+}
+
+/// A result and the evidence that backs it, for [`BenchmarkHelper::costliest_evidence`].
+pub struct EvidenceCase {
+	/// The tier the evidence is for.
+	pub tier: Tier,
+	/// The model version's spec.
+	pub spec: VersionSpec,
+	/// The job's input.
+	pub input: TensorPayload,
+	/// The result's output.
+	pub output: TensorPayload,
+	/// The version's registered circuit: its digest and verifier data.
+	pub circuit: Option<(H256, alloc::vec::Vec<u8>)>,
+	/// The evidence.
+	pub evidence: alloc::vec::Vec<u8>,
 }
 
 fn funded<T: Config>(who: &T::AccountId) {
@@ -121,6 +141,32 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker), job, payload(o), Default::default());
 		assert!(matches!(Jobs::<T>::get(job).unwrap().status, JobStatus::Completed { .. }));
+	}
+
+	/// The verifier's check of the costliest evidence, alone: `submit_result` charges it on
+	/// top of its own weight (see `Pallet::max_verifier_weight`).
+	#[benchmark]
+	fn verify_evidence() {
+		let case = T::BenchmarkHelper::costliest_evidence();
+		let worker: T::AccountId = account("worker", 0, 0);
+		let context = ResultContext {
+			job: 0,
+			worker: &worker,
+			content_id: H256::zero(),
+			circuit_digest: case.circuit.as_ref().map(|(digest, _)| *digest),
+			input_hash: H256(sp_io::hashing::blake2_256(&case.input.encode())),
+			output_hash: H256(sp_io::hashing::blake2_256(&case.output.encode())),
+			spec: &case.spec,
+			input: &case.input,
+			output: &case.output,
+			circuit: case.circuit.as_ref().map(|(_, data)| data.as_slice()),
+		};
+		let verdict;
+		#[block]
+		{
+			verdict = T::Verifier::verify(case.tier, &context, &case.evidence);
+		}
+		assert!(verdict.is_ok(), "the helper's evidence verifies: {verdict:?}");
 	}
 
 	#[benchmark]

@@ -287,6 +287,19 @@ impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
 		)
 		.expect("funded worker serving a published version");
 	}
+
+	/// The mock verifier's ZK rule: the evidence is the output's hash.
+	fn costliest_evidence() -> crate::benchmarking::EvidenceCase {
+		let output = output(1, 2.0);
+		crate::benchmarking::EvidenceCase {
+			tier: Tier::Zk,
+			spec: test_spec(&[Tier::Zk]),
+			input: input(1, 1.0),
+			output: output.clone(),
+			circuit: Some((sp_core::H256::repeat_byte(0xC1), vec![0xC1; 32])),
+			evidence: sp_io::hashing::blake2_256(&codec::Encode::encode(&output)).to_vec(),
+		}
+	}
 }
 
 /// Every account the tests use, for balance accounting.

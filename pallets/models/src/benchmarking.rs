@@ -97,6 +97,13 @@ fn pending_upload<T: Config>(
 	});
 }
 
+/// What the benchmarks need from the runtime.
+pub trait BenchmarkHelper {
+	/// Verifier data that the runtime's [`Config::Circuits`] accepts, of about `len` bytes.
+	/// A runtime whose real circuits all have one size returns that size whatever `len` is.
+	fn verifier_data(len: u32) -> alloc::vec::Vec<u8>;
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -272,6 +279,21 @@ mod benchmarks {
 		}
 
 		assert_eq!(Uploads::<T>::iter().count(), 0);
+	}
+
+	/// The inspector decodes the data and hashes it; the deposit is held per byte.
+	#[benchmark]
+	fn register_circuit(b: Linear<1, { T::MaxCircuitBytes::get() }>) {
+		let caller: T::AccountId = whitelisted_caller();
+		funded::<T>(&caller);
+		let (model, version) = Pallet::<T>::publish_for_benchmarks(caller.clone(), 1u32.into(), largest_spec());
+		let verifier_data: BoundedVec<u8, T::MaxCircuitBytes> =
+			T::BenchmarkHelper::verifier_data(b).try_into().expect("the helper's data fits MaxCircuitBytes");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), model, version, verifier_data);
+
+		assert!(VersionCircuits::<T>::contains_key(model, version));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

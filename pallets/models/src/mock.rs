@@ -89,6 +89,17 @@ impl pallet_models::Config for Test {
 	type Circuits = TestCircuits;
 	type MaxCircuitBytes = ConstU32<MAX_CIRCUIT_BYTES>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestCircuits;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper for TestCircuits {
+	fn verifier_data(len: u32) -> Vec<u8> {
+		let mut data = vec![7u8; len.max(1) as usize];
+		data[0] = CIRCUIT_MAGIC;
+		data
+	}
 }
 
 /// Externalities with funded accounts, at block 1 (events are only recorded from block 1).

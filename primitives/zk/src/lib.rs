@@ -79,6 +79,48 @@ pub fn digest_of(verifier_data: &[u8]) -> Digest {
 	digest
 }
 
+/// Verifier data of the compiler's reference circuit (the integer digits model): a real
+/// circuit for the runtime's benchmarks (`register_circuit`). A test keeps it current.
+pub fn reference_verifier_data() -> &'static [u8] {
+	include_bytes!("reference_verifier.bin")
+}
+
+/// Width of the reference circuit's input row (the digits model's 64 pixels).
+pub const REFERENCE_INPUT_WIDTH: usize = 64;
+
+/// The reference input row: pixel `i` is `(7·i) mod 17`.
+pub fn reference_input() -> Vec<i64> {
+	(0..REFERENCE_INPUT_WIDTH as i64).map(|i| (i * 7) % 17).collect()
+}
+
+/// A proof of the reference circuit on [`reference_input`], and the output row it proves:
+/// the runtime's benchmarks verify it (the costliest evidence a result carries). A test
+/// keeps it current with the compiler.
+pub struct ReferenceProof {
+	/// The serialized proof.
+	pub proof: &'static [u8],
+	/// The input row.
+	pub input: Vec<i64>,
+	/// The output row, read from the proof's public inputs.
+	pub output: Vec<i64>,
+}
+
+const REFERENCE_PROOF: &[u8] = include_bytes!("reference_proof.bin");
+
+/// Length of the reference proof: verification time grows with a proof's length (both
+/// grow with the circuit's rows through the Merkle paths), so the runtime scales the
+/// reference proof's measured cost by it.
+pub const REFERENCE_PROOF_BYTES: usize = REFERENCE_PROOF.len();
+
+/// See [`ReferenceProof`].
+pub fn reference_proof() -> Result<ReferenceProof, VerifyError> {
+	let proof: &'static [u8] = REFERENCE_PROOF;
+	let verifier = Verifier::from_bytes(reference_verifier_data())?;
+	let decoded = decode::proof(proof, &verifier.data.common).ok_or(VerifyError::MalformedProof)?;
+	let output = decoded.public_inputs.iter().skip(REFERENCE_INPUT_WIDTH).map(|v| from_field(*v)).collect();
+	Ok(ReferenceProof { proof, input: reference_input(), output })
+}
+
 /// The configuration of every Verin circuit: plonky2's standard one (~100-bit conjectured
 /// security, no zero knowledge: the rows are public anyway) with a lower FRI rate: 6 rate
 /// bits and 14 queries instead of 3 and 28 keep 6 × 14 + 16 grinding bits = 100 bits while

@@ -253,14 +253,24 @@ fn corrupted_verifier_data_never_panics() {
 /// Every circuit shares the reference common data up to its size and public-input count;
 /// the verifier compares against the committed copy. Regenerate it after a compiler or
 /// plonky2 change with `VERIN_ZK_WRITE_REFERENCE=1 cargo test -p verin-zk reference`.
+/// The runtime's benchmarks register the reference verifier data, kept current the same way.
 #[test]
 fn the_reference_common_data_is_the_compilers() {
 	let common = circuit().common_data();
+	let verifier_data = circuit().verifier_data();
 	if std::env::var_os("VERIN_ZK_WRITE_REFERENCE").is_some() {
-		let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/reference_common.bin");
-		std::fs::write(path, &common).unwrap();
+		let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+		std::fs::write(src.join("reference_common.bin"), &common).unwrap();
+		std::fs::write(src.join("reference_verifier.bin"), &verifier_data).unwrap();
+		let proven = circuit().prove(&verin_zk::reference_input()).unwrap();
+		std::fs::write(src.join("reference_proof.bin"), &proven.proof).unwrap();
 	}
+	let reference = verin_zk::reference_proof().expect("regenerate src/reference_proof.bin");
+	assert_eq!(reference.output, program().evaluate(&reference.input).unwrap());
+	let verifier = Verifier::decode(verin_zk::reference_verifier_data(), &circuit().digest()).unwrap();
+	verifier.verify(reference.proof, &reference.input, &reference.output).expect("regenerate src/reference_proof.bin");
 	assert_eq!(common, verin_zk::decode_reference_common_bytes(), "regenerate src/reference_common.bin");
+	assert_eq!(verifier_data, verin_zk::reference_verifier_data(), "regenerate src/reference_verifier.bin");
 }
 
 /// A model of another shape (one layer, no Relu) has a circuit the verifier accepts too:

@@ -162,6 +162,8 @@ impl pallet_models::Config for Runtime {
 	// The digits circuit's verifier data is 1.6 KB; room for larger FRI caps and gate sets.
 	type MaxCircuitBytes = ConstU32<{ 16 * 1024 }>;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::Helper;
 }
 
 parameter_types! {
