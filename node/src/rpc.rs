@@ -7,8 +7,9 @@ use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
+use sc_client_api::BlockchainEvents;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
-use verin_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use verin_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 
 /// What the RPC extensions need from the node.
 pub struct FullDeps<C, P> {
@@ -18,8 +19,9 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 }
 
-/// The RPC extensions: account nonces (`system_accountNextIndex`) and fee queries
-/// (`payment_queryInfo`, `payment_queryFeeDetails`).
+/// The RPC extensions: account nonces (`system_accountNextIndex`), fee queries
+/// (`payment_queryInfo`, `payment_queryFeeDetails`), the model registry (`models_*`) and
+/// the inference market (`inference_*`, with `inference_subscribeJob`).
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -27,14 +29,19 @@ where
 	C: ProvideRuntimeApi<Block>
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ BlockchainEvents<Block>
 		+ Send
 		+ Sync
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
-		+ BlockBuilder<Block>,
+		+ BlockBuilder<Block>
+		+ pallet_models_rpc::ModelsRuntimeApi<Block, AccountId, Balance, BlockNumber>
+		+ pallet_inference_rpc::InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 {
+	use pallet_inference_rpc::{Inference, InferenceApiServer};
+	use pallet_models_rpc::{Models, ModelsApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -42,7 +49,9 @@ where
 	let FullDeps { client, pool } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Models::<_, Block, AccountId, Balance>::new(client.clone()).into_rpc())?;
+	module.merge(Inference::<_, Block, AccountId, Balance>::new(client).into_rpc())?;
 
 	Ok(module)
 }

@@ -208,6 +208,7 @@ impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VanillaOnl
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
 	Debug, Default,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct FeeBreakdown<Balance> {
 	/// Everything the requester pays.
 	pub total: Balance,
@@ -243,6 +244,7 @@ pub enum FailureReason {
 
 /// Where a job is in its life.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum JobStatus<AccountId, BlockNumber> {
 	/// Waiting for `worker`'s answer, included at the latest in block `deadline`.
 	Assigned {
@@ -296,6 +298,7 @@ impl<AccountId, BlockNumber: Copy> JobStatus<AccountId, BlockNumber> {
 
 /// An inference job: what was asked, what it costs and where it stands.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Job<AccountId, Balance, BlockNumber> {
 	/// Who asked and pays.
 	pub requester: AccountId,

@@ -344,6 +344,7 @@ pub struct VersionSpec {
 
 /// A registered model.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ModelInfo<AccountId, Balance, BlockNumber> {
 	/// Account that may change or remove the model and receives its royalties.
 	pub owner: AccountId,
@@ -372,6 +373,7 @@ impl<AccountId, Balance, BlockNumber> ModelInfo<AccountId, Balance, BlockNumber>
 
 /// A published version of a model.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct VersionInfo<Balance, BlockNumber> {
 	/// Content id of the model bytes ([`content_id`]).
 	pub content_id: H256,

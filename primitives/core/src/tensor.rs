@@ -20,10 +20,12 @@ pub const MAX_TENSOR_BYTES: u32 = 16 * 1024;
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TensorData {
 	/// Concrete shape: the schema's shape with the batch dimension resolved.
 	pub shape: BoundedVec<u32, ConstU32<MAX_TENSOR_RANK>>,
-	/// Elements, row-major, little-endian.
+	/// Elements, row-major, little-endian (hex with `0x` in JSON).
+	#[serde(with = "hex_bytes")]
 	pub data: BoundedVec<u8, ConstU32<MAX_TENSOR_BYTES>>,
 }
 
@@ -143,5 +145,39 @@ mod tests {
 		assert_eq!(check(&[tensor(&[8, 4], 32)], None), Ok(8));
 		let big = validate_payload(&specs, &[tensor(&[8, 4], 32)], None, 8, 16);
 		assert_eq!(big, Err(TensorError::PayloadTooLarge));
+	}
+}
+
+/// `0x`-prefixed hex for a tensor's bytes in JSON (RPC answers, chain specs), as Substrate
+/// writes other byte strings.
+mod hex_bytes {
+	use alloc::{string::String, vec::Vec};
+	use serde::{de::Error, Deserialize, Deserializer, Serializer};
+	use sp_core::ConstU32;
+	use sp_runtime::BoundedVec;
+
+	pub fn serialize<S: Serializer, const N: u32>(bytes: &BoundedVec<u8, ConstU32<N>>, serializer: S) -> Result<S::Ok, S::Error> {
+		const DIGITS: &[u8; 16] = b"0123456789abcdef";
+		let mut text = String::with_capacity(2 + 2 * bytes.len());
+		text.push_str("0x");
+		for byte in bytes.iter() {
+			text.push(DIGITS[(byte >> 4) as usize] as char);
+			text.push(DIGITS[(byte & 0xf) as usize] as char);
+		}
+		serializer.serialize_str(&text)
+	}
+
+	pub fn deserialize<'de, D: Deserializer<'de>, const N: u32>(deserializer: D) -> Result<BoundedVec<u8, ConstU32<N>>, D::Error> {
+		let text = String::deserialize(deserializer)?;
+		let digits = text.strip_prefix("0x").unwrap_or(&text).as_bytes();
+		if digits.len() % 2 != 0 {
+			return Err(D::Error::custom("hex bytes need an even number of digits"));
+		}
+		let value = |digit: u8| (digit as char).to_digit(16).ok_or_else(|| D::Error::custom("not a hex digit"));
+		let bytes = digits
+			.chunks(2)
+			.map(|pair| Ok((value(pair[0])? << 4 | value(pair[1])?) as u8))
+			.collect::<Result<Vec<u8>, D::Error>>()?;
+		bytes.try_into().map_err(|_| D::Error::custom("tensor longer than MAX_TENSOR_BYTES"))
 	}
 }
