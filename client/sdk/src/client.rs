@@ -1,0 +1,499 @@
+//! The connection to a node and everything done through it.
+
+use std::{str::FromStr, time::Duration};
+
+use codec::{Decode, Encode};
+use serde::de::DeserializeOwned;
+use subxt::{
+	config::DefaultExtrinsicParamsBuilder,
+	rpcs::{rpc_params, RpcClient},
+	OnlineClient, SubstrateConfig,
+};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+use verin_primitives::{
+	market::{FeeBreakdown, JobId},
+	model::{chunk_count, content_id_of, ModelId, ModelMetadata, ModelVersion, VersionSpec, MODEL_CHUNK_SIZE},
+	tensor::{TensorData, TensorPayload},
+	tier::{Tier, TierSet},
+};
+
+use crate::{
+	error::{hint, is_insufficient_balance},
+	runtime, AccountId, Error, Job, ModelInfo, VersionInfo,
+};
+
+type Api = OnlineClient<SubstrateConfig>;
+
+/// How long a transaction may take from submission to finality before the SDK gives up.
+const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A key from a secret URI (`//Alice`, a mnemonic, `0x<seed>`), or from a file holding one.
+pub fn signer(suri_or_file: &str) -> Result<Keypair, Error> {
+	let text = match std::fs::read_to_string(suri_or_file) {
+		Ok(contents) => contents.trim().to_string(),
+		Err(_) => suri_or_file.to_string(),
+	};
+	let uri = SecretUri::from_str(&text).map_err(|e| Error::Key(format!("not a secret URI or key file: {e}")))?;
+	Keypair::from_uri(&uri).map_err(|e| Error::Key(e.to_string()))
+}
+
+fn account_of(key: &Keypair) -> AccountId {
+	AccountId::new(key.public_key().0)
+}
+
+/// Re-encodes a runtime type as the generated type of the same shape.
+fn generated<A: Encode, B: Decode>(value: &A) -> B {
+	B::decode(&mut &value.encode()[..]).expect("the generated type has the runtime type's SCALE shape")
+}
+
+/// An ONNX file to deploy and what to declare about it.
+pub struct ModelFile {
+	/// The file's bytes.
+	pub bytes: Vec<u8>,
+	/// Name in the registry (unique among the owner's models).
+	pub name: String,
+	/// One line for humans.
+	pub description: String,
+	/// What it does (e.g. `image-classification`).
+	pub task: String,
+	/// SPDX license of the weights.
+	pub license: String,
+	/// The declaration (from [`crate::spec::spec_from_onnx`]).
+	pub spec: VersionSpec,
+	/// Price per inference, in the smallest unit.
+	pub price: u128,
+}
+
+/// A step of a deployment, for progress display.
+pub enum DeployProgress {
+	/// The model is registered under this id.
+	Registered(ModelId),
+	/// `sent` of `total` chunks are submitted.
+	Chunk { sent: u32, total: u32 },
+	/// The version is published.
+	Published,
+	/// The ZK circuit is compiled; its registration is being submitted.
+	CircuitCompiled { digest: [u8; 32], bytes: usize },
+}
+
+/// A deployed model.
+pub struct Deployed {
+	/// Its id.
+	pub model: ModelId,
+	/// Its published version.
+	pub version: ModelVersion,
+	/// Content id of its bytes.
+	pub content_id: sp_core::H256,
+	/// Digest of its registered ZK circuit, if the ZK tier is offered.
+	pub circuit_digest: Option<[u8; 32]>,
+}
+
+/// A submitted inference request.
+pub struct Requested {
+	/// The job's id.
+	pub job: JobId,
+	/// The finalized block that holds the request.
+	pub block: u64,
+	/// The fee held.
+	pub fee: FeeBreakdown<u128>,
+}
+
+/// How a job ended, with the block and the job as it stands there.
+pub struct JobOutcome {
+	/// The finalized block where it ended.
+	pub block: u32,
+	/// The job.
+	pub job: Job,
+}
+
+/// A worker account's registration.
+pub struct WorkerStatus {
+	/// Bonded stake.
+	pub stake: u128,
+	/// Stake unbonding and the block it is free at.
+	pub unbonding: Option<(u128, u32)>,
+	/// Tiers it serves.
+	pub tiers: Vec<Tier>,
+	/// Models it serves.
+	pub models: Vec<(ModelId, ModelVersion)>,
+	/// Whether it takes jobs.
+	pub online: bool,
+	/// Jobs assigned and not yet ended, answered, and missed.
+	pub load: u32,
+	/// Jobs it answered.
+	pub answered: u32,
+	/// Jobs it let pass.
+	pub missed: u32,
+}
+
+/// A connection to a Verin node.
+pub struct Verin {
+	api: Api,
+	rpc: RpcClient,
+	/// The node's metadata at connection: names the errors its RPC reports by index.
+	metadata: subxt::metadata::ArcMetadata,
+}
+
+impl Verin {
+	/// Connects to the node at `url` (`ws://…`) and checks that it runs the runtime this
+	/// SDK was built for.
+	pub async fn connect(url: &str) -> Result<Self, Error> {
+		let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
+		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(e.to_string()))?;
+		let api = Api::from_rpc_client(rpc.clone()).await.map_err(|e| unreachable(e.to_string()))?;
+		let at = api.at_current_block().await.map_err(|e| Error::Node(e.to_string()))?;
+		let metadata = at.metadata();
+		runtime::is_codegen_valid_for(&metadata)
+			.then_some(())
+			.ok_or_else(|| Error::RuntimeMismatch(format!("spec version {}", at.spec_version())))?;
+		Ok(Verin { api, rpc, metadata })
+	}
+
+	async fn call<R: DeserializeOwned>(&self, method: &str, params: subxt::rpcs::client::RpcParams) -> Result<R, Error> {
+		self.rpc.request(method, params).await.map_err(|e| self.rpc_error(method, e))
+	}
+
+	/// Names a runtime refusal the RPC reports as pallet and error indices.
+	fn rpc_error(&self, method: &str, e: subxt::rpcs::Error) -> Error {
+		if let subxt::rpcs::Error::User(user) = &e {
+			if let Some(name) = user.data.as_ref().and_then(|data| self.refusal_name(data.get())) {
+				return Error::Refused { hint: hint(&name), error: name };
+			}
+			return Error::Node(format!("{method}: {}", user.message));
+		}
+		Error::Node(format!("{method}: {e}"))
+	}
+
+	/// `Pallet::Error` of `{"module": pallet index, "error": error index}`.
+	fn refusal_name(&self, data: &str) -> Option<String> {
+		let parsed: serde_json::Value = serde_json::from_str(data).ok()?;
+		let (module, error) = (parsed["module"].as_u64()? as u8, parsed["error"].as_u64()? as u8);
+		let pallet = self.metadata.pallet_by_error_index(module)?;
+		let variant = pallet.error_variant_by_index(error)?;
+		Some(format!("{}::{}", pallet.name(), variant.name))
+	}
+
+	/// Every model, by id.
+	pub async fn models(&self) -> Result<Vec<(ModelId, ModelInfo)>, Error> {
+		#[derive(serde::Deserialize)]
+		struct Listed {
+			id: ModelId,
+			model: ModelInfo,
+		}
+		let mut all = Vec::new();
+		let mut start = 0;
+		loop {
+			let page: Vec<Listed> = self.call("models_list", rpc_params![start, 1000u32]).await?;
+			let Some(last) = page.last().map(|listed| listed.id) else { break };
+			all.extend(page.into_iter().map(|listed| (listed.id, listed.model)));
+			start = last + 1;
+		}
+		Ok(all)
+	}
+
+	/// The model with this id.
+	pub async fn model(&self, id: ModelId) -> Result<ModelInfo, Error> {
+		let model: Option<ModelInfo> = self.call("models_get", rpc_params![id]).await?;
+		model.ok_or_else(|| Error::UnknownModel(id.to_string()))
+	}
+
+	/// The model named by `id_or_name`: a number is an id, anything else a name (the first
+	/// model with that name; names are unique per owner).
+	pub async fn find_model(&self, id_or_name: &str) -> Result<(ModelId, ModelInfo), Error> {
+		if let Ok(id) = id_or_name.parse::<ModelId>() {
+			return Ok((id, self.model(id).await?));
+		}
+		self.models()
+			.await?
+			.into_iter()
+			.find(|(_, model)| model.metadata.name.as_slice() == id_or_name.as_bytes())
+			.ok_or_else(|| Error::UnknownModel(id_or_name.to_string()))
+	}
+
+	/// A published version of a model.
+	pub async fn version(&self, id: ModelId, version: ModelVersion) -> Result<VersionInfo, Error> {
+		let info: Option<VersionInfo> = self.call("models_version", rpc_params![id, version]).await?;
+		info.ok_or_else(|| Error::NoPublishedVersion(format!("{id}@{version}")))
+	}
+
+	/// The newest published version of a model.
+	pub async fn latest_version(&self, id: ModelId) -> Result<(ModelVersion, VersionInfo), Error> {
+		let model = self.model(id).await?;
+		let version = model.latest_version().ok_or_else(|| Error::NoPublishedVersion(id.to_string()))?;
+		Ok((version, self.version(id, version).await?))
+	}
+
+	/// What a request would hold.
+	pub async fn quote(
+		&self,
+		model: ModelId,
+		version: Option<ModelVersion>,
+		input: &TensorPayload,
+		tier: Tier,
+	) -> Result<FeeBreakdown<u128>, Error> {
+		let input: Vec<TensorData> = input.to_vec();
+		self.call("inference_quote", rpc_params![model, version, input, tier]).await
+	}
+
+	/// The job with this id.
+	pub async fn job(&self, id: JobId) -> Result<Job, Error> {
+		let job: Option<Job> = self.call("inference_job", rpc_params![id]).await?;
+		job.ok_or(Error::UnknownJob(id))
+	}
+
+	/// Ids of the jobs assigned to `worker` and not yet answered.
+	pub async fn worker_jobs(&self, worker: &AccountId) -> Result<Vec<JobId>, Error> {
+		self.call("inference_workerJobs", rpc_params![worker.to_string()]).await
+	}
+
+	/// The next nonce of `who`, counting its transactions waiting in the node's pool.
+	async fn next_nonce(&self, who: &AccountId) -> Result<u64, Error> {
+		self.call("system_accountNextIndex", rpc_params![who.to_string()]).await
+	}
+
+	/// Signs and submits `call` with `nonce`; the returned future waits for finality.
+	async fn submit<Call: subxt::transactions::Payload>(
+		&self,
+		call: &Call,
+		key: &Keypair,
+		nonce: u64,
+	) -> Result<subxt::transactions::TransactionProgress<SubstrateConfig, subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>>, Error> {
+		let mut transactions = self.api.transactions().await.map_err(|e| Error::Node(e.to_string()))?;
+		let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
+		transactions.sign_and_submit_then_watch(call, key, params).await.map_err(|e| self.failure(key, e.to_string()))
+	}
+
+	/// Waits until a submitted transaction is finalized and succeeded; returns its events.
+	async fn finalized(
+		&self,
+		key: &Keypair,
+		progress: subxt::transactions::TransactionProgress<SubstrateConfig, subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>>,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, Error> {
+		tokio::time::timeout(FINALITY_TIMEOUT, progress.wait_for_finalized_success())
+			.await
+			.map_err(|_| Error::Node(format!("the transaction was not finalized within {FINALITY_TIMEOUT:?}")))?
+			.map_err(|e| self.failure(key, e.to_string()))
+	}
+
+	/// Submits one call and waits for it.
+	async fn send<Call: subxt::transactions::Payload>(
+		&self,
+		call: &Call,
+		key: &Keypair,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, Error> {
+		let nonce = self.next_nonce(&account_of(key)).await?;
+		let progress = self.submit(call, key, nonce).await?;
+		self.finalized(key, progress).await
+	}
+
+	fn failure(&self, key: &Keypair, message: String) -> Error {
+		if is_insufficient_balance(&message) {
+			return Error::InsufficientBalance(account_of(key).to_string());
+		}
+		// subxt names module errors `Pallet::Error`.
+		let named = message
+			.split(|c: char| !(c.is_alphanumeric() || c == ':'))
+			.find(|word| word.contains("::") && word.split("::").count() == 2 && !word.starts_with("::"));
+		match named {
+			Some(name) => Error::Refused { error: name.to_string(), hint: hint(name) },
+			None => Error::Node(message),
+		}
+	}
+
+	/// Registers a model, uploads its bytes in chunks, publishes version 1.0 and, when the ZK
+	/// tier is offered, compiles and registers its circuit. `progress` sees each step.
+	pub async fn deploy(
+		&self,
+		key: &Keypair,
+		file: &ModelFile,
+		mut progress: impl FnMut(DeployProgress),
+	) -> Result<Deployed, Error> {
+		let circuit = if file.spec.tiers.contains(Tier::Zk) {
+			// Compile before anything is paid for: a model outside the subset fails here.
+			let program = verin_zk::compile::compile_onnx(&file.bytes).map_err(|e| Error::Circuit(e.to_string()))?;
+			Some(verin_zk::circuit::Circuit::build(&program))
+		} else {
+			None
+		};
+		let bounded = |text: &str, what: &'static str| -> Result<Vec<u8>, Error> {
+			Ok(text.as_bytes().to_vec()).and_then(|bytes| {
+				(bytes.len() <= 1024).then_some(bytes).ok_or(Error::Spec(crate::spec::SpecError::TooLarge(what)))
+			})
+		};
+		let metadata = ModelMetadata {
+			name: bounded(&file.name, "the name")?.try_into().map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the name")))?,
+			description: bounded(&file.description, "the description")?
+				.try_into()
+				.map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the description")))?,
+			task: bounded(&file.task, "the task")?.try_into().map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the task")))?,
+			license: bounded(&file.license, "the license")?
+				.try_into()
+				.map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the license")))?,
+			tags: Default::default(),
+		};
+		let owner = account_of(key);
+		let registered = self
+			.send(&runtime::transactions().models().register_model(generated(&metadata), file.price), key)
+			.await?;
+		let model = registered
+			.find_first::<runtime::models::events::ModelRegistered>()
+			.ok_or_else(|| Error::Node("the registration emitted no ModelRegistered event".into()))?
+			.map_err(|e| Error::Node(e.to_string()))?
+			.model;
+		progress(DeployProgress::Registered(model));
+
+		// The rest goes out back to back with consecutive nonces (the pool orders them), then
+		// is awaited in order: one wait for finality instead of one per transaction.
+		let version = ModelVersion::new(1, 0);
+		let size = file.bytes.len() as u64;
+		let chunks = chunk_count(size) as u32;
+		let mut nonce = self.next_nonce(&owner).await?;
+		let mut pending = Vec::with_capacity(chunks as usize + 3);
+		let begin = runtime::transactions().models().begin_upload(model, generated(&version), generated(&file.spec), size, chunks);
+		pending.push(self.submit(&begin, key, nonce).await?);
+		nonce += 1;
+		for (index, chunk) in file.bytes.chunks(MODEL_CHUNK_SIZE as usize).enumerate() {
+			let call = runtime::transactions().models().upload_chunk(model, index as u32, generated(&chunk.to_vec()));
+			pending.push(self.submit(&call, key, nonce).await?);
+			nonce += 1;
+			progress(DeployProgress::Chunk { sent: index as u32 + 1, total: chunks });
+		}
+		pending.push(self.submit(&runtime::transactions().models().finish_upload(model), key, nonce).await?);
+		nonce += 1;
+		let circuit_digest = match &circuit {
+			Some(circuit) => {
+				let data = circuit.verifier_data();
+				progress(DeployProgress::CircuitCompiled { digest: circuit.digest(), bytes: data.len() });
+				let call = runtime::transactions().models().register_circuit(model, generated(&version), generated(&data));
+				pending.push(self.submit(&call, key, nonce).await?);
+				Some(circuit.digest())
+			},
+			None => None,
+		};
+		for transaction in pending {
+			self.finalized(key, transaction).await?;
+		}
+		progress(DeployProgress::Published);
+		Ok(Deployed { model, version, content_id: content_id_of(&file.bytes), circuit_digest })
+	}
+
+	/// Requests an inference: checks the fee against `max_fee` first, then submits and
+	/// waits until the request is finalized.
+	pub async fn request(
+		&self,
+		key: &Keypair,
+		model: ModelId,
+		version: Option<ModelVersion>,
+		input: TensorPayload,
+		tier: Tier,
+		max_fee: Option<u128>,
+		response_blocks: u32,
+	) -> Result<Requested, Error> {
+		let fee = self.quote(model, version, &input, tier).await?;
+		let cap = max_fee.unwrap_or(fee.total);
+		if fee.total > cap {
+			return Err(Error::FeeCapTooLow { quote: fee.total, cap });
+		}
+		let call = runtime::transactions().inference().request(
+			model,
+			version.map(|v| generated(&v)),
+			generated(&input),
+			generated(&tier),
+			cap,
+			response_blocks,
+		);
+		let events = self.send(&call, key).await?;
+		let requested = events
+			.find_first::<runtime::inference::events::JobRequested>()
+			.ok_or_else(|| Error::Node("the request emitted no JobRequested event".into()))?
+			.map_err(|e| Error::Node(e.to_string()))?;
+		let block = self.job(requested.job).await?.requested_at as u64;
+		Ok(Requested { job: requested.job, block, fee })
+	}
+
+	/// Follows a job over finalized blocks until it ends (`inference_subscribeJob`), or
+	/// fails after `timeout`.
+	pub async fn wait_for_job(&self, job: JobId, timeout: Duration) -> Result<JobOutcome, Error> {
+		#[derive(serde::Deserialize)]
+		#[serde(rename_all = "camelCase")]
+		struct Update {
+			block_number: u32,
+			job: Job,
+			ended: bool,
+		}
+		let follow = async {
+			let mut updates = self
+				.rpc
+				.subscribe::<Update>("inference_subscribeJob", rpc_params![job], "inference_unsubscribeJob")
+				.await
+				.map_err(|e| self.rpc_error("inference_subscribeJob", e))?;
+			while let Some(update) = updates.next().await {
+				let update = update.map_err(|e| Error::Node(e.to_string()))?;
+				if update.ended {
+					return Ok(JobOutcome { block: update.block_number, job: update.job });
+				}
+			}
+			Err(Error::Node(format!("the node closed the subscription to job {job} before it ended")))
+		};
+		tokio::time::timeout(timeout, follow)
+			.await
+			.map_err(|_| Error::Node(format!("job {job} did not end within {timeout:?}; `verin job {job}` shows where it stands")))?
+	}
+
+	/// Registers the signer as a worker bonding `stake`, serving `models` at `tiers`.
+	pub async fn register_worker(
+		&self,
+		key: &Keypair,
+		stake: u128,
+		tiers: TierSet,
+		models: &[(ModelId, ModelVersion)],
+	) -> Result<(), Error> {
+		let served = served(models);
+		self.send(&runtime::transactions().workers().register(stake, generated(&tiers), served), key).await?;
+		Ok(())
+	}
+
+	/// Replaces the models the signer's worker serves.
+	pub async fn serve(&self, key: &Keypair, models: &[(ModelId, ModelVersion)]) -> Result<(), Error> {
+		self.send(&runtime::transactions().workers().set_models(served(models)), key).await?;
+		Ok(())
+	}
+
+	/// Starts unbonding `amount` of the signer's stake.
+	pub async fn unbond(&self, key: &Keypair, amount: u128) -> Result<(), Error> {
+		self.send(&runtime::transactions().workers().unbond(amount), key).await?;
+		Ok(())
+	}
+
+	/// The worker registration of `who`, if any.
+	pub async fn worker(&self, who: &AccountId) -> Result<Option<WorkerStatus>, Error> {
+		let at = self.api.at_current_block().await.map_err(|e| Error::Node(e.to_string()))?;
+		let entry = at
+			.storage()
+			.entry(runtime::storage().workers().registered())
+			.map_err(|e| Error::RuntimeMismatch(e.to_string()))?;
+		let key: subxt::utils::AccountId32 = subxt::utils::AccountId32(who.clone().into());
+		let Some(value) = entry.try_fetch((key,)).await.map_err(|e| Error::Node(e.to_string()))? else {
+			return Ok(None);
+		};
+		let info = value.decode().map_err(|e| Error::Node(e.to_string()))?;
+		let tiers: TierSet = generated(&info.tiers);
+		Ok(Some(WorkerStatus {
+			stake: info.stake,
+			unbonding: info.unbonding.map(|u| (u.amount, u.unlock_at)),
+			tiers: tiers.iter().collect(),
+			models: info.models.0.iter().map(|served| (served.model, generated(&served.version))).collect(),
+			online: info.online,
+			load: info.load,
+			answered: info.answered,
+			missed: info.missed,
+		}))
+	}
+}
+
+fn served(
+	models: &[(ModelId, ModelVersion)],
+) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<runtime::runtime_types::pallet_workers::ServedVersion> {
+	let list: Vec<(ModelId, ModelVersion)> = models.to_vec();
+	generated(&list)
+}

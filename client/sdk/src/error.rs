@@ -1,0 +1,116 @@
+//! What can go wrong, each with what the user can do about it.
+
+use crate::{spec::SpecError, tensors::InputError};
+
+/// An SDK error. `Display` says what happened and, where there is one, what to do.
+#[derive(Debug)]
+pub enum Error {
+	/// No node answers at the URL.
+	Unreachable { url: String, reason: String },
+	/// The node runs a runtime whose calls differ from the SDK's metadata.
+	RuntimeMismatch(String),
+	/// No model has this id or name.
+	UnknownModel(String),
+	/// The model has no published version yet (its upload is unfinished).
+	NoPublishedVersion(String),
+	/// No job has this id (or it was pruned after it ended).
+	UnknownJob(u64),
+	/// The chain refused a transaction or a query: `Pallet::Error` and a hint.
+	Refused { error: String, hint: Option<&'static str> },
+	/// The request's fee exceeds the caller's cap.
+	FeeCapTooLow { quote: u128, cap: u128 },
+	/// The account cannot pay the fee or deposit.
+	InsufficientBalance(String),
+	/// The signing key could not be read.
+	Key(String),
+	/// The input does not fit the model.
+	Input(InputError),
+	/// The ONNX file cannot be declared as a model version.
+	Spec(SpecError),
+	/// The model cannot be compiled into a ZK circuit.
+	Circuit(String),
+	/// A file could not be read.
+	File(String),
+	/// The node or the connection failed in another way.
+	Node(String),
+}
+
+impl core::fmt::Display for Error {
+	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+		match self {
+			Self::Unreachable { url, reason } => write!(
+				f,
+				"no Verin node answers at {url} ({reason}); start one with `bash scripts/dev.sh` or pass --url"
+			),
+			Self::RuntimeMismatch(e) => write!(
+				f,
+				"the node's runtime differs from this client's ({e}); rebuild the client against it (scripts/update-metadata.sh)"
+			),
+			Self::UnknownModel(model) => write!(f, "no model `{model}` on this chain; `verin model list` shows the registered ones"),
+			Self::NoPublishedVersion(model) => write!(f, "model `{model}` has no published version yet; finish its upload first"),
+			Self::UnknownJob(job) => write!(f, "no job {job} on this chain (or it was pruned after it ended)"),
+			Self::Refused { error, hint: Some(hint) } => write!(f, "the chain refused: {error}: {hint}"),
+			Self::Refused { error, hint: None } => write!(f, "the chain refused: {error}"),
+			Self::FeeCapTooLow { quote, cap } => write!(
+				f,
+				"the fee is {} but --max-fee is {}; raise --max-fee to at least {}",
+				crate::format_balance(*quote),
+				crate::format_balance(*cap),
+				crate::exact_amount(*quote)
+			),
+			Self::InsufficientBalance(who) =>
+				write!(f, "account {who} cannot pay the fee or deposit; fund it (on a dev chain, //Alice has funds)"),
+			Self::Key(e) => write!(f, "cannot read the signing key: {e}"),
+			Self::Input(e) => write!(f, "{e}"),
+			Self::Spec(e) => write!(f, "{e}"),
+			Self::Circuit(e) => write!(f, "the model cannot be proven in ZK: {e}"),
+			Self::File(e) => write!(f, "{e}"),
+			Self::Node(e) => write!(f, "{e}"),
+		}
+	}
+}
+
+impl std::error::Error for Error {}
+
+impl From<InputError> for Error {
+	fn from(e: InputError) -> Self {
+		Self::Input(e)
+	}
+}
+
+impl From<SpecError> for Error {
+	fn from(e: SpecError) -> Self {
+		Self::Spec(e)
+	}
+}
+
+/// What to do about a named pallet error (`Pallet::Error`).
+pub(crate) fn hint(error: &str) -> Option<&'static str> {
+	Some(match error.split("::").last()? {
+		"ModelNotActive" => "the model is disabled by its owner",
+		"TierNotOffered" => "the model does not offer this tier; `verin model show` lists its tiers",
+		"TierUnavailable" => "this chain does not verify that tier yet",
+		"ZkOneRowOnly" => "a zk request proves one row: send a single row",
+		"ZkCircuitNotRegistered" => "the model's owner has not registered its circuit yet",
+		"NoEligibleWorker" => "no online worker serves this model at this tier now; try later or another tier",
+		"InputTensorCountMismatch" | "InputShapeMismatch" | "InputBatchInvalid" | "InputDataLengthMismatch" =>
+			"the input does not match the model's schema; `verin model show` prints it",
+		"InputTooLarge" | "OutputWouldBeTooLarge" => "send fewer rows per request",
+		"NameTaken" => "you already have a model with this name; pick another --name",
+		"NotOwner" => "only the model's owner can do this",
+		"ModelTooLarge" => "the file exceeds the chain's model size limit",
+		"AlreadyRegistered" => "this account is already a worker; use `verin worker serve` to change its models",
+		"NotRegistered" => "this account is not a worker; `verin worker register` first",
+		"StakeBelowMinimum" | "WouldFallBelowMinimum" => "bond at least the chain's minimum stake (--stake)",
+		"UnknownModelVersion" => "a served model has no such published version",
+		"UnbondExceedsStake" => "unbond at most the bonded stake (`verin worker status`)",
+		_ => return None,
+	})
+}
+
+/// Whether a failure message means the signer cannot pay.
+pub(crate) fn is_insufficient_balance(message: &str) -> bool {
+	["InsufficientBalance", "FundsUnavailable", "Inability to pay", "Payment", "InsufficientFunds"]
+		.iter()
+		.any(|needle| message.contains(needle))
+}
