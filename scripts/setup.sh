@@ -6,7 +6,9 @@
 #   lld           the linker .cargo/config.toml selects (links the node several times faster)
 #   wasm targets  substrate-wasm-builder compiles the runtime for wasm32v1-none
 #   rust-src      substrate-wasm-builder rebuilds core/alloc for the wasm target
-#   node modules  the zombienet CLI for the multi-node tests (zombienet/package.json)
+#   node modules  the zombienet CLI for the multi-node tests (zombienet/package.json) and
+#                 @polkadot/api for the compatibility test (client/polkadot-js); Node.js
+#                 and npm from Debian if missing
 #   Python venv   numpy, scikit-learn, onnx, onnxruntime for the example models
 #                 (scripts/models/requirements.txt), in ~/.cache/verin/venv
 set -euo pipefail
@@ -17,6 +19,7 @@ log() { printf '[setup] %s\n' "$*"; }
 apt_packages=()
 command -v protoc >/dev/null 2>&1 || apt_packages+=(protobuf-compiler)
 command -v ld.lld >/dev/null 2>&1 || apt_packages+=(lld)
+command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 if [ ${#apt_packages[@]} -gt 0 ]; then
 	log "installing Debian packages: ${apt_packages[*]}"
 	sudo_cmd=()
@@ -40,6 +43,10 @@ fi
 if [ ! -x zombienet/node_modules/.bin/zombienet ]; then
 	log "installing the zombienet CLI (npm)"
 	(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if ! cmp -s client/polkadot-js/package-lock.json client/polkadot-js/node_modules/.installed-lock.json 2>/dev/null; then
+	log "installing @polkadot/api for the compatibility test (npm)"
+	(cd client/polkadot-js && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
 fi
 
 venv="$HOME/.cache/verin/venv"
