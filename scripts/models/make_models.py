@@ -8,6 +8,12 @@
                         with int8 weights; input "pixels" int8 [batch, 64] with the raw 0..16
                         intensities, output "scores" int32 [batch, 10]. Ops: MatMulInteger,
                         Add, Relu, Div by a power of two, Clip, Cast.
+  digits-cnn-int8.onnx  the same task with an integer convolution (what the ZK tier proves
+                        of CNNs): input "image" int8 [batch, 1, 8, 8] (raw 0..16), four
+                        seeded 3x3 int8 kernels with stride 2 and padding 1 (ConvInteger),
+                        a per-channel bias, Relu, Div by a power of two, Clip, Cast, Flatten,
+                        then a dense int8 layer fitted on those 64 features; output "scores"
+                        int32 [batch, 10].
   intent-mlp-f32.onnx   customer-service intent classifier: input "features" [batch, 48],
                         counts of 48 keywords in the message (intent-vocabulary.json), output
                         "scores" [batch, 6] for the intents listed there. Trained on the
@@ -134,6 +140,73 @@ def make_digits_int8(out_dir):
     write_expected(out_dir, path, "pixels", x_test[:16].astype(np.int8))
 
 
+def make_digits_cnn_int8(out_dir):
+    """A fixed (seeded) integer convolution as the feature extractor and a dense layer fitted
+    on its features, quantized to int8: every op exact integer arithmetic."""
+    from sklearn.linear_model import LogisticRegression
+    x_train, x_test, y_train, y_test = digits_data()
+    x_train = np.round(x_train * 16).reshape(-1, 1, 8, 8)
+    x_test = np.round(x_test * 16).reshape(-1, 1, 8, 8)
+    rng = np.random.default_rng(7)
+    kernels = rng.integers(-8, 9, size=(4, 1, 3, 3)).astype(np.int8)
+    bias = rng.integers(-16, 17, size=(4, 1, 1)).astype(np.int32)
+
+    def conv_relu(images):
+        padded = np.pad(images.astype(np.int64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+        out = np.zeros((len(images), 4, 4, 4), dtype=np.int64)
+        for y in range(4):
+            for x in range(4):
+                patch = padded[:, :, 2 * y:2 * y + 3, 2 * x:2 * x + 3]
+                out[:, :, y, x] = np.einsum("nchw,mchw->nm", patch, kernels.astype(np.int64))
+        return np.maximum(out + bias, 0)
+
+    def features(images, shift):
+        return np.clip(conv_relu(images) // 2**shift, -128, 127).reshape(len(images), -1)
+
+    # At least 1: ONNX Runtime drops a Div by 1, and its Relu+Clip fusion then fails on int32.
+    shift = max(1, int(np.ceil(np.log2(max(1, np.percentile(conv_relu(x_train), 99.9)) / 127.0))))
+    f_train = features(x_train, shift)
+    clf = LogisticRegression(max_iter=2000, random_state=0).fit(f_train, y_train)
+    scale = 127.0 / np.abs(clf.coef_).max()
+    w = np.round(clf.coef_.T * scale).astype(np.int8)
+    b = np.round(clf.intercept_ * scale).astype(np.int32)
+
+    def const(name, array):
+        return numpy_helper.from_array(np.asarray(array), name)
+
+    nodes = [
+        helper.make_node("ConvInteger", ["image", "kernels"], ["conv"], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["conv", "bias"], ["acc"]),
+        helper.make_node("Relu", ["acc"], ["relu"]),
+        helper.make_node("Div", ["relu", "scale"], ["down"]),
+        helper.make_node("Clip", ["down", "lo", "hi"], ["clip"]),
+        helper.make_node("Cast", ["clip"], ["small"], to=TensorProto.INT8),
+        helper.make_node("Flatten", ["small"], ["flat"], axis=1),
+        helper.make_node("MatMulInteger", ["flat", "w"], ["mm"]),
+        helper.make_node("Add", ["mm", "b"], ["scores"]),
+    ]
+    initializers = [
+        const("kernels", kernels), const("bias", bias), const("scale", np.int32(2**shift)),
+        const("lo", np.int32(-128)), const("hi", np.int32(127)), const("w", w), const("b", b),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "digits_cnn_int8",
+        [helper.make_tensor_value_info("image", TensorProto.INT8, ["batch", 1, 8, 8])],
+        [helper.make_tensor_value_info("scores", TensorProto.INT32, ["batch", 10])],
+        initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="verin")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path = out_dir / "digits-cnn-int8.onnx"
+    onnx.save(model, path)
+    scores = run(path, {"image": x_test.astype(np.int8)})
+    accuracy = (scores.argmax(axis=1) == y_test).mean()
+    print(f"{path.name}: {path.stat().st_size} bytes, test accuracy {accuracy:.3f}")
+    write_expected(out_dir, path, "image", x_test[:16].astype(np.int8))
+
+
 # Example messages per intent; features are keyword counts (the vocabulary below).
 INTENTS = {
     "greeting": ["hello there", "hi i need help", "good morning", "hey can you help me", "hello anyone there",
@@ -218,6 +291,7 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     make_digits_float(out_dir)
     make_digits_int8(out_dir)
+    make_digits_cnn_int8(out_dir)
     make_intent(out_dir)
 
 

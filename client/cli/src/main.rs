@@ -165,12 +165,45 @@ async fn main() -> ExitCode {
 	}
 }
 
-/// A failure of the command line itself (before or beside the SDK).
-fn usage(message: impl Into<String>) -> Error {
-	Error::Node(message.into())
+/// Why a command failed: the SDK's error, or a command line the CLI cannot read.
+#[derive(Debug)]
+enum Failure {
+	Sdk(Error),
+	Usage(String),
 }
 
-async fn run(cli: Cli) -> Result<ExitCode, Error> {
+impl std::fmt::Display for Failure {
+	fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+		match self {
+			Self::Sdk(e) => write!(f, "{e}"),
+			Self::Usage(e) => write!(f, "{e}"),
+		}
+	}
+}
+
+impl From<Error> for Failure {
+	fn from(e: Error) -> Self {
+		Self::Sdk(e)
+	}
+}
+
+impl From<verin_sdk::tensors::InputError> for Failure {
+	fn from(e: verin_sdk::tensors::InputError) -> Self {
+		Self::Sdk(e.into())
+	}
+}
+
+impl From<verin_sdk::spec::SpecError> for Failure {
+	fn from(e: verin_sdk::spec::SpecError) -> Self {
+		Self::Sdk(e.into())
+	}
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+	Failure::Usage(message.into())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 	let verin = Verin::connect(&cli.url).await?;
 	match cli.command {
 		Command::Model(ModelCommand::Deploy { file, name, tiers, price, tolerance, description, task, license, signer: key }) => {
@@ -259,8 +292,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
 	Ok(ExitCode::SUCCESS)
 }
 
-async fn infer(verin: &Verin, args: InferArgs) -> Result<ExitCode, Error> {
-	let (model, info) = verin.find_model(&args.model).await?;
+async fn infer(verin: &Verin, args: InferArgs) -> Result<ExitCode, Failure> {
+	let (model, _) = verin.find_model(&args.model).await?;
 	let (version, version_info) = match &args.version {
 		Some(text) => {
 			let version = parse_version(text)?;
@@ -287,9 +320,8 @@ async fn infer(verin: &Verin, args: InferArgs) -> Result<ExitCode, Error> {
 		return Ok(ExitCode::SUCCESS);
 	}
 	let outcome = verin.wait_for_job(requested.job, Duration::from_secs(args.timeout)).await?;
-	let ok = print_job(verin, requested.job, &outcome.job).await?;
-	let _ = (info, outcome.block);
-	Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+	let completed = print_job(verin, requested.job, &outcome.job).await?;
+	Ok(if completed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Prints a job; returns whether it completed.
@@ -363,7 +395,7 @@ async fn print_model(verin: &Verin, id: ModelId, model: &ModelInfo) -> Result<()
 	Ok(())
 }
 
-async fn resolve_models(verin: &Verin, models: &[String]) -> Result<Vec<(ModelId, ModelVersion)>, Error> {
+async fn resolve_models(verin: &Verin, models: &[String]) -> Result<Vec<(ModelId, ModelVersion)>, Failure> {
 	let mut resolved = Vec::new();
 	for model in models {
 		let (name, version) = match model.split_once('@') {
@@ -373,7 +405,7 @@ async fn resolve_models(verin: &Verin, models: &[String]) -> Result<Vec<(ModelId
 		let (id, info) = verin.find_model(name).await?;
 		let version = match version.or_else(|| info.latest_version()) {
 			Some(version) => version,
-			None => return Err(Error::NoPublishedVersion(name.into())),
+			None => return Err(Error::NoPublishedVersion(name.into()).into()),
 		};
 		resolved.push((id, version));
 	}
@@ -388,7 +420,7 @@ fn account(key: &verin_sdk::Keypair) -> verin_sdk::AccountId {
 	verin_sdk::AccountId::new(key.public_key().0)
 }
 
-fn parse_tier(text: &str) -> Result<Tier, Error> {
+fn parse_tier(text: &str) -> Result<Tier, Failure> {
 	match text.to_ascii_lowercase().as_str() {
 		"vanilla" => Ok(Tier::Vanilla),
 		"optimistic" => Ok(Tier::Optimistic),
@@ -398,11 +430,11 @@ fn parse_tier(text: &str) -> Result<Tier, Error> {
 	}
 }
 
-fn parse_tiers(list: &[String]) -> Result<TierSet, Error> {
+fn parse_tiers(list: &[String]) -> Result<TierSet, Failure> {
 	list.iter().map(|tier| parse_tier(tier)).collect()
 }
 
-fn parse_tolerance(text: &str) -> Result<ToleranceRule, Error> {
+fn parse_tolerance(text: &str) -> Result<ToleranceRule, Failure> {
 	if text == "argmax" {
 		return Ok(ToleranceRule::ArgmaxEqual);
 	}
@@ -414,13 +446,13 @@ fn parse_tolerance(text: &str) -> Result<ToleranceRule, Error> {
 	Ok(ToleranceRule::MaxAbsErrorMicros((error * 1e6).round() as u32))
 }
 
-fn parse_version(text: &str) -> Result<ModelVersion, Error> {
+fn parse_version(text: &str) -> Result<ModelVersion, Failure> {
 	let parsed = text.split_once('.').and_then(|(major, minor)| Some(ModelVersion::new(major.parse().ok()?, minor.parse().ok()?)));
 	parsed.ok_or_else(|| usage(format!("`{text}` is not a version: use MAJOR.MINOR, e.g. 1.0")))
 }
 
 /// An amount in VRN (`0.001`, `12`), to the smallest unit.
-fn parse_amount(text: &str) -> Result<u128, Error> {
+fn parse_amount(text: &str) -> Result<u128, Failure> {
 	let bad = || usage(format!("`{text}` is not an amount of VRN (e.g. 0.001, up to 12 decimals)"));
 	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
 	if fraction.len() > 12 || (whole.is_empty() && fraction.is_empty()) {

@@ -1,12 +1,11 @@
 //! End-to-end, as a user would: the `verin` binary against a dev node with its worker.
-//! Deploys a model nobody uploaded before (its bytes reach the worker only through the
-//! chain), serves it, runs it at the ZK tier and reads the job back; checks the errors a
+//! Deploys a model nobody uploaded before (the integer CNN: its bytes reach the worker only
+//! through the chain), serves it, runs it at the ZK tier and reads the job back; checks the errors a
 //! user meets; and runs the polkadot.js compatibility script against the same node.
 
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
-	time::{SystemTime, UNIX_EPOCH},
 };
 
 use verin_testing::{reference, DevNode, TempDir};
@@ -41,35 +40,33 @@ fn field<'a>(text: &'a str, prefix: &str) -> &'a str {
 
 struct Files {
 	dir: TempDir,
-	input: PathBuf,
-	expected: Vec<i64>,
+	/// One digit as 64 int8 pixels, for the genesis MLP.
+	digit: PathBuf,
+	/// What Python onnxruntime computes for it with the MLP.
+	mlp_scores: Vec<i64>,
+	/// Another digit, for the CNN (its [1, 8, 8] image written as 64 pixels).
+	image: PathBuf,
+	/// What Python onnxruntime computes for it with the CNN.
+	cnn_scores: Vec<i64>,
 }
 
-/// One row of the integer digits model and the scores Python onnxruntime computed for it.
+/// A row of each model's reference and the scores Python onnxruntime computed for it.
 fn files() -> Files {
-	let reference = reference::load("digits-mlp-int8");
-	let width = reference.input_shape[1] as usize;
-	let pixels: Vec<i8> = reference.input_bytes[..width].iter().map(|b| *b as i8).collect();
-	let outputs = reference.output_shape[1] as usize;
-	let expected: Vec<i64> = reference.output[..outputs].iter().map(|v| *v as i64).collect();
 	let dir = TempDir::new("verin-cli-e2e");
-	let input = dir.path().join("digit.json");
-	std::fs::write(&input, serde_json::to_string(&pixels).unwrap()).unwrap();
-	std::fs::write(dir.path().join("expected.json"), serde_json::to_string(&expected).unwrap()).unwrap();
-	Files { dir, input, expected }
-}
-
-/// The integer digits model with a unique doc string: new bytes, a new content id, the same
-/// graph. (Field 6 of ONNX's ModelProto is `doc_string`; protobuf keeps the last value.)
-fn fresh_model(dir: &Path) -> PathBuf {
-	let mut bytes = std::fs::read(reference::models_dir().join("digits-mlp-int8.onnx")).unwrap();
-	let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-	let doc = format!("verin e2e {nanos}");
-	bytes.extend([0x32, doc.len() as u8]);
-	bytes.extend(doc.as_bytes());
-	let path = dir.join("fresh.onnx");
-	std::fs::write(&path, bytes).unwrap();
-	path
+	let row = |model: &str, file: &str| -> (PathBuf, Vec<i64>) {
+		let reference = reference::load(model);
+		let width: usize = reference.input_shape[1..].iter().product::<u32>() as usize;
+		let pixels: Vec<i8> = reference.input_bytes[..width].iter().map(|b| *b as i8).collect();
+		let outputs = reference.output_shape[1] as usize;
+		let scores: Vec<i64> = reference.output[..outputs].iter().map(|v| *v as i64).collect();
+		let path = dir.path().join(file);
+		std::fs::write(&path, serde_json::to_string(&pixels).unwrap()).unwrap();
+		(path, scores)
+	};
+	let (digit, mlp_scores) = row("digits-mlp-int8", "digit.json");
+	let (image, cnn_scores) = row("digits-cnn-int8", "image.json");
+	std::fs::write(dir.path().join("expected.json"), serde_json::to_string(&mlp_scores).unwrap()).unwrap();
+	Files { dir, digit, mlp_scores, image, cnn_scores }
 }
 
 #[test]
@@ -77,13 +74,14 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	let node = DevNode::spawn(verin_node(), &["--dev", "--tmp", "--worker"]);
 	let url = node.ws_url();
 	let files = files();
-	let input = files.input.to_str().unwrap();
+	let input = files.digit.to_str().unwrap();
 
 	let (ok, listed, _) = verin(&url, &["model", "list"]);
 	assert!(ok && listed.contains("digits-mlp-int8"), "the genesis models are listed");
 
-	let name = "fresh-digits";
-	let model_path = fresh_model(files.dir.path());
+	// The integer CNN is not at genesis: no node has its bytes until this upload.
+	let name = "my-cnn";
+	let model_path = reference::models_dir().join("digits-cnn-int8.onnx");
 	let (ok, deployed, progress) = verin(
 		&url,
 		&["model", "deploy", model_path.to_str().unwrap(), "--name", name, "--tiers", "vanilla,zk", "--price", "0.002", "--suri", "//Bob"],
@@ -94,22 +92,26 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	assert!(deployed.contains("circuit: 0x"), "the circuit is registered");
 
 	let (ok, shown, _) = verin(&url, &["model", "show", name]);
-	assert!(ok && shown.contains("input pixels: I8 [batch, 64]") && shown.contains("zk circuit: 0x"), "the schema was derived");
+	assert!(ok && shown.contains("input image: I8 [batch, 1, 8, 8]") && shown.contains("zk circuit: 0x"), "the schema was derived");
 
 	// Alice's dev worker takes the new model on; only the chain has its bytes.
 	let (ok, _, _) = verin(&url, &["worker", "serve", "--models", &format!("0,1,2,{model}"), "--suri", "//Alice"]);
 	assert!(ok, "the worker serves the new model");
 
-	let (ok, result, _) = verin(&url, &["infer", "--model", name, "--input", input, "--tier", "zk", "--wait", "--suri", "//Bob"]);
+	let image = files.image.to_str().unwrap();
+	let (ok, result, _) = verin(&url, &["infer", "--model", name, "--input", image, "--tier", "zk", "--wait", "--suri", "//Bob"]);
 	assert!(ok, "the ZK inference completes");
-	let expected = serde_json::json!({ "scores": [files.expected] }).to_string();
+	let expected = serde_json::json!({ "scores": [files.cnn_scores] }).to_string();
 	assert_eq!(field(&result, "output:"), expected, "the output is onnxruntime's");
 	assert!(field(&result, "evidence checked on-chain:").contains("plonky2 proof"));
-	let job = field(&result, "job").split(':').next().unwrap().to_string();
-	let job = job.split_whitespace().next().unwrap().to_string();
+	let job = field(&result, "job").split_whitespace().next().unwrap().to_string();
 
 	let (ok, shown, _) = verin(&url, &["job", &job]);
 	assert!(ok && shown.contains("status: completed") && shown.contains(&expected), "the job reads back completed");
+
+	let (ok, result, _) = verin(&url, &["infer", "--model", "digits-mlp-int8", "--input", input, "--wait", "--suri", "//Bob"]);
+	let expected = serde_json::json!({ "scores": [files.mlp_scores] }).to_string();
+	assert!(ok && field(&result, "output:") == expected, "a genesis model at the Vanilla tier");
 
 	// Errors say what to do, and exit non-zero.
 	let (ok, _, stderr) = verin(&url, &["infer", "--model", "no-such-model", "--input", input, "--suri", "//Bob"]);
@@ -137,4 +139,17 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
 	assert!(output.status.success(), "the polkadot.js script failed:\n{stdout}{stderr}\n{}", node.log_tail());
 	eprintln!("polkadot.js: {stdout}");
+
+	// Worker accounts, last: a worker without a node would be assigned jobs it never answers.
+	let (ok, status, _) = verin(&url, &["worker", "status", "--suri", "//Alice"]);
+	assert!(ok && status.contains(&format!("models: 0@1.0, 1@1.0, 2@1.0, {model}@1.0")) && status.contains("pending: []"));
+	let (ok, _, _) = verin(&url, &["worker", "register", "--stake", "20", "--models", name, "--tiers", "vanilla", "--suri", "//Charlie"]);
+	assert!(ok, "Charlie registers as a worker");
+	let (ok, _, _) = verin(&url, &["worker", "unbond", "5", "--suri", "//Charlie"]);
+	assert!(ok, "Charlie starts unbonding part of the stake");
+	let (ok, status, _) = verin(&url, &["worker", "status", "--suri", "//Charlie"]);
+	assert!(ok && status.contains("stake: 15.000000 VRN") && status.contains("unbonding: 5.000000 VRN until block #"));
+	assert!(status.contains(&format!("models: {model}@1.0")), "{status}");
+	let (ok, _, stderr) = verin(&url, &["worker", "register", "--stake", "20", "--models", name, "--suri", "//Charlie"]);
+	assert!(!ok && stderr.contains("AlreadyRegistered"), "registering twice is refused by name");
 }

@@ -17,8 +17,12 @@ use verin_primitives::{
 	tier::{Tier, TierSet},
 };
 
+use sp_core::ConstU32;
+use sp_core::bounded::BoundedVec;
+
 use crate::{
 	error::{hint, is_insufficient_balance},
+	spec::SpecError,
 	runtime, AccountId, Error, Job, ModelInfo, VersionInfo,
 };
 
@@ -315,20 +319,11 @@ impl Verin {
 		} else {
 			None
 		};
-		let bounded = |text: &str, what: &'static str| -> Result<Vec<u8>, Error> {
-			Ok(text.as_bytes().to_vec()).and_then(|bytes| {
-				(bytes.len() <= 1024).then_some(bytes).ok_or(Error::Spec(crate::spec::SpecError::TooLarge(what)))
-			})
-		};
 		let metadata = ModelMetadata {
-			name: bounded(&file.name, "the name")?.try_into().map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the name")))?,
-			description: bounded(&file.description, "the description")?
-				.try_into()
-				.map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the description")))?,
-			task: bounded(&file.task, "the task")?.try_into().map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the task")))?,
-			license: bounded(&file.license, "the license")?
-				.try_into()
-				.map_err(|_| Error::Spec(crate::spec::SpecError::TooLarge("the license")))?,
+			name: bounded_text(&file.name, "the name")?,
+			description: bounded_text(&file.description, "the description")?,
+			task: bounded_text(&file.task, "the task")?,
+			license: bounded_text(&file.license, "the license")?,
 			tags: Default::default(),
 		};
 		let owner = account_of(key);
@@ -489,6 +484,11 @@ impl Verin {
 			missed: info.missed,
 		}))
 	}
+}
+
+/// `text` as a registry field of at most `N` bytes.
+fn bounded_text<const N: u32>(text: &str, what: &'static str) -> Result<BoundedVec<u8, ConstU32<N>>, Error> {
+	text.as_bytes().to_vec().try_into().map_err(|_| Error::Spec(SpecError::TooLarge(what)))
 }
 
 fn served(

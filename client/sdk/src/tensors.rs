@@ -104,9 +104,16 @@ pub fn from_json(json: &Value, inputs: &[TensorSpec]) -> Result<TensorPayload, I
 				expected: format!("{} ({reason})", shape_text(spec)),
 				found: vec![],
 			})?;
-			// One row may be written without its batch dimension.
-			if spec.shape.first() == Some(&Dim::Batch) && shape.len() + 1 == spec.shape.len() {
-				shape.insert(0, 1);
+			if spec.shape.first() == Some(&Dim::Batch) {
+				let row: Vec<usize> = spec.shape[1..].iter().map(|d| if let Dim::Fixed(size) = d { *size as usize } else { 0 }).collect();
+				let row_len: usize = row.iter().product();
+				if shape.len() + 1 == spec.shape.len() {
+					// One row may be written without its batch dimension.
+					shape.insert(0, 1);
+				} else if shape.len() == 1 && spec.shape.len() > 2 && row_len > 0 && shape[0] % row_len == 0 {
+					// Flat rows of a multi-dimensional input (an image as its pixels).
+					shape = core::iter::once(shape[0] / row_len).chain(row).collect();
+				}
 			}
 			tensor(spec, shape, &values)
 		})
@@ -270,6 +277,20 @@ mod tests {
 		let payload = from_json(&serde_json::json!([1, -2, 127]), &inputs).unwrap();
 		assert_eq!(payload[0].shape.as_slice(), &[1, 3]);
 		assert_eq!(payload[0].data.as_slice(), &[1, 0xfe, 0x7f]);
+	}
+
+	#[test]
+	fn an_image_may_be_written_as_its_pixels() {
+		let image = TensorSpec {
+			name: b"image".to_vec().try_into().unwrap(),
+			element: ElementType::U8,
+			shape: vec![Dim::Batch, Dim::Fixed(1), Dim::Fixed(2), Dim::Fixed(2)].try_into().unwrap(),
+		};
+		let payload = from_json(&serde_json::json!([1, 2, 3, 4]), &[image.clone()]).unwrap();
+		assert_eq!(payload[0].shape.as_slice(), &[1, 1, 2, 2]);
+		let nested = from_json(&serde_json::json!([[[1, 2], [3, 4]]]), &[image.clone()]).unwrap();
+		assert_eq!(nested, payload);
+		assert!(from_json(&serde_json::json!([1, 2, 3]), &[image]).is_err());
 	}
 
 	#[test]

@@ -1,5 +1,5 @@
-//! The ZK tier's circuit computes what ONNX Runtime computes: on the integer digits model,
-//! for many inputs over the whole int8 range, the compiled program's output equals the
+//! The ZK tier's circuit computes what ONNX Runtime computes: on the integer digits MLP and
+//! CNN, for many inputs over the whole int8 range, the compiled program's output equals the
 //! engine's (ONNX Runtime 1.31) bit for bit, and proofs carry that same output.
 
 use std::path::PathBuf;
@@ -33,18 +33,30 @@ fn rows(count: usize, width: usize) -> Vec<Vec<i64>> {
 }
 
 #[test]
-fn the_circuit_equals_onnx_runtime_on_many_inputs() {
+fn the_mlp_circuit_equals_onnx_runtime_on_many_inputs() {
+	assert_matches_ort("digits-mlp-int8.onnx", &[64], 10);
+}
+
+#[test]
+fn the_cnn_circuit_equals_onnx_runtime_on_many_inputs() {
+	assert_matches_ort("digits-cnn-int8.onnx", &[1, 8, 8], 10);
+}
+
+/// `ROWS` random int8 rows of the model's input `row_shape` through ONNX Runtime (one
+/// batch) and through the compiled program; then a few proofs.
+fn assert_matches_ort(model: &str, row_shape: &[u32], outputs: usize) {
+	let width: u32 = row_shape.iter().product();
 	let library = PathBuf::from(std::env::var("VERIN_ORT_LIBRARY").expect("source scripts/env.sh"));
 	let engine = OrtEngine::new(EngineConfig { library, model_dir: None, cache_capacity: 1 }, None).unwrap();
-	let bytes = std::fs::read(models_dir().join("digits-mlp-int8.onnx")).unwrap();
+	let bytes = std::fs::read(models_dir().join(model)).unwrap();
 	let id = engine.add_model(bytes.clone());
 	assert_eq!(id, content_id_of(&bytes));
-	let program = compile_onnx(&bytes).expect("the integer digits model compiles");
+	let program = compile_onnx(&bytes).expect("the model compiles");
 
-	let inputs = rows(ROWS, 64);
+	let inputs = rows(ROWS, width as usize);
 	// One batch through ONNX Runtime.
 	let payload: TensorPayload = vec![TensorData {
-		shape: vec![ROWS as u32, 64].try_into().unwrap(),
+		shape: [ROWS as u32].iter().chain(row_shape).copied().collect::<Vec<_>>().try_into().unwrap(),
 		data: inputs.iter().flatten().map(|v| *v as i8 as u8).collect::<Vec<_>>().try_into().unwrap(),
 	}]
 	.try_into()
@@ -55,7 +67,7 @@ fn the_circuit_equals_onnx_runtime_on_many_inputs() {
 		.chunks_exact(4)
 		.map(|c| i32::from_le_bytes(c.try_into().unwrap()) as i64)
 		.collect::<Vec<_>>()
-		.chunks(10)
+		.chunks(outputs)
 		.map(|row| row.to_vec())
 		.collect();
 	assert_eq!(ort_rows.len(), ROWS);

@@ -4,7 +4,8 @@
 //! Supported: a chain of operators from one integer input to one output, each consuming
 //! the previous one's result plus constants (initializers or `Constant` nodes):
 //! `MatMulInteger` (zero points absent or zero), integer `MatMul` / `Gemm` (alpha = beta =
-//! 1, no transposed input), `Add` of a constant, `Relu`, `Max` with 0, `Div` by a constant
+//! 1, no transposed input), 2-D `ConvInteger` (one group, zero points absent or zero, no
+//! auto padding), `Add` of a constant (broadcast), `Relu`, `Max` with 0, `Div` by a constant
 //! power of two, `Clip` with constant bounds, `Cast` to an integer type the values provably
 //! fit, and shape-only `Reshape` / `Flatten` / `Identity`. The compiler bounds every
 //! intermediate value over all inputs of the input's element type and refuses a model
@@ -28,7 +29,8 @@ pub enum CompileError {
 	InputCount(usize),
 	/// The graph needs exactly one output; it has this many.
 	OutputCount(usize),
-	/// The graph input is not an integer tensor of shape `[batch, width]` or `[width]`.
+	/// The graph input is not an integer tensor of shape `[batch, d1, …]` (fixed `d`s) or
+	/// `[width]`.
 	UnsupportedInput(String),
 	/// An operator outside the integer-exact subset.
 	UnsupportedOperator {
@@ -89,7 +91,10 @@ struct Compiler {
 	constants: BTreeMap<String, TensorProto>,
 	current: String,
 	element: i32,
+	/// Elements per row: the product of `shape`.
 	width: usize,
+	/// The current tensor's dimensions after the batch (`[C, H, W]` before a convolution).
+	shape: Vec<usize>,
 	program: Program,
 	bounds: Vec<(i128, i128)>,
 }
@@ -127,16 +132,24 @@ impl Compiler {
 			.ok_or_else(|| CompileError::UnsupportedInput(format!("{} is not an 8-to-32-bit integer tensor", input.name)))?;
 		let range = input_type.range();
 		let dims: Vec<_> = tensor.shape.as_ref().map(|s| s.dim.iter().map(|d| d.dim_value).collect()).unwrap_or_default();
-		let width = match dims.as_slice() {
-			[_, Some(width)] | [Some(width)] if *width > 0 => *width as usize,
-			_ => return Err(CompileError::UnsupportedInput(format!("{} must have shape [batch, width]", input.name))),
+		let shape: Vec<usize> = match dims.as_slice() {
+			[Some(width)] if *width > 0 => vec![*width as usize],
+			[_, rest @ ..] if !rest.is_empty() && rest.iter().all(|d| d.is_some_and(|d| d > 0)) =>
+				rest.iter().map(|d| d.unwrap_or_default() as usize).collect(),
+			_ =>
+				return Err(CompileError::UnsupportedInput(format!(
+					"{} must have shape [batch, width] or [batch, C, H, W] with fixed sizes",
+					input.name
+				))),
 		};
+		let width: usize = shape.iter().product();
 		let program = Program { input_width: width as u32, input_type, output_type: input_type, ops: Vec::new() };
 		Ok(Compiler {
 			constants,
 			current: input.name.clone(),
 			element: tensor.elem_type,
 			width,
+			shape,
 			bounds: vec![(range.0 as i128, range.1 as i128); width],
 			program,
 		})
@@ -211,6 +224,7 @@ impl Compiler {
 		}
 		if let Op::MatMul { outputs, .. } = &op {
 			self.width = *outputs as usize;
+			self.shape = vec![self.width];
 		}
 		self.program.ops.push(op);
 		Ok(())
@@ -227,6 +241,9 @@ impl Compiler {
 	/// A `[width, outputs]` weight matrix, or `[outputs, width]` when `transposed`.
 	fn matmul(&mut self, node: &NodeProto, weights: (Vec<i64>, Vec<i64>), transposed: bool) -> Result<(), CompileError> {
 		let (values, dims) = weights;
+		if self.shape.len() != 1 {
+			return Err(unsupported_use(node, format!("the input has shape {:?}: Flatten it first", self.shape)));
+		}
 		let [rows, columns] = dims.as_slice() else {
 			return Err(unsupported_use(node, "the weight matrix must have rank 2"));
 		};
@@ -243,13 +260,120 @@ impl Compiler {
 		self.push(node, Op::MatMul { outputs: outputs as u32, weights })
 	}
 
-	/// A constant broadcast over the row: one value, or one per element.
-	fn row_constant(&self, node: &NodeProto, values: Vec<i64>) -> Result<Vec<i64>, CompileError> {
-		match values.len() {
-			1 => Ok(vec![values[0]; self.width]),
-			n if n == self.width => Ok(values),
-			n => Err(unsupported_use(node, format!("a constant of {n} values does not broadcast over {} elements", self.width))),
+	/// A constant of `dims` broadcast over the row, as NumPy broadcasts it against
+	/// `[batch, shape…]` (e.g. a per-channel bias `[M, 1, 1]` over `[M, OH, OW]`).
+	fn row_constant(&self, node: &NodeProto, values: Vec<i64>, dims: &[i64]) -> Result<Vec<i64>, CompileError> {
+		if values.len() == 1 {
+			return Ok(vec![values[0]; self.width]);
 		}
+		let refuse = || {
+			unsupported_use(node, format!("a constant of shape {dims:?} does not broadcast over [batch, {:?}]", self.shape))
+		};
+		if dims.iter().any(|d| *d < 1 || *d > self.width as i64) {
+			return Err(refuse());
+		}
+		// Align right; dimensions beyond the row's (the batch and before) must be 1.
+		let rank = self.shape.len();
+		let (outer, inner) = dims.split_at(dims.len().saturating_sub(rank));
+		if outer.iter().any(|d| *d != 1) {
+			return Err(refuse());
+		}
+		let mut constant_dims = vec![1usize; rank - inner.len()];
+		constant_dims.extend(inner.iter().map(|d| *d as usize));
+		if constant_dims.iter().zip(&self.shape).any(|(c, s)| *c != 1 && c != s) {
+			return Err(refuse());
+		}
+		if constant_dims.iter().product::<usize>() != values.len() {
+			return Err(refuse());
+		}
+		// Row-major strides of the constant, 0 along broadcast dimensions.
+		let mut strides = vec![0usize; rank];
+		let mut stride = 1;
+		for axis in (0..rank).rev() {
+			strides[axis] = if constant_dims[axis] == 1 { 0 } else { stride };
+			stride *= constant_dims[axis];
+		}
+		Ok((0..self.width)
+			.map(|flat| {
+				let (mut rest, mut at) = (flat, 0);
+				for axis in (0..rank).rev() {
+					at += (rest % self.shape[axis]) * strides[axis];
+					rest /= self.shape[axis];
+				}
+				values[at]
+			})
+			.collect())
+	}
+
+	fn attribute_ints(node: &NodeProto, name: &str, default: &[i64]) -> Vec<i64> {
+		node.attribute.iter().find(|a| a.name == name).map_or_else(|| default.to_vec(), |a| a.ints.clone())
+	}
+
+	/// `ConvInteger` on a `[C, H, W]` row, as the `MatMul` it is (see [`crate::conv`]).
+	fn conv_integer(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		if !matches!(self.element, data_type::INT8 | data_type::UINT8) {
+			return Err(unsupported_use(node, "ConvInteger needs an int8 or uint8 input"));
+		}
+		for zero_point in [2, 3] {
+			if let Some((values, _)) = self.operand(node, zero_point)? {
+				if values.iter().any(|v| *v != 0) {
+					return Err(unsupported_use(node, "non-zero zero points"));
+				}
+			}
+		}
+		let &[channels, height, width] = self.shape.as_slice() else {
+			return Err(unsupported_use(node, format!("ConvInteger needs a [batch, C, H, W] input, not [batch, {:?}]", self.shape)));
+		};
+		let (kernels, dims) = self.required_operand(node, 1)?;
+		let &[filters, kernel_channels, kh, kw] = dims.as_slice() else {
+			return Err(unsupported_use(node, "the kernels must have shape [M, C, kh, kw]"));
+		};
+		if Self::attribute_int(node, "group", 1) != 1 {
+			return Err(unsupported_use(node, "grouped convolutions are not supported"));
+		}
+		let auto_pad = node.attribute.iter().find(|a| a.name == "auto_pad").map(|a| a.s.as_slice());
+		if !matches!(auto_pad, None | Some(b"NOTSET") | Some(b"")) {
+			return Err(unsupported_use(node, "auto_pad is not supported: give explicit pads"));
+		}
+		let positive = |values: &[i64], count: usize, what: &str| -> Result<Vec<usize>, CompileError> {
+			if values.len() != count || values.iter().any(|v| *v < 0 || *v > 1 << 16) {
+				return Err(unsupported_use(node, format!("{what} {values:?} is not {count} sizes")));
+			}
+			Ok(values.iter().map(|v| *v as usize).collect())
+		};
+		let kernel = positive(&Self::attribute_ints(node, "kernel_shape", &[kh, kw]), 2, "kernel_shape")?;
+		let strides = positive(&Self::attribute_ints(node, "strides", &[1, 1]), 2, "strides")?;
+		let dilations = positive(&Self::attribute_ints(node, "dilations", &[1, 1]), 2, "dilations")?;
+		let pads = positive(&Self::attribute_ints(node, "pads", &[0, 0, 0, 0]), 4, "pads")?;
+		if kernel_channels as usize != channels || kernel != [kh as usize, kw as usize] || kh <= 0 || kw <= 0 || !(1..=1 << 16).contains(&filters) {
+			return Err(unsupported_use(node, format!("kernels {dims:?} do not fit an input of {channels} channels")));
+		}
+		if strides.contains(&0) || dilations.contains(&0) {
+			return Err(unsupported_use(node, "strides and dilations must be positive"));
+		}
+		let geometry = crate::conv::Geometry {
+			channels,
+			height,
+			width,
+			filters: filters as usize,
+			kernel: [kh as usize, kw as usize],
+			strides: [strides[0], strides[1]],
+			dilations: [dilations[0], dilations[1]],
+			pads: [pads[0], pads[1], pads[2], pads[3]],
+		};
+		let output_shape = geometry
+			.output_shape()
+			.ok_or_else(|| unsupported_use(node, "the kernel does not fit the padded input"))?;
+		let entries = self.width as u64 * output_shape.iter().product::<usize>() as u64;
+		if entries > MAX_CONV_MATRIX {
+			return Err(unsupported_use(node, format!("the convolution is a {entries}-entry matrix; at most {MAX_CONV_MATRIX}")));
+		}
+		let weights = geometry.matrix(&kernels).ok_or_else(|| unsupported_use(node, "the kernels do not match their shape"))?;
+		let outputs = output_shape.iter().product::<usize>() as u32;
+		self.push(node, Op::MatMul { outputs, weights })?;
+		self.shape = output_shape.to_vec();
+		self.element = data_type::INT32;
+		Ok(())
 	}
 
 	fn scalar(&self, node: &NodeProto, index: usize) -> Result<Option<i64>, CompileError> {
@@ -291,16 +415,16 @@ impl Compiler {
 				}
 				let weights = self.required_operand(node, 1)?;
 				self.matmul(node, weights, Self::attribute_int(node, "transB", 0) != 0)?;
-				if let Some((bias, _)) = self.operand(node, 2)? {
-					let constants = self.row_constant(node, bias)?;
+				if let Some((bias, dims)) = self.operand(node, 2)? {
+					let constants = self.row_constant(node, bias, &dims)?;
 					self.push(node, Op::Add { constants })?;
 				}
 			},
 			"Add" => {
 				self.require_integer(node)?;
 				let other = if node.input.first() == Some(&self.current) { 1 } else { 0 };
-				let (values, _) = self.required_operand(node, other)?;
-				let constants = self.row_constant(node, values)?;
+				let (values, dims) = self.required_operand(node, other)?;
+				let constants = self.row_constant(node, values, &dims)?;
 				self.push(node, Op::Add { constants })?;
 			},
 			"Relu" => {
@@ -347,20 +471,41 @@ impl Compiler {
 				if Self::attribute_int(node, "axis", 1) != 1 {
 					return Err(unsupported_use(node, "only Flatten with axis 1 (a row stays a row)"));
 				}
+				self.shape = vec![self.width];
 			},
 			"Reshape" => {
-				let (shape, _) = self.required_operand(node, 1)?;
-				let keeps_row = match shape.as_slice() {
-					[width] => *width as usize == self.width,
-					[batch, width] => matches!(batch, -1 | 0 | 1) && *width as usize == self.width,
-					_ => false,
-				};
-				if !keeps_row {
-					return Err(unsupported_use(node, format!("Reshape to {shape:?} changes the row of width {}", self.width)));
-				}
+				let (target, _) = self.required_operand(node, 1)?;
+				self.shape = self.reshaped(&target).ok_or_else(|| {
+					unsupported_use(node, format!("Reshape to {target:?} changes the row of {} elements", self.width))
+				})?;
 			},
+			"ConvInteger" => self.conv_integer(node)?,
 			op => return Err(CompileError::UnsupportedOperator { op: op.to_string(), node: node_name(node) }),
 		}
 		Ok(())
 	}
+
+	/// The row's dimensions after a `Reshape` to `target` that keeps each row a row: a
+	/// batch dimension (`-1`, `0` or `1`) then sizes (one may be `-1`) whose product is the
+	/// row's width, or the width alone.
+	fn reshaped(&self, target: &[i64]) -> Option<Vec<usize>> {
+		let dims = match target {
+			[width] => return (*width as usize == self.width).then(|| vec![self.width]),
+			[batch, rest @ ..] if matches!(batch, -1 | 0 | 1) => rest,
+			_ => return None,
+		};
+		if dims.iter().any(|d| *d == 0 || *d < -1 || *d > self.width as i64) {
+			return None;
+		}
+		let known = dims.iter().filter(|d| **d != -1).try_fold(1i64, |product, d| product.checked_mul(*d))?;
+		let inferred = dims.iter().filter(|d| **d == -1).count();
+		if inferred > 1 || known <= 0 {
+			return None;
+		}
+		let fill = if inferred == 1 { self.width as i64 % known == 0 } else { known as usize == self.width };
+		fill.then(|| dims.iter().map(|d| if *d == -1 { self.width / known as usize } else { *d as usize }).collect())
+	}
 }
+
+/// Largest expanded convolution matrix (entries), so a large image cannot exhaust memory.
+const MAX_CONV_MATRIX: u64 = 1 << 24;

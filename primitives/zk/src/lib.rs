@@ -47,6 +47,8 @@ mod decode;
 #[cfg(feature = "std")]
 pub mod compile;
 #[cfg(feature = "std")]
+mod conv;
+#[cfg(feature = "std")]
 pub mod onnx;
 #[cfg(feature = "std")]
 mod requantize;
