@@ -122,22 +122,30 @@ def make_digits_int8(out_dir):
         const("w1", w1q), const("b1", b1q), const("scale1", np.int32(2**shift)),
         const("lo", np.int32(-128)), const("hi", np.int32(127)), const("w2", w2q), const("b2", b2q),
     ]
+    path, accuracy = save_integer_model(
+        out_dir, "digits_mlp_int8", nodes, initializers, ("pixels", ["batch", 64]), x_test, y_test)
+    print(f"{path.name}: {path.stat().st_size} bytes, test accuracy {accuracy:.3f} (float {clf.score(x_test, y_test):.3f})")
+
+
+def save_integer_model(out_dir, name, nodes, initializers, image, x_test, y_test):
+    """Saves an int8-in, int32-scores-out digits graph as <name>.onnx (dashes for
+    underscores), writes its expected outputs and returns its path and test accuracy."""
+    input_name, input_shape = image
     graph = helper.make_graph(
         nodes,
-        "digits_mlp_int8",
-        [helper.make_tensor_value_info("pixels", TensorProto.INT8, ["batch", 64])],
+        name,
+        [helper.make_tensor_value_info(input_name, TensorProto.INT8, input_shape)],
         [helper.make_tensor_value_info("scores", TensorProto.INT32, ["batch", 10])],
         initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="verin")
     model.ir_version = 8
     onnx.checker.check_model(model)
-    path = out_dir / "digits-mlp-int8.onnx"
+    path = out_dir / (name.replace("_", "-") + ".onnx")
     onnx.save(model, path)
-    scores = run(path, {"pixels": x_test.astype(np.int8)})
-    accuracy = (scores.argmax(axis=1) == y_test).mean()
-    print(f"{path.name}: {path.stat().st_size} bytes, test accuracy {accuracy:.3f} (float {clf.score(x_test, y_test):.3f})")
-    write_expected(out_dir, path, "pixels", x_test[:16].astype(np.int8))
+    scores = run(path, {input_name: x_test.astype(np.int8)})
+    write_expected(out_dir, path, input_name, x_test[:16].astype(np.int8))
+    return path, (scores.argmax(axis=1) == y_test).mean()
 
 
 def make_digits_cnn_int8(out_dir):
@@ -189,22 +197,9 @@ def make_digits_cnn_int8(out_dir):
         const("kernels", kernels), const("bias", bias), const("scale", np.int32(2**shift)),
         const("lo", np.int32(-128)), const("hi", np.int32(127)), const("w", w), const("b", b),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "digits_cnn_int8",
-        [helper.make_tensor_value_info("image", TensorProto.INT8, ["batch", 1, 8, 8])],
-        [helper.make_tensor_value_info("scores", TensorProto.INT32, ["batch", 10])],
-        initializers,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="verin")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    path = out_dir / "digits-cnn-int8.onnx"
-    onnx.save(model, path)
-    scores = run(path, {"image": x_test.astype(np.int8)})
-    accuracy = (scores.argmax(axis=1) == y_test).mean()
+    path, accuracy = save_integer_model(
+        out_dir, "digits_cnn_int8", nodes, initializers, ("image", ["batch", 1, 8, 8]), x_test, y_test)
     print(f"{path.name}: {path.stat().st_size} bytes, test accuracy {accuracy:.3f}")
-    write_expected(out_dir, path, "image", x_test[:16].astype(np.int8))
 
 
 # Example messages per intent; features are keyword counts (the vocabulary below).

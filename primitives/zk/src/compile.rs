@@ -305,6 +305,18 @@ impl Compiler {
 			.collect())
 	}
 
+	/// `MatMulInteger` and `ConvInteger` take zero points as inputs 2 and 3: absent or 0.
+	fn require_zero_points(&self, node: &NodeProto) -> Result<(), CompileError> {
+		for zero_point in [2, 3] {
+			if let Some((values, _)) = self.operand(node, zero_point)? {
+				if values.iter().any(|v| *v != 0) {
+					return Err(unsupported_use(node, "non-zero zero points"));
+				}
+			}
+		}
+		Ok(())
+	}
+
 	fn attribute_ints(node: &NodeProto, name: &str, default: &[i64]) -> Vec<i64> {
 		node.attribute.iter().find(|a| a.name == name).map_or_else(|| default.to_vec(), |a| a.ints.clone())
 	}
@@ -314,13 +326,7 @@ impl Compiler {
 		if !matches!(self.element, data_type::INT8 | data_type::UINT8) {
 			return Err(unsupported_use(node, "ConvInteger needs an int8 or uint8 input"));
 		}
-		for zero_point in [2, 3] {
-			if let Some((values, _)) = self.operand(node, zero_point)? {
-				if values.iter().any(|v| *v != 0) {
-					return Err(unsupported_use(node, "non-zero zero points"));
-				}
-			}
-		}
+		self.require_zero_points(node)?;
 		let &[channels, height, width] = self.shape.as_slice() else {
 			return Err(unsupported_use(node, format!("ConvInteger needs a [batch, C, H, W] input, not [batch, {:?}]", self.shape)));
 		};
@@ -390,13 +396,7 @@ impl Compiler {
 				if !matches!(self.element, data_type::INT8 | data_type::UINT8) {
 					return Err(unsupported_use(node, "MatMulInteger needs an int8 or uint8 input"));
 				}
-				for zero_point in [2, 3] {
-					if let Some((values, _)) = self.operand(node, zero_point)? {
-						if values.iter().any(|v| *v != 0) {
-							return Err(unsupported_use(node, "non-zero zero points"));
-						}
-					}
-				}
+				self.require_zero_points(node)?;
 				let weights = self.required_operand(node, 1)?;
 				self.matmul(node, weights, false)?;
 				self.element = data_type::INT32;

@@ -2,25 +2,10 @@
 //! and padding 1, a per-channel bias, requantization, Flatten, a dense layer) through the
 //! ZK pipeline: compiled, evaluated and proven as Python's onnxruntime computed it.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{models_dir, reference};
 use verin_zk::{circuit::Circuit, compile::compile_onnx, program::Op, Verifier};
-
-fn models_dir() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/models")
-}
-
-/// Input rows and output rows onnxruntime (Python) computed, from expected/*.json.
-fn reference() -> (Vec<Vec<i64>>, Vec<Vec<i64>>) {
-	let text = std::fs::read_to_string(models_dir().join("expected/digits-cnn-int8.json")).unwrap();
-	let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-	let rows = |part: &str| -> Vec<Vec<i64>> {
-		let shape: Vec<usize> = json[part]["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-		let data: Vec<i64> = json[part]["data"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
-		data.chunks(shape[1..].iter().product()).map(|row| row.to_vec()).collect()
-	};
-	(rows("input"), rows("output"))
-}
 
 #[test]
 fn the_cnn_compiles_evaluates_and_proves_like_onnx_runtime() {
@@ -31,7 +16,7 @@ fn the_cnn_compiles_evaluates_and_proves_like_onnx_runtime() {
 	assert!(matches!(&program.ops[0], Op::MatMul { outputs: 64, .. }));
 	assert!(matches!(&program.ops[1], Op::Add { .. }));
 
-	let (inputs, outputs) = reference();
+	let (inputs, outputs) = reference("digits-cnn-int8");
 	assert_eq!(inputs.len(), 16);
 	for (input, output) in inputs.iter().zip(&outputs) {
 		assert_eq!(&program.evaluate(input).unwrap(), output, "the program equals onnxruntime");

@@ -2,7 +2,11 @@
 //! compiled, evaluated and proven bit-exactly as Python's onnxruntime computed it, and every
 //! tampering with the proof, its rows or the circuit rejected.
 
+mod common;
+
 use std::{path::PathBuf, sync::OnceLock};
+
+use common::models_dir;
 
 use prost::Message;
 use verin_zk::{
@@ -13,24 +17,12 @@ use verin_zk::{
 	Verifier, VerifyError,
 };
 
-fn models_dir() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/models")
-}
-
 fn model_bytes() -> Vec<u8> {
 	std::fs::read(models_dir().join("digits-mlp-int8.onnx")).expect("the example model exists")
 }
 
-/// Input rows and output rows onnxruntime (Python) computed, from expected/*.json.
 fn reference() -> (Vec<Vec<i64>>, Vec<Vec<i64>>) {
-	let text = std::fs::read_to_string(models_dir().join("expected/digits-mlp-int8.json")).unwrap();
-	let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-	let rows = |part: &str| -> Vec<Vec<i64>> {
-		let shape: Vec<usize> = json[part]["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-		let data: Vec<i64> = json[part]["data"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
-		data.chunks(shape[1]).map(|row| row.to_vec()).collect()
-	};
-	(rows("input"), rows("output"))
+	common::reference("digits-mlp-int8")
 }
 
 fn program() -> Program {
