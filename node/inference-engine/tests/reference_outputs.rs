@@ -120,5 +120,12 @@ fn the_session_cache_is_bounded_and_keeps_serving() {
 			assert!(engine.run(model_id(&reference.model), &expected_input(&reference)).is_ok(), "{name}");
 		}
 	}
-	assert_eq!(engine.local_models().len(), 3);
+	// Every .onnx file of the directory is offered (the CNN too, which the loop above
+	// does not run), however small the session cache.
+	let on_disk = std::fs::read_dir(models_dir())
+		.unwrap()
+		.filter(|entry| entry.as_ref().unwrap().path().extension().is_some_and(|ext| ext == "onnx"))
+		.count();
+	assert_eq!(on_disk, 4, "the example models: three at genesis and the integer CNN");
+	assert_eq!(engine.local_models().len(), on_disk);
 }
