@@ -293,13 +293,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 async fn infer(verin: &Verin, args: InferArgs) -> Result<ExitCode, Failure> {
-	let (model, _) = verin.find_model(&args.model).await?;
+	let (model, info) = verin.find_model(&args.model).await?;
 	let (version, version_info) = match &args.version {
 		Some(text) => {
 			let version = parse_version(text)?;
 			(version, verin.version(model, version).await?)
 		},
-		None => verin.latest_version(model).await?,
+		None => verin.latest_version(model, &info).await?,
 	};
 	let input = tensors::read_input(&args.input, &version_info.spec.schema.inputs)?;
 	let tier = parse_tier(&args.tier)?;

@@ -220,9 +220,8 @@ impl Verin {
 		info.ok_or_else(|| Error::NoPublishedVersion(format!("{id}@{version}")))
 	}
 
-	/// The newest published version of a model.
-	pub async fn latest_version(&self, id: ModelId) -> Result<(ModelVersion, VersionInfo), Error> {
-		let model = self.model(id).await?;
+	/// The newest published version of `model` (whose id is `id`).
+	pub async fn latest_version(&self, id: ModelId, model: &ModelInfo) -> Result<(ModelVersion, VersionInfo), Error> {
 		let version = model.latest_version().ok_or_else(|| Error::NoPublishedVersion(id.to_string()))?;
 		Ok((version, self.version(id, version).await?))
 	}

@@ -71,7 +71,8 @@ pub fn spec_from_onnx(onnx_bytes: &[u8], tiers: TierSet, tolerance: ToleranceRul
 		.map(tensor_spec)
 		.collect::<Result<_, _>>()?;
 	let outputs: Vec<TensorSpec> = graph.output.iter().map(tensor_spec).collect::<Result<_, _>>()?;
-	let integer_weights = graph.initializer.iter().all(|init| onnx::integer_type(init.data_type).is_some() || init.data_type == INT32 || init.data_type == INT64);
+	let integer_weights =
+		graph.initializer.iter().all(|init| onnx::integer_type(init.data_type).is_some() || init.data_type == INT64);
 	let integer_exact = integer_weights && inputs.iter().chain(&outputs).all(|t| t.element.is_integer());
 	let spec = VersionSpec {
 		format: ModelFormat::Onnx { opset: u16::try_from(opset).map_err(|_| SpecError::TooLarge("the opset"))? },

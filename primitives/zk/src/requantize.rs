@@ -19,12 +19,13 @@ use plonky2::{
 
 use crate::{program::Op, D, F};
 
-/// The value `min(Σ bits[i]·2^i, 2^cap − 1)` (no cap: the plain sum), times `positive` when
-/// the chain began with a `Relu` of a value that may be negative.
-struct Bits {
-	bits: Vec<BoolTarget>,
+/// Which bits of the decomposition the chain's result is made of: the value
+/// `min(Σ_{i < keep} bits[drop + i]·2^i, 2^cap − 1)` (no cap: the plain sum). Planned from
+/// the chain and the bounds alone, so a chain this module declines costs no gate.
+struct Plan {
+	drop: usize,
+	keep: usize,
 	cap: Option<usize>,
-	positive: Option<BoolTarget>,
 }
 
 /// Lowers the elementwise `chain` applied to `x`; `bounds[k]` is the value's range before
@@ -36,91 +37,96 @@ pub(crate) fn lower_chain(
 	chain: &[Op],
 	bounds: &[(i128, i128)],
 ) -> Option<Target> {
-	let (first, rest) = chain.split_first()?;
+	let first = chain.first()?;
 	let (lo, hi) = bounds[0];
-	let mut value = if lo >= 0 {
-		// Already non-negative: `hi` fixes the width, and the split proves the bound.
-		let skip = usize::from(*first == Op::Relu);
-		let bits = builder.split_le(x, bit_length(hi));
-		let mut value = Bits { bits, cap: None, positive: None };
-		for (op, bound) in chain[skip..].iter().zip(&bounds[skip..]) {
-			value = apply(value, op, *bound)?;
-		}
-		value
+	if lo < 0 && (*first != Op::Relu || hi <= 0) {
+		return None;
+	}
+	// A leading Relu is the sign bit below (or nothing, for a value already non-negative);
+	// after it every value is non-negative, and `hi` fixes how many bits an honest one sets.
+	let skip = usize::from(*first == Op::Relu);
+	let mut plan = Plan { drop: 0, keep: bit_length(hi), cap: None };
+	for (op, bound) in chain[skip..].iter().zip(&bounds[skip..]) {
+		plan = apply(plan, op, *bound)?;
+	}
+	plan.cap = plan.cap.filter(|cap| *cap < plan.keep);
+
+	let (bits, positive) = if lo >= 0 {
+		// Already non-negative: the split to `bit_length(hi)` bits also proves the bound.
+		(builder.split_le(x, bit_length(hi)), None)
 	} else {
-		if *first != Op::Relu || hi <= 0 {
-			return None;
-		}
 		// `x + 2^31` is a 32-bit number whose bit 31 says `x ≥ 0`; then `x` is its low bits,
 		// of which an honest `x ≤ hi` sets only the lowest `bit_length(hi)`. A negative `x`
 		// gives other bits, which `positive = 0` discards.
 		let shifted = builder.add_const(x, F::from_canonical_u64(1 << 31));
-		let mut bits = builder.split_le(shifted, 32);
+		let bits = builder.split_le(shifted, 32);
 		let positive = bits[31];
-		bits.truncate(bit_length(hi));
-		let mut value = Bits { bits, cap: None, positive: Some(positive) };
-		for (op, bound) in rest.iter().zip(&bounds[1..]) {
-			value = apply(value, op, (bound.0.max(0), bound.1))?;
-		}
-		value
+		(bits, Some(positive))
 	};
-	value.cap = value.cap.filter(|cap| *cap < value.bits.len());
-	Some(materialize(builder, value))
+	let kept = &bits[plan.drop..plan.drop + plan.keep];
+	Some(materialize(builder, kept, plan.cap, positive))
 }
 
-/// `value` after `op`, whose input lies in `(lo, hi)` with `lo ≥ 0`.
-fn apply(mut value: Bits, op: &Op, (lo, hi): (i128, i128)) -> Option<Bits> {
+/// `plan` after `op`, whose input lies in `(lo, hi)` with `lo ≥ 0`.
+fn apply(mut plan: Plan, op: &Op, (lo, hi): (i128, i128)) -> Option<Plan> {
 	match op {
-		Op::Relu => Some(value),
+		Op::Relu => Some(plan),
 		Op::DivPow2 { shift } => {
 			// ⌊min(v, 2^m − 1) / 2^s⌋ = min(⌊v / 2^s⌋, 2^(m−s) − 1), and 0 when m ≤ s.
 			let shift = *shift as usize;
-			value.bits.drain(..shift.min(value.bits.len()));
-			if let Some(cap) = value.cap {
+			let dropped = shift.min(plan.keep);
+			plan.drop += dropped;
+			plan.keep -= dropped;
+			if let Some(cap) = plan.cap {
 				if cap <= shift {
-					value.bits.clear();
-					value.cap = None;
+					plan.keep = 0;
+					plan.cap = None;
 				} else {
-					value.cap = Some(cap - shift);
+					plan.cap = Some(cap - shift);
 				}
 			}
-			Some(value)
+			Some(plan)
 		},
 		Op::Clip { min, max } => {
 			if *min as i128 > lo {
 				return None;
 			}
 			if *max as i128 >= hi {
-				return Some(value);
+				return Some(plan);
 			}
 			let bound = u64::try_from(*max).ok()?.checked_add(1)?;
 			if !bound.is_power_of_two() {
 				return None;
 			}
 			let cap = bound.trailing_zeros() as usize;
-			value.cap = Some(value.cap.map_or(cap, |current| current.min(cap)));
-			Some(value)
+			plan.cap = Some(plan.cap.map_or(cap, |current| current.min(cap)));
+			Some(plan)
 		},
 		Op::MatMul { .. } | Op::Add { .. } => None,
 	}
 }
 
-fn materialize(builder: &mut CircuitBuilder<F, D>, value: Bits) -> Target {
-	if value.bits.is_empty() {
+fn materialize(
+	builder: &mut CircuitBuilder<F, D>,
+	bits: &[BoolTarget],
+	cap: Option<usize>,
+	positive: Option<BoolTarget>,
+) -> Target {
+	if bits.is_empty() {
 		return builder.zero();
 	}
-	let result = match value.cap {
-		None => builder.le_sum(value.bits.iter()),
+	let result = match cap {
+		None => builder.le_sum(bits.iter()),
 		Some(cap) => {
-			let low = builder.le_sum(value.bits[..cap].iter());
-			let over = any(builder, &value.bits[cap..]);
+			let low = builder.le_sum(bits[..cap].iter());
+			let over = any(builder, &bits[cap..]);
 			// low + over·(2^cap − 1 − low)
 			let top = builder.constant(F::from_canonical_u64((1 << cap) - 1));
 			let gap = builder.sub(top, low);
 			builder.mul_add(over.target, gap, low)
 		},
 	};
-	match value.positive {
+	match positive {
 		Some(positive) => builder.mul(positive.target, result),
 		None => result,
 	}
