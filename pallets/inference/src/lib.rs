@@ -25,6 +25,32 @@
 //!    most [`Config::TimerBudget`] timers per block; late timers carry over to the next
 //!    block (a cursor walks the buckets), so no timer is ever skipped.
 //!
+//! ## Optimistic tier: challenges and disputes
+//!
+//! An Optimistic result is provisional ([`JobStatus::Provisional`]) for the verifier's
+//! challenge window, with the worker's bond at stake. Any other bonded worker may
+//! [`Pallet::challenge`] it within the window, holding [`Config::ChallengeBond`]
+//! ([`HoldReason::ChallengeBond`]). The challenge draws a committee of up to
+//! [`Config::CommitteeSize`] eligible workers for the version (neither the worker nor the
+//! challenger; see *Matching*), whose offchain workers re-execute the model and
+//! [`Pallet::vote`] with their output within [`Config::VotingBlocks`]. A vote counts for the
+//! worker's output if it agrees with it by the model's determinism class
+//! ([`verin_primitives::compare`]), else for the first alternative output it agrees with.
+//! The dispute is decided when every member voted, or at the voting deadline:
+//!
+//! - a strict majority of the committee for the worker's output: the result stands and
+//!   settles; the challenger's bond is forfeit;
+//! - a strict majority for one alternative: the result is overturned, the requester gets that
+//!   output and a full refund, the worker forfeits [`Config::WrongResultPenalty`] of its bond
+//!   and is suspended, and the challenger's bond is returned;
+//! - otherwise (too few votes, a split): nobody forfeits anything, the challenger's bond is
+//!   returned and the requester refunded.
+//!
+//! A forfeit goes [`Config::WinnerShare`] to the winner (worker or challenger),
+//! [`Config::CommitteeShare`] in equal parts to the members who voted with the majority, and
+//! the rest to the treasury. Members who did not vote lose [`Config::MissPenalty`] of their
+//! bond to the treasury and are suspended, whatever the outcome.
+//!
 //! ## Matching
 //!
 //! Eligible workers come from [`Config::Workers`] (registered, online, live, bonded at least
@@ -60,6 +86,7 @@ pub mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+mod disputes;
 mod timers;
 pub mod offchain;
 pub mod weights;
@@ -86,6 +113,7 @@ use verin_primitives::{
 		ResultContext, ServedModel, SlashReason, TierVerifier, Verdict, WorkerPool,
 		WorkerStaking,
 	},
+	compare,
 	model::{ModelId, ModelStatus, ModelVersion},
 	tensor::{self, TensorError, TensorPayload},
 	tier::Tier,
@@ -104,6 +132,59 @@ pub type JobOf<T> = verin_primitives::market::Job<
 >;
 
 type ServedModelOf<T> = ServedModel<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// A dispute as this runtime stores it.
+pub type DisputeOf<T> = Dispute<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+	<T as Config>::CommitteeSize,
+>;
+
+/// What a committee member's vote counted for.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Debug,
+)]
+pub enum Ballot {
+	/// The member's output agrees with the worker's.
+	Upholds,
+	/// The member's output agrees with the dispute's alternative output at this index.
+	Alternative(u32),
+}
+
+/// A challenged Optimistic result while its committee votes.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[scale_info(skip_type_params(MaxMembers))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct Dispute<AccountId, Balance, BlockNumber, MaxMembers: Get<u32>> {
+	/// The worker who challenged the result.
+	pub challenger: AccountId,
+	/// The challenger's bond, held until the dispute ends.
+	pub bond: Balance,
+	/// The members drawn to re-execute the model.
+	pub committee: BoundedVec<AccountId, MaxMembers>,
+	/// The votes cast so far, in order.
+	pub votes: BoundedVec<(AccountId, Ballot), MaxMembers>,
+	/// Outputs voted for that disagree with the worker's (and with each other).
+	pub alternatives: BoundedVec<TensorPayload, MaxMembers>,
+	/// Last block in which a vote is accepted.
+	pub deadline: BlockNumber,
+}
+
+/// How a dispute ended.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Debug,
+)]
+pub enum DisputeOutcome {
+	/// The majority agreed with the worker: the challenger forfeited its bond.
+	Upheld,
+	/// The majority agreed on another output: the worker forfeited stake.
+	Overturned,
+	/// No majority: nobody forfeited anything.
+	Unresolved,
+}
 
 /// Randomness from the parent block's hash, mixed with the subject. Predictable one block
 /// ahead and open to the block author's influence (see the crate docs); good enough to
@@ -178,6 +259,31 @@ pub mod pallet {
 		#[pallet::constant]
 		type MissPenalty: Get<BalanceOf<Self>>;
 
+		/// Free balance a challenger holds until its challenge is decided (forfeit if the
+		/// committee upholds the result).
+		#[pallet::constant]
+		type ChallengeBond: Get<BalanceOf<Self>>;
+
+		/// Bonded stake a worker forfeits when the committee overturns its result.
+		#[pallet::constant]
+		type WrongResultPenalty: Get<BalanceOf<Self>>;
+
+		/// Committee members drawn for a dispute (fewer when fewer workers are eligible).
+		#[pallet::constant]
+		type CommitteeSize: Get<u32>;
+
+		/// Blocks a committee has to vote, from the challenge.
+		#[pallet::constant]
+		type VotingBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Share of a forfeit paid to the dispute's winner.
+		#[pallet::constant]
+		type WinnerShare: Get<Perbill>;
+
+		/// Share of a forfeit split among the members who voted with the majority.
+		#[pallet::constant]
+		type CommitteeShare: Get<Perbill>;
+
 		/// Most workers a job is assigned to (the first included) before it is refunded.
 		#[pallet::constant]
 		type MaxAttempts: Get<u32>;
@@ -232,6 +338,9 @@ pub mod pallet {
 		/// The fee of a job that has not ended.
 		#[codec(index = 0)]
 		JobFee,
+		/// A challenger's bond while its challenge is decided.
+		#[codec(index = 1)]
+		ChallengeBond,
 	}
 
 	/// The id the next job gets.
@@ -260,6 +369,15 @@ pub mod pallet {
 		BoundedVec<JobId, T::MaxTimersPerBlock>,
 		ValueQuery,
 	>;
+
+	/// Provisional results that may still be challenged, with the first block at which they
+	/// are final (what watchers re-execute).
+	#[pallet::storage]
+	pub type ChallengeableJobs<T: Config> = StorageMap<_, Twox64Concat, JobId, BlockNumberFor<T>>;
+
+	/// Disputes whose committee is voting.
+	#[pallet::storage]
+	pub type Disputes<T: Config> = StorageMap<_, Twox64Concat, JobId, DisputeOf<T>>;
 
 	/// The oldest block whose timers may not all have been handled.
 	#[pallet::storage]
@@ -301,6 +419,36 @@ pub mod pallet {
 		JobExpired { job: JobId, refunded: BalanceOf<T> },
 		/// An ended job's record was deleted after its retention period.
 		JobPruned { job: JobId },
+		/// `challenger` disputes the job's provisional result, holding `bond`; `committee`
+		/// votes until block `deadline`.
+		ResultChallenged {
+			job: JobId,
+			challenger: T::AccountId,
+			bond: BalanceOf<T>,
+			committee: BoundedVec<T::AccountId, T::CommitteeSize>,
+			deadline: BlockNumberFor<T>,
+		},
+		/// A committee member voted; `upholds` tells whether its output agrees with the
+		/// worker's.
+		VoteCast { job: JobId, voter: T::AccountId, upholds: bool },
+		/// A committee member did not vote in time and was penalised `penalty`.
+		VoteMissed { job: JobId, voter: T::AccountId, penalty: BalanceOf<T> },
+		/// A dispute ended; `loser` (worker or challenger, none if unresolved) forfeited
+		/// `forfeited`, of which `to_winner` went to the other side and `to_committee` to the
+		/// members who voted with the majority.
+		DisputeResolved {
+			job: JobId,
+			outcome: DisputeOutcome,
+			loser: Option<T::AccountId>,
+			forfeited: BalanceOf<T>,
+			to_winner: BalanceOf<T>,
+			to_committee: BalanceOf<T>,
+		},
+		/// The committee overturned the job's result: the requester gets the majority's
+		/// output and `refunded`.
+		ResultOverturned { job: JobId, worker: T::AccountId, output_hash: H256, refunded: BalanceOf<T> },
+		/// A dispute ended without a majority: the requester was refunded `refunded`.
+		DisputeUnresolved { job: JobId, refunded: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -364,6 +512,28 @@ pub mod pallet {
 		InvalidEvidence,
 		/// Job ids are exhausted.
 		JobIdOverflow,
+		/// The job has no provisional result that could be challenged (not Optimistic, not
+		/// answered yet, already challenged or final).
+		NotChallengeable,
+		/// The challenge window of the result has closed.
+		ChallengeWindowClosed,
+		/// A worker cannot challenge its own result.
+		OwnResult,
+		/// Only a registered, bonded worker may challenge a result.
+		ChallengerNotBonded,
+		/// No eligible worker other than the worker and the challenger could sit on the
+		/// committee; nothing was held.
+		NoCommitteeAvailable,
+		/// The free balance cannot cover the challenge bond.
+		InsufficientChallengeBond,
+		/// The job is not under dispute.
+		NotDisputed,
+		/// Only a member of the job's committee may vote.
+		NotCommitteeMember,
+		/// This member has already voted.
+		AlreadyVoted,
+		/// The dispute's voting deadline has passed.
+		VotingClosed,
 	}
 
 	#[pallet::call]
@@ -497,6 +667,7 @@ pub mod pallet {
 					Self::schedule(until, job).map_err(|_| Error::<T>::DeadlineBlockFull)?;
 					record.next_timer = until;
 					record.status = JobStatus::Provisional { worker, until };
+					ChallengeableJobs::<T>::insert(job, until);
 					Self::deposit_event(Event::ResultProvisional { job, until });
 				},
 			}
@@ -530,6 +701,29 @@ pub mod pallet {
 			Self::deposit_event(Event::JobFailed { job, worker, reason, refunded });
 			Ok(())
 		}
+
+		/// Disputes `job`'s provisional (Optimistic) result: the caller, a bonded worker other
+		/// than the one that answered, holds [`Config::ChallengeBond`] and a committee is drawn
+		/// to re-execute the model (see the crate docs). Only within the challenge window.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::challenge(T::Workers::max_candidates()))]
+		pub fn challenge(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
+			let challenger = ensure_signed(origin)?;
+			let considered = Self::open_dispute(job, challenger)?;
+			Ok(Some(T::WeightInfo::challenge(considered)).into())
+		}
+
+		/// A committee member's vote on `job`'s dispute: `output` is what the member's own
+		/// execution of the model gave. The dispute is decided as soon as every member voted.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::vote(tensor::payload_bytes(output))
+			.saturating_add(T::WeightInfo::decide_dispute()))]
+		pub fn vote(origin: OriginFor<T>, job: JobId, output: TensorPayload) -> DispatchResultWithPostInfo {
+			let voter = ensure_signed(origin)?;
+			let voted = T::WeightInfo::vote(tensor::payload_bytes(&output));
+			let decided = Self::cast_vote(job, voter, output)?;
+			Ok(Some(if decided { voted.saturating_add(T::WeightInfo::decide_dispute()) } else { voted }).into())
+		}
 	}
 
 	#[pallet::hooks]
@@ -538,9 +732,13 @@ pub mod pallet {
 			Self::run_timers(now)
 		}
 
-		/// Answers the jobs assigned to this node's worker keys (none on other nodes).
+		/// Answers the jobs assigned to this node's worker keys, re-executes provisional
+		/// results and challenges wrong ones, and votes in the disputes whose committee holds
+		/// a local key (nothing on nodes without worker keys).
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			Self::answer_local_jobs(now);
+			Self::watch_provisional_results(now);
+			Self::vote_in_local_disputes(now);
 		}
 
 		fn integrity_test() {
@@ -548,6 +746,12 @@ pub mod pallet {
 			assert!(T::MaxBatch::get() > 0, "a request needs a batch of at least one");
 			assert!(T::MaxTimersPerBlock::get() > 0 && T::TimerBudget::get() > 0, "timers must run");
 			assert!(!T::ResultRetention::get().is_zero(), "timers must go to later blocks");
+			assert!(T::CommitteeSize::get() > 0, "a dispute needs a committee");
+			assert!(!T::VotingBlocks::get().is_zero(), "a committee needs time to vote");
+			assert!(
+				T::WinnerShare::get().saturating_add(T::CommitteeShare::get()) <= Perbill::one(),
+				"a forfeit cannot pay out more than itself"
+			);
 			assert!(
 				T::MinResponseBlocks::get() >= One::one() &&
 					T::MinResponseBlocks::get() <= T::MaxResponseBlocks::get(),
@@ -641,18 +845,24 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Draws a worker, each with odds `stake / (1 + load)`; `None` if there is no candidate.
+	/// Draws a worker for assignment `attempt` of `job` (see [`Self::draw_for`]).
 	fn draw(
 		candidates: &[Candidate<T::AccountId, BalanceOf<T>>],
 		job: JobId,
 		attempt: u32,
 	) -> Option<T::AccountId> {
+		Self::draw_for(candidates, &(b"verin/match", job, attempt).encode())
+	}
+
+	/// Draws a worker, each with odds `stake / (1 + load)`, from randomness for `subject`;
+	/// `None` if there is no candidate.
+	fn draw_for(candidates: &[Candidate<T::AccountId, BalanceOf<T>>], subject: &[u8]) -> Option<T::AccountId> {
 		let odds = |c: &Candidate<T::AccountId, BalanceOf<T>>| -> u128 {
 			let stake: u128 = c.stake.unique_saturated_into();
 			stake / (c.load as u128 + 1)
 		};
 		let total = candidates.iter().fold(0u128, |acc, c| acc.saturating_add(odds(c)));
-		let (seed, _) = T::Randomness::random(&(b"verin/match", job, attempt).encode());
+		let (seed, _) = T::Randomness::random(subject);
 		let mut bytes = [0u8; 16];
 		bytes.copy_from_slice(&seed.as_bytes()[..16]);
 		let random = u128::from_le_bytes(bytes);
@@ -693,9 +903,9 @@ impl<T: Config> Pallet<T> {
 	/// Pays a final result out of the job's hold; the rest goes back to the requester.
 	fn settle(job: JobId, record: &mut JobOf<T>, worker: T::AccountId) {
 		let fee = record.fee;
-		let paid_worker = Self::pay(&record.requester, &worker, fee.worker);
-		let royalty = Self::pay(&record.requester, &record.royalty_to, fee.royalty);
-		let treasury = Self::pay(&record.requester, &T::TreasuryAccount::get(), fee.treasury);
+		let paid_worker = Self::pay(HoldReason::JobFee, &record.requester, &worker, fee.worker);
+		let royalty = Self::pay(HoldReason::JobFee, &record.requester, &record.royalty_to, fee.royalty);
+		let treasury = Self::pay(HoldReason::JobFee, &record.requester, &T::TreasuryAccount::get(), fee.treasury);
 		let paid = paid_worker.saturating_add(royalty).saturating_add(treasury);
 		let refunded = Self::release(&record.requester, fee.total.saturating_sub(paid));
 		let now = frame_system::Pallet::<T>::block_number();
@@ -704,15 +914,15 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::JobCompleted { job, worker, paid_worker, royalty, treasury, refunded });
 	}
 
-	/// Moves `amount` of `payer`'s job-fee hold to `payee`'s free balance. A payee that
+	/// Moves `amount` of `payer`'s hold for `reason` to `payee`'s free balance. A payee that
 	/// cannot receive it (it would stay below the existential deposit) leaves it in the
-	/// hold, and `settle` returns it to the payer.
-	fn pay(payer: &T::AccountId, payee: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+	/// hold, and the caller returns what is left to the payer.
+	fn pay(reason: HoldReason, payer: &T::AccountId, payee: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
 		if amount.is_zero() || payer == payee {
 			return Zero::zero();
 		}
 		T::Currency::transfer_on_hold(
-			&HoldReason::JobFee.into(),
+			&reason.into(),
 			payer,
 			payee,
 			amount,
@@ -731,11 +941,15 @@ impl<T: Config> Pallet<T> {
 	/// Releases `amount` of `requester`'s job-fee hold. A requester with several open jobs
 	/// holds all their fees under one reason, so only one job's amount is ever released.
 	fn release(requester: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		Self::release_hold(HoldReason::JobFee, requester, amount)
+	}
+
+	/// Releases `amount` of `who`'s hold for `reason` (one job's or one dispute's share).
+	fn release_hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
 		if amount.is_zero() {
 			return amount;
 		}
-		T::Currency::release(&HoldReason::JobFee.into(), requester, amount, Precision::BestEffort)
-			.unwrap_or_else(|_| Zero::zero())
+		T::Currency::release(&reason.into(), who, amount, Precision::BestEffort).unwrap_or_else(|_| Zero::zero())
 	}
 
 	/// The most any tier's verifier may weigh for evidence of `evidence_len` bytes.

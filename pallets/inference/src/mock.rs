@@ -35,6 +35,8 @@ pub const POOR: AccountId = 4;
 pub const WORKER_A: AccountId = 10;
 pub const WORKER_B: AccountId = 11;
 pub const WORKER_C: AccountId = 12;
+pub const WORKER_D: AccountId = 13;
+pub const WORKER_E: AccountId = 14;
 pub const TREASURY: AccountId = 99;
 
 pub const INITIAL_BALANCE: Balance = 1_000_000_000;
@@ -48,6 +50,10 @@ pub const RESPONSE_BLOCKS: u64 = 3;
 pub const RETENTION: u64 = 10;
 pub const CHALLENGE_PERIOD: u64 = 5;
 pub const TIMER_BUDGET: u32 = 4;
+pub const CHALLENGE_BOND: Balance = 5_000;
+pub const WRONG_RESULT_PENALTY: Balance = 8_000;
+pub const COMMITTEE_SIZE: u32 = 3;
+pub const VOTING_BLOCKS: u64 = 4;
 
 /// Model 0 (version 1.0 and 1.1) offers every tier; model 1 (1.0) only Vanilla.
 pub const MODEL: ModelId = 0;
@@ -175,6 +181,8 @@ impl Convert<Tier, Balance> for TestTierFee {
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub const TreasuryCut: Perbill = Perbill::from_percent(10);
+	pub const WinnerShare: Perbill = Perbill::from_percent(50);
+	pub const CommitteeShare: Perbill = Perbill::from_percent(30);
 }
 
 impl pallet_workers::Config for Test {
@@ -254,6 +262,12 @@ impl pallet_inference::Config for Test {
 	type TreasuryCut = TreasuryCut;
 	type TreasuryAccount = Treasury;
 	type MissPenalty = ConstU128<MISS_PENALTY>;
+	type ChallengeBond = ConstU128<CHALLENGE_BOND>;
+	type WrongResultPenalty = ConstU128<WRONG_RESULT_PENALTY>;
+	type CommitteeSize = ConstU32<COMMITTEE_SIZE>;
+	type VotingBlocks = ConstU64<VOTING_BLOCKS>;
+	type WinnerShare = WinnerShare;
+	type CommitteeShare = CommitteeShare;
 	type MaxAttempts = ConstU32<MAX_ATTEMPTS>;
 	type MinResponseBlocks = ConstU64<1>;
 	type MaxResponseBlocks = ConstU64<50>;
@@ -303,7 +317,8 @@ impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
 }
 
 /// Every account the tests use, for balance accounting.
-pub const ACCOUNTS: [AccountId; 8] = [REQUESTER, OTHER_REQUESTER, OWNER, POOR, WORKER_A, WORKER_B, WORKER_C, TREASURY];
+pub const ACCOUNTS: [AccountId; 10] =
+	[REQUESTER, OTHER_REQUESTER, OWNER, POOR, WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E, TREASURY];
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
@@ -315,6 +330,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		(WORKER_A, INITIAL_BALANCE),
 		(WORKER_B, INITIAL_BALANCE),
 		(WORKER_C, INITIAL_BALANCE),
+		(WORKER_D, INITIAL_BALANCE),
+		(WORKER_E, INITIAL_BALANCE),
 		(TREASURY, 1),
 	];
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }

@@ -12,6 +12,13 @@
 //! is still assigned to the same key [`RESUBMIT_AFTER`] blocks later, i.e. the first
 //! transaction never made it into a block. Because the storage persists and the pending
 //! list is read afresh from the chain every block, a restarted node picks up where it was.
+//!
+//! The optimistic tier's two duties run from the same hook, with the same claims:
+//! - watching: every provisional result that a local key other than its worker could
+//!   challenge is re-executed (at most [`MAX_CHECKS_PER_RUN`] per block) and, if the outputs
+//!   disagree by the model's determinism class, challenged with that key;
+//! - voting: every dispute whose committee holds a local key that has not voted gets that
+//!   key's vote, the output of its own execution.
 
 use super::*;
 use frame_system::offchain::{AppCrypto, SendSignedTransaction, Signer, SigningTypes};
@@ -51,7 +58,12 @@ pub const RESUBMIT_AFTER: u32 = 5;
 /// Most jobs one key answers per block, so an offchain-worker run stays short.
 pub const MAX_JOBS_PER_RUN: usize = 16;
 
+/// Most provisional results a node re-executes per block.
+pub const MAX_CHECKS_PER_RUN: usize = 4;
+
 const CLAIM_PREFIX: &[u8] = b"verin/inference/claim/";
+const CHECK_PREFIX: &[u8] = b"verin/inference/check/";
+const VOTE_PREFIX: &[u8] = b"verin/inference/vote/";
 
 /// The answer a worker sends for a job.
 #[derive(frame_support::DebugNoBound, frame_support::CloneNoBound, frame_support::PartialEqNoBound, frame_support::EqNoBound)]
@@ -78,32 +90,125 @@ impl<T: Config> Pallet<T> {
 		if !matches!(&record.status, JobStatus::Assigned { worker: assigned, deadline } if assigned == worker && *deadline >= now) {
 			return;
 		}
-		if !claim(job, record.attempts, now) {
+		let claim_key = (CLAIM_PREFIX, job, record.attempts).encode();
+		if !claim(&claim_key, now) {
 			return;
 		}
 		let Some(answer) = Self::compute_answer(&record) else {
 			// Nothing was sent: let the next run (e.g. after a restart with a backend) try
 			// at once instead of waiting out the claim.
-			release_claim(job, record.attempts);
+			release_claim(&claim_key);
 			return;
 		};
 		let call = match answer {
 			Answer::Result(output, evidence) => Call::submit_result { job, output, evidence },
 			Answer::Failure(reason) => Call::report_failure { job, reason },
 		};
-		let sent = Signer::<T, T::AuthorityId>::all_accounts()
-			.with_filter(alloc::vec![public.clone()])
-			.send_signed_transaction(|_| call.clone());
-		if sent.iter().all(|(_, result)| result.is_err()) {
-			log::warn!(target: "runtime::inference", "job {job}: the answer could not be submitted");
+		send_signed::<T>(public, call, job, "answer");
+	}
+
+	/// Re-executes provisional results a local key could challenge, and challenges those
+	/// whose output disagrees with this node's.
+	pub fn watch_provisional_results(now: BlockNumberFor<T>) {
+		let keys = local_worker_keys::<T>();
+		if keys.is_empty() {
+			return;
+		}
+		let mut checked = 0;
+		for (job, until) in ChallengeableJobs::<T>::iter() {
+			if checked >= MAX_CHECKS_PER_RUN {
+				break;
+			}
+			if until <= now {
+				continue;
+			}
+			let Some(record) = Jobs::<T>::get(job) else { continue };
+			let (JobStatus::Provisional { worker, .. }, Some(answered)) = (&record.status, &record.output) else {
+				continue;
+			};
+			let challenger = keys.iter().find(|public| {
+				let account = (*public).clone().into_account();
+				account != *worker && T::Workers::is_bonded(&account)
+			});
+			let Some(challenger) = challenger else { continue };
+			let claim_key = (CHECK_PREFIX, job).encode();
+			if !claim(&claim_key, now) {
+				continue;
+			}
+			checked += 1;
+			let Some((served, own)) = Self::re_execute(&record) else {
+				// No engine, or no model: another run may do better; do not block it.
+				release_claim(&claim_key);
+				continue;
+			};
+			if compare::outputs_agree(&served.spec.determinism, &served.spec.schema.outputs, answered, &own) {
+				continue;
+			}
+			log::info!(target: "runtime::inference", "job {job}: the provisional result differs from this node's; challenging");
+			send_signed::<T>(challenger, Call::challenge { job }, job, "challenge");
 		}
 	}
 
+	/// Votes with every local key that sits on a dispute's committee and has not voted.
+	pub fn vote_in_local_disputes(now: BlockNumberFor<T>) {
+		let keys = local_worker_keys::<T>();
+		if keys.is_empty() {
+			return;
+		}
+		for (job, dispute) in Disputes::<T>::iter() {
+			if dispute.deadline < now {
+				continue;
+			}
+			for public in &keys {
+				let member = public.clone().into_account();
+				if !dispute.committee.contains(&member) || dispute.votes.iter().any(|(voter, _)| *voter == member) {
+					continue;
+				}
+				let claim_key = (VOTE_PREFIX, job, &member).encode();
+				if !claim(&claim_key, now) {
+					continue;
+				}
+				let Some(record) = Jobs::<T>::get(job) else { continue };
+				let Some((_, output)) = Self::re_execute(&record) else {
+					release_claim(&claim_key);
+					continue;
+				};
+				send_signed::<T>(public, Call::vote { job, output }, job, "vote");
+			}
+		}
+	}
+
+	/// This node's own output for a job, with the version it ran; `None` when the node cannot
+	/// run it.
+	fn re_execute(record: &JobOf<T>) -> Option<(ServedModelOf<T>, TensorPayload)> {
+		let served = T::Models::served_model(record.model, Some(record.version))?;
+		match verin_inference::run(record.content_id.0, record.input.clone()) {
+			Ok(output) => Some((served, output)),
+			Err(error) => {
+				log::info!(target: "runtime::inference", "model {:?} could not be re-executed: {error:?}", record.content_id);
+				None
+			},
+		}
+	}
+}
+
+/// Sends `call` signed by the local key `public`; logs when no transaction left the node.
+fn send_signed<T: Config>(public: &<T as SigningTypes>::Public, call: Call<T>, job: JobId, what: &str) {
+	let sent = Signer::<T, T::AuthorityId>::all_accounts()
+		.with_filter(alloc::vec![public.clone()])
+		.send_signed_transaction(|_| call.clone());
+	if sent.iter().all(|(_, result)| result.is_err()) {
+		log::warn!(target: "runtime::inference", "job {job}: the {what} could not be submitted");
+	}
+}
+
+impl<T: Config> Pallet<T> {
 	/// Runs the job's model and decides the answer; `None` when this node cannot run models.
 	pub fn compute_answer(record: &JobOf<T>) -> Option<Answer<T>> {
 		let served = T::Models::served_model(record.model, Some(record.version));
 		let computed = match record.tier {
-			Tier::Vanilla => verin_inference::run(record.content_id.0, record.input.clone())
+			// An Optimistic result's evidence is the worker's bond: no bytes, as for Vanilla.
+			Tier::Vanilla | Tier::Optimistic => verin_inference::run(record.content_id.0, record.input.clone())
 				.map(|output| (output, alloc::vec::Vec::new())),
 			Tier::Zk => {
 				let Some(digest) = served.as_ref().and_then(|served| served.circuit_digest) else {
@@ -141,11 +246,10 @@ fn local_worker_keys<T: Config>() -> Vec<<T as SigningTypes>::Public> {
 		.collect()
 }
 
-/// Claims assignment `attempt` of `job` for this node: true if no claim exists, or the
-/// existing one is older than [`RESUBMIT_AFTER`] blocks.
-fn claim<N: AtLeast32BitUnsigned + Copy + Encode + Decode>(job: JobId, attempt: u32, now: N) -> bool {
-	let key = (CLAIM_PREFIX, job, attempt).encode();
-	let result = StorageValueRef::persistent(&key).mutate(|claimed: Result<Option<N>, _>| match claimed {
+/// Claims a piece of work (an assignment, a check, a vote) for this node under `key`: true if
+/// no claim exists, or the existing one is older than [`RESUBMIT_AFTER`] blocks.
+fn claim<N: AtLeast32BitUnsigned + Copy + Encode + Decode>(key: &[u8], now: N) -> bool {
+	let result = StorageValueRef::persistent(key).mutate(|claimed: Result<Option<N>, _>| match claimed {
 		Ok(Some(at)) if now < at.saturating_add(RESUBMIT_AFTER.into()) => Err(()),
 		_ => Ok(now),
 	});
@@ -155,9 +259,9 @@ fn claim<N: AtLeast32BitUnsigned + Copy + Encode + Decode>(job: JobId, attempt: 
 	}
 }
 
-/// Drops this node's claim on assignment `attempt` of `job`.
-fn release_claim(job: JobId, attempt: u32) {
-	StorageValueRef::persistent(&(CLAIM_PREFIX, job, attempt).encode()).clear();
+/// Drops this node's claim under `key`.
+fn release_claim(key: &[u8]) {
+	StorageValueRef::persistent(key).clear();
 }
 
 /// Whether this node has a claim on assignment `attempt` of `job` (for tests and tools).

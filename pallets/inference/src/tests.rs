@@ -11,6 +11,7 @@ use verin_primitives::{
 	tier::TierSet,
 };
 
+mod disputes;
 mod invariants;
 mod offchain_worker;
 

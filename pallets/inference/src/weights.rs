@@ -20,6 +20,9 @@ pub trait WeightInfo {
 	fn verify_evidence() -> Weight;
 	fn report_failure() -> Weight;
 	fn on_initialize_timers(n: u32, ) -> Weight;
+	fn challenge(c: u32, ) -> Weight;
+	fn vote(o: u32, ) -> Weight;
+	fn decide_dispute() -> Weight;
 }
 
 /// Weights measured for the Verin runtime.
@@ -66,6 +69,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(29))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 	}
+	fn challenge(c: u32, ) -> Weight {
+		Weight::from_parts(90_000_000, 10000)
+			.saturating_add(Weight::from_parts(4_000_000, 2771).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(8))
+	}
+	fn vote(o: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 60000)
+			.saturating_add(Weight::from_parts(1_500, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	fn decide_dispute() -> Weight {
+		Weight::from_parts(400_000_000, 60000)
+			.saturating_add(T::DbWeight::get().reads(20))
+			.saturating_add(T::DbWeight::get().writes(20))
+	}
 }
 
 /// The same weights with RocksDB's reference storage costs, for mock runtimes.
@@ -101,5 +122,23 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(29))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+	}
+	fn challenge(c: u32, ) -> Weight {
+		Weight::from_parts(90_000_000, 10000)
+			.saturating_add(Weight::from_parts(4_000_000, 2771).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(8))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes(8))
+	}
+	fn vote(o: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 60000)
+			.saturating_add(Weight::from_parts(1_500, 0).saturating_mul(o.into()))
+			.saturating_add(RocksDbWeight::get().reads(5))
+			.saturating_add(RocksDbWeight::get().writes(3))
+	}
+	fn decide_dispute() -> Weight {
+		Weight::from_parts(400_000_000, 60000)
+			.saturating_add(RocksDbWeight::get().reads(20))
+			.saturating_add(RocksDbWeight::get().writes(20))
 	}
 }

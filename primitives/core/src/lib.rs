@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+pub mod compare;
 pub mod market;
 pub mod model;
 pub mod tensor;

@@ -69,6 +69,8 @@ pub enum SlashReason {
 	MissedDeadline,
 	/// It lost a dispute about a result (optimistic tier).
 	WrongResult,
+	/// It sat on a dispute's committee and did not vote in time (optimistic tier).
+	MissedVote,
 }
 
 /// The worker pool as the market uses it (implemented by the workers pallet).
@@ -282,6 +284,33 @@ pub enum JobStatus<AccountId, BlockNumber> {
 		/// Block of the refund.
 		at: BlockNumber,
 	},
+	/// `challenger` disputes `worker`'s provisional result (Optimistic tier); a committee
+	/// re-executes the model and votes until block `deadline`.
+	Disputed {
+		/// The worker whose result is disputed.
+		worker: AccountId,
+		/// The worker who challenged it.
+		challenger: AccountId,
+		/// Last block in which a committee vote is accepted.
+		deadline: BlockNumber,
+	},
+	/// The committee's majority found `worker`'s result wrong (block `at`): the worker was
+	/// slashed, the job's output is the majority's, and the fee was refunded.
+	Overturned {
+		/// The worker whose result was overturned.
+		worker: AccountId,
+		/// Block of the decision.
+		at: BlockNumber,
+	},
+	/// The dispute ended without a majority (too few votes, or split votes) at block `at`:
+	/// nobody was slashed for the result, every hold was returned and the fee refunded. The
+	/// worker's output stays readable but was not confirmed.
+	Unresolved {
+		/// The worker whose result was disputed.
+		worker: AccountId,
+		/// Block of the refund.
+		at: BlockNumber,
+	},
 }
 
 impl<AccountId, BlockNumber: Copy> JobStatus<AccountId, BlockNumber> {
@@ -290,8 +319,10 @@ impl<AccountId, BlockNumber: Copy> JobStatus<AccountId, BlockNumber> {
 		match self {
 			JobStatus::Completed { at, .. } |
 			JobStatus::Failed { at, .. } |
-			JobStatus::Expired { at } => Some(*at),
-			JobStatus::Assigned { .. } | JobStatus::Provisional { .. } => None,
+			JobStatus::Expired { at } |
+			JobStatus::Overturned { at, .. } |
+			JobStatus::Unresolved { at, .. } => Some(*at),
+			JobStatus::Assigned { .. } | JobStatus::Provisional { .. } | JobStatus::Disputed { .. } => None,
 		}
 	}
 }

@@ -1,0 +1,142 @@
+//! Whether two executions of a model gave the same answer, by the model's determinism class
+//! (DESIGN.md §2). The optimistic tier's watchers and committee use it to judge a result
+//! against their own re-execution, and the runtime uses it to count votes.
+//!
+//! - Integer-exact models: the payloads are identical, byte for byte.
+//! - Float models: shapes are identical; integer tensors are identical; `f32` tensors follow
+//!   the model's [`ToleranceRule`]. A NaN never agrees with anything, so a worker cannot
+//!   hide a broken answer behind one.
+
+use crate::{
+	model::{DeterminismClass, ElementType, TensorSpec, ToleranceRule},
+	tensor::TensorData,
+};
+
+/// Whether outputs `a` and `b` of a model with `determinism` and output tensors `specs`
+/// count as the same answer. Payloads that do not fit `specs` never agree.
+pub fn outputs_agree(determinism: &DeterminismClass, specs: &[TensorSpec], a: &[TensorData], b: &[TensorData]) -> bool {
+	let rule = match determinism {
+		DeterminismClass::IntegerExact => return a == b,
+		DeterminismClass::Float(rule) => *rule,
+	};
+	if a.len() != b.len() || a.len() != specs.len() {
+		return false;
+	}
+	specs.iter().zip(a.iter().zip(b)).all(|(spec, (a, b))| {
+		if a.shape != b.shape || a.data.len() != b.data.len() {
+			return false;
+		}
+		match spec.element {
+			ElementType::F32 => floats_agree(rule, a.shape.last().copied(), &a.data, &b.data),
+			_ => a.data == b.data,
+		}
+	})
+}
+
+fn floats(data: &[u8]) -> impl Iterator<Item = f32> + '_ {
+	data.chunks_exact(4).map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+}
+
+fn floats_agree(rule: ToleranceRule, row_len: Option<u32>, a: &[u8], b: &[u8]) -> bool {
+	if a.len() % 4 != 0 {
+		return false;
+	}
+	match rule {
+		ToleranceRule::MaxAbsErrorMicros(micros) => {
+			let tolerance = micros as f64 / 1_000_000.0;
+			floats(a).zip(floats(b)).all(|(x, y)| {
+				let difference = x as f64 - y as f64;
+				// `<=` is false for NaN, so a NaN on either side disagrees.
+				difference <= tolerance && -difference <= tolerance
+			})
+		},
+		ToleranceRule::ArgmaxEqual => {
+			let row_bytes = (row_len.unwrap_or(1).max(1) as usize).saturating_mul(4);
+			a.chunks(row_bytes).zip(b.chunks(row_bytes)).all(|(x, y)| match (argmax(x), argmax(y)) {
+				(Some(x), Some(y)) => x == y,
+				_ => false,
+			})
+		},
+	}
+}
+
+/// Index of the first largest element of a row; `None` for an empty row or one with a NaN.
+fn argmax(row: &[u8]) -> Option<usize> {
+	let mut best: Option<(usize, f32)> = None;
+	for (index, value) in floats(row).enumerate() {
+		if value.is_nan() {
+			return None;
+		}
+		if best.is_none_or(|(_, largest)| value > largest) {
+			best = Some((index, value));
+		}
+	}
+	best.map(|(index, _)| index)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::model::Dim;
+	use alloc::{vec, vec::Vec};
+
+	fn spec(element: ElementType, row: u32) -> TensorSpec {
+		TensorSpec {
+			name: b"y".to_vec().try_into().unwrap(),
+			element,
+			shape: vec![Dim::Batch, Dim::Fixed(row)].try_into().unwrap(),
+		}
+	}
+
+	fn tensor(shape: &[u32], data: Vec<u8>) -> TensorData {
+		TensorData { shape: shape.to_vec().try_into().unwrap(), data: data.try_into().unwrap() }
+	}
+
+	fn f32s(shape: &[u32], values: &[f32]) -> TensorData {
+		tensor(shape, values.iter().flat_map(|value| value.to_le_bytes()).collect())
+	}
+
+	#[test]
+	fn integer_exact_outputs_agree_only_when_identical() {
+		let specs = [spec(ElementType::I8, 3)];
+		let a = [tensor(&[1, 3], vec![1, 2, 3])];
+		let b = [tensor(&[1, 3], vec![1, 2, 4])];
+		assert!(outputs_agree(&DeterminismClass::IntegerExact, &specs, &a, &a));
+		assert!(!outputs_agree(&DeterminismClass::IntegerExact, &specs, &a, &b));
+	}
+
+	#[test]
+	fn argmax_rule_compares_the_winner_of_every_row() {
+		let rule = DeterminismClass::Float(ToleranceRule::ArgmaxEqual);
+		let specs = [spec(ElementType::F32, 3)];
+		let a = [f32s(&[2, 3], &[0.1, 0.7, 0.2, 0.9, 0.0, 0.1])];
+		let same_winners = [f32s(&[2, 3], &[0.3, 0.5, 0.2, 0.6, 0.3, 0.1])];
+		let second_row_differs = [f32s(&[2, 3], &[0.1, 0.7, 0.2, 0.1, 0.0, 0.9])];
+		let with_nan = [f32s(&[2, 3], &[0.1, f32::NAN, 0.2, 0.9, 0.0, 0.1])];
+		assert!(outputs_agree(&rule, &specs, &a, &same_winners));
+		assert!(!outputs_agree(&rule, &specs, &a, &second_row_differs));
+		assert!(!outputs_agree(&rule, &specs, &a, &with_nan));
+		assert!(!outputs_agree(&rule, &specs, &a, &[f32s(&[3, 2], &[0.1, 0.7, 0.2, 0.9, 0.0, 0.1])]));
+	}
+
+	#[test]
+	fn absolute_error_rule_bounds_every_element() {
+		let rule = DeterminismClass::Float(ToleranceRule::MaxAbsErrorMicros(1_000));
+		let specs = [spec(ElementType::F32, 2)];
+		let a = [f32s(&[1, 2], &[1.0, -2.0])];
+		assert!(outputs_agree(&rule, &specs, &a, &[f32s(&[1, 2], &[1.0009, -2.0009])]));
+		assert!(!outputs_agree(&rule, &specs, &a, &[f32s(&[1, 2], &[1.0, -2.0011])]));
+		assert!(!outputs_agree(&rule, &specs, &a, &[f32s(&[1, 2], &[f32::NAN, -2.0])]));
+		assert!(!outputs_agree(&rule, &specs, &a, &[f32s(&[1, 2], &[f32::INFINITY, -2.0])]));
+	}
+
+	#[test]
+	fn integer_tensors_of_float_models_compare_exactly() {
+		let rule = DeterminismClass::Float(ToleranceRule::MaxAbsErrorMicros(u32::MAX));
+		let specs = [spec(ElementType::I64, 1)];
+		let a = [tensor(&[1, 1], 7i64.to_le_bytes().to_vec())];
+		let b = [tensor(&[1, 1], 8i64.to_le_bytes().to_vec())];
+		assert!(!outputs_agree(&rule, &specs, &a, &b));
+		assert!(!outputs_agree(&rule, &specs, &a, &[]));
+	}
+}
