@@ -1,6 +1,7 @@
-//! Randomized sequences of requests, answers, failures, silences and blocks, checking after
-//! every step that no balance is created or lost and that every job-fee hold belongs to a
-//! job that has not ended; then that every job ends and every hold is gone.
+//! Randomized sequences of requests, answers, failures, silences, challenges, votes and
+//! blocks, checking after every step that no balance is created or lost, that every job-fee
+//! hold belongs to a job that has not ended and every challenge bond to an open dispute;
+//! then that every job and dispute ends and every hold is gone.
 
 use super::*;
 
@@ -24,7 +25,7 @@ impl Rng {
 	}
 }
 
-const WORKERS: [AccountId; 3] = [WORKER_A, WORKER_B, WORKER_C];
+const WORKERS: [AccountId; 5] = [WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E];
 const REQUESTERS: [AccountId; 3] = [REQUESTER, OTHER_REQUESTER, OWNER];
 
 fn open_fee_of(who: AccountId) -> Balance {
@@ -43,6 +44,20 @@ fn check_invariants(issuance: Balance) {
 		let bond = Balances::balance_on_hold(&pallet_workers::HoldReason::WorkerBond.into(), &who);
 		use verin_primitives::market::WorkerStaking;
 		assert_eq!(bond, Workers::bonded(&who), "bond hold of {who} differs from its record");
+		let challenged: Balance =
+			Disputes::<Test>::iter_values().filter(|d| d.challenger == who).map(|d| d.bond).sum();
+		let challenge_held = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who);
+		assert_eq!(challenge_held, challenged, "challenge-bond hold of {who} differs from its open disputes");
+	}
+	for (id, dispute) in Disputes::<Test>::iter() {
+		let status = Jobs::<Test>::get(id).map(|job| job.status);
+		assert!(matches!(status, Some(JobStatus::Disputed { .. })), "dispute {id} of a job that is {status:?}");
+	}
+	for (id, job) in Jobs::<Test>::iter() {
+		let disputed = matches!(job.status, JobStatus::Disputed { .. });
+		assert_eq!(Disputes::<Test>::contains_key(id), disputed, "job {id}'s dispute record");
+		let provisional = matches!(job.status, JobStatus::Provisional { .. });
+		assert_eq!(ChallengeableJobs::<Test>::contains_key(id), provisional, "job {id}'s challengeable entry");
 	}
 	for (id, job) in Jobs::<Test>::iter() {
 		let pending = matches!(job.status, JobStatus::Assigned { .. });
@@ -62,7 +77,10 @@ fn check_invariants(issuance: Balance) {
 	}
 	for worker in WORKERS {
 		if let Ok(info) = Workers::worker(&worker) {
-			assert_eq!(info.load as usize, Inference::pending_jobs(&worker).len(), "load of {worker}");
+			let seats = Disputes::<Test>::iter_values()
+				.filter(|d| d.committee.contains(&worker) && !d.votes.iter().any(|(voter, _)| *voter == worker))
+				.count();
+			assert_eq!(info.load as usize, Inference::pending_jobs(&worker).len() + seats, "load of {worker}");
 		}
 	}
 	let open_by_model = |model| {
@@ -75,11 +93,11 @@ fn check_invariants(issuance: Balance) {
 }
 
 fn random_step(rng: &mut Rng) {
-	match rng.below(10) {
+	match rng.below(16) {
 		0..=3 => {
 			let model = rng.pick(&[MODEL, VANILLA_ONLY_MODEL]);
 			let tier = if model == MODEL {
-				rng.pick(&[Tier::Vanilla, Tier::Optimistic, Tier::Zk])
+				rng.pick(&[Tier::Vanilla, Tier::Optimistic, Tier::Optimistic, Tier::Zk])
 			} else {
 				Tier::Vanilla
 			};
@@ -95,7 +113,7 @@ fn random_step(rng: &mut Rng) {
 				1 + rng.below(4),
 			);
 		},
-		4..=5 => {
+		4..=6 => {
 			let worker = rng.pick(&WORKERS);
 			if let Some(&job) = Inference::pending_jobs(&worker).first() {
 				let record = Inference::job(job).unwrap();
@@ -116,7 +134,7 @@ fn random_step(rng: &mut Rng) {
 				);
 			}
 		},
-		6 => {
+		7 => {
 			let worker = rng.pick(&WORKERS);
 			if let Some(&job) = Inference::pending_jobs(&worker).last() {
 				let _ = Inference::report_failure(
@@ -126,11 +144,36 @@ fn random_step(rng: &mut Rng) {
 				);
 			}
 		},
-		7 => {
+		8 => {
 			// Suspended workers come back; stake topped up when slashed low.
 			let worker = rng.pick(&WORKERS);
 			let _ = Workers::bond_extra(RuntimeOrigin::signed(worker), MISS_PENALTY);
 			let _ = Workers::go_online(RuntimeOrigin::signed(worker));
+		},
+		9..=10 => {
+			let jobs: Vec<JobId> = ChallengeableJobs::<Test>::iter_keys().collect();
+			if !jobs.is_empty() {
+				let job = rng.pick(&jobs);
+				// Any account: workers, the job's own worker, requesters (refused).
+				let who = rng.pick(&[WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E, REQUESTER]);
+				let _ = Inference::challenge(RuntimeOrigin::signed(who), job);
+			}
+		},
+		11..=13 => {
+			let disputes: Vec<(JobId, Vec<AccountId>)> =
+				Disputes::<Test>::iter().map(|(job, d)| (job, d.committee.into_inner())).collect();
+			if !disputes.is_empty() {
+				let (job, committee) = disputes[rng.below(disputes.len() as u64) as usize].clone();
+				let voter = if rng.below(6) == 0 { rng.pick(&WORKERS) } else { rng.pick(&committee) };
+				let answered = Inference::job(job).unwrap().output.unwrap();
+				// Mostly one of two answers, so majorities form; now and then a third.
+				let ballot = match rng.below(5) {
+					0..=1 => answered,
+					2..=3 => output(answered[0].shape[0], 7.0),
+					_ => output(answered[0].shape[0], rng.below(3) as f32),
+				};
+				let _ = Inference::vote(RuntimeOrigin::signed(voter), job, ballot);
+			}
 		},
 		_ => run_to_block(System::block_number() + 1 + rng.below(3)),
 	}
@@ -145,6 +188,11 @@ struct Outcomes {
 	expired: u32,
 	reassigned: u32,
 	pruned: u32,
+	challenged: u32,
+	upheld: u32,
+	overturned: u32,
+	unresolved: u32,
+	votes_missed: u32,
 }
 
 impl Outcomes {
@@ -159,6 +207,11 @@ impl Outcomes {
 				Event::JobPruned { .. } => self.pruned += 1,
 				Event::JobAssigned { job, .. } if assigned.contains(&job) => self.reassigned += 1,
 				Event::JobAssigned { job, .. } => assigned.push(job),
+				Event::ResultChallenged { .. } => self.challenged += 1,
+				Event::DisputeResolved { outcome: DisputeOutcome::Upheld, .. } => self.upheld += 1,
+				Event::DisputeResolved { outcome: DisputeOutcome::Overturned, .. } => self.overturned += 1,
+				Event::DisputeResolved { outcome: DisputeOutcome::Unresolved, .. } => self.unresolved += 1,
+				Event::VoteMissed { .. } => self.votes_missed += 1,
 				_ => {},
 			}
 		}
@@ -168,7 +221,7 @@ impl Outcomes {
 #[test]
 fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 	let mut outcomes = Outcomes::default();
-	for seed in 1..=40u64 {
+	for seed in 1..=100u64 {
 		new_test_ext().execute_with(|| {
 			for worker in WORKERS {
 				register_worker(worker, MIN_STAKE * 2, &Tier::ALL);
@@ -190,13 +243,26 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 			}
 			assert_eq!(PendingJobs::<Test>::iter().count(), 0);
 			assert_eq!(OpenJobs::<Test>::iter().count(), 0);
+			assert_eq!(Disputes::<Test>::iter().count(), 0, "seed {seed}: a dispute never ended");
+			assert_eq!(ChallengeableJobs::<Test>::iter().count(), 0);
+			for who in ACCOUNTS {
+				assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who), 0);
+			}
 			outcomes.count();
 		});
 	}
-	let Outcomes { completed, provisional, failed, expired, reassigned, pruned } = outcomes;
+	let Outcomes {
+		completed, provisional, failed, expired, reassigned, pruned, challenged, upheld, overturned, unresolved,
+		votes_missed,
+	} = outcomes;
 	println!("{outcomes:?}");
 	assert!(
-		[completed, provisional, failed, expired, reassigned, pruned].iter().all(|n| *n > 10),
+		[
+			completed, provisional, failed, expired, reassigned, pruned, challenged, upheld, overturned, unresolved,
+			votes_missed,
+		]
+		.iter()
+		.all(|n| *n > 10),
 		"every path must be exercised: {outcomes:?}"
 	);
 }
