@@ -67,7 +67,79 @@ pub fn inference_backend<S: OffchainStorage + 'static>(
 			 --suri 0x<secret seed>` (a raw seed: a mnemonic is re-derived for every signature)"
 		);
 	}
+	#[cfg(feature = "test-lying-worker")]
+	{
+		log::warn!(target: "verin-worker", "built with `test-lying-worker`: this node's outputs are WRONG on purpose");
+		Ok(Box::new(move || InferenceExt::new(lying::Lying(engine.clone()))))
+	}
+	#[cfg(not(feature = "test-lying-worker"))]
 	Ok(Box::new(move || InferenceExt::new(engine.clone())))
+}
+
+/// A dishonest worker for tests of the optimistic tier (feature `test-lying-worker`).
+#[cfg(feature = "test-lying-worker")]
+mod lying {
+	use sp_core::H256;
+	use verin_inference_engine::OrtEngine;
+	use verin_inference_host::{InferenceBackend, InferenceError, Proven};
+	use verin_primitives::tensor::TensorPayload;
+
+	/// Runs the model, then alters the output (so it answers, watches and votes wrongly).
+	pub struct Lying(pub OrtEngine);
+
+	impl InferenceBackend for Lying {
+		fn run(&mut self, content_id: H256, input: &TensorPayload) -> Result<TensorPayload, InferenceError> {
+			self.0.run(content_id, input).map(super::altered)
+		}
+
+		fn prove(&mut self, content_id: H256, digest: H256, input: &TensorPayload) -> Result<Proven, InferenceError> {
+			self.0.prove(content_id, digest, input)
+		}
+	}
+}
+
+/// The output with every tensor's elements rotated by one place (the last first), which
+/// moves the largest element of a row; a tensor whose elements are all equal gets its first
+/// byte changed instead. The result always differs from the output, keeps its shape and
+/// size, and so passes the chain's schema check.
+#[cfg_attr(not(feature = "test-lying-worker"), allow(dead_code))]
+pub fn altered(mut output: verin_primitives::tensor::TensorPayload) -> verin_primitives::tensor::TensorPayload {
+	for tensor in output.iter_mut() {
+		let elements: usize = tensor.shape.iter().map(|dim| *dim as usize).product();
+		let width = if elements == 0 { 1 } else { (tensor.data.len() / elements).max(1) };
+		let original = tensor.data.clone();
+		let mut bytes = tensor.data.to_vec();
+		bytes.rotate_right(width.min(bytes.len()));
+		if bytes == original.to_vec() {
+			if let Some(first) = bytes.first_mut() {
+				*first ^= 1;
+			}
+		}
+		tensor.data = bytes.try_into().expect("same length as before");
+	}
+	output
+}
+
+#[cfg(test)]
+mod tests {
+	use verin_primitives::tensor::{TensorData, TensorPayload};
+
+	fn payload(shape: &[u32], data: &[u8]) -> TensorPayload {
+		vec![TensorData { shape: shape.to_vec().try_into().unwrap(), data: data.to_vec().try_into().unwrap() }]
+			.try_into()
+			.unwrap()
+	}
+
+	#[test]
+	fn an_altered_output_always_differs_and_keeps_its_shape() {
+		let scores: Vec<u8> = [3i32, 9, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
+		let lie = super::altered(payload(&[1, 3], &scores));
+		let expected: Vec<u8> = [1i32, 3, 9].iter().flat_map(|v| v.to_le_bytes()).collect();
+		assert_eq!(lie[0].data.to_vec(), expected, "elements rotate whole");
+		assert_eq!(lie[0].shape.to_vec(), vec![1, 3]);
+		let flat = super::altered(payload(&[1, 2], &[5, 5]));
+		assert_ne!(flat[0].data.to_vec(), vec![5, 5]);
+	}
 }
 
 /// Inserts the worker key for secret URI `suri` (e.g. `//Alice`) in the keystore, stored as

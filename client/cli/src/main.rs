@@ -351,6 +351,25 @@ async fn print_job(verin: &Verin, id: u64, job: &Job) -> Result<bool, Error> {
 			println!("status: expired in block #{at}: no worker answered; {} refunded", format_balance(job.fee.total));
 			false
 		},
+		JobStatus::Disputed { worker, challenger, deadline } => {
+			println!("status: {worker}'s result is challenged by {challenger}; the committee votes until block #{deadline}");
+			false
+		},
+		JobStatus::Overturned { worker, at } => {
+			println!(
+				"status: overturned in block #{at}: the committee's majority found {worker}'s result wrong; the output \
+				 below is the majority's; {} refunded",
+				format_balance(job.fee.total)
+			);
+			true
+		},
+		JobStatus::Unresolved { worker, at } => {
+			println!(
+				"status: dispute unresolved in block #{at}: {worker}'s output below was not confirmed; {} refunded",
+				format_balance(job.fee.total)
+			);
+			false
+		},
 	};
 	if let (Some(output), Some(version)) = (&job.output, &version) {
 		println!("output: {}", tensors::to_json(&version.spec.schema.outputs, output));
@@ -365,7 +384,7 @@ fn evidence(tier: Tier, version: Option<&verin_sdk::VersionInfo>) -> String {
 			Some(digest) => format!("a plonky2 proof, verified in the runtime against circuit {digest:?}"),
 			None => "a plonky2 proof, verified in the runtime".into(),
 		},
-		Tier::Optimistic => "the result stood through its challenge window".into(),
+		Tier::Optimistic => "the result stood through its challenge window, or a re-executing committee upheld it".into(),
 		Tier::Tee => "the result is signed by an attested enclave key".into(),
 	}
 }

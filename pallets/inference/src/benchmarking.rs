@@ -88,13 +88,23 @@ fn payload(len: u32) -> TensorPayload {
 }
 
 fn requested<T: Config>(requester: &T::AccountId, model: ModelId, version: ModelVersion, input_len: u32) -> JobId {
+	requested_at::<T>(requester, model, version, input_len, Tier::Vanilla)
+}
+
+fn requested_at<T: Config>(
+	requester: &T::AccountId,
+	model: ModelId,
+	version: ModelVersion,
+	input_len: u32,
+	tier: Tier,
+) -> JobId {
 	let job = NextJobId::<T>::get();
 	Pallet::<T>::request(
 		RawOrigin::Signed(requester.clone()).into(),
 		model,
 		Some(version),
 		payload(input_len),
-		Tier::Vanilla,
+		tier,
 		sp_runtime::traits::Bounded::max_value(),
 		T::MinResponseBlocks::get(),
 	)
@@ -107,6 +117,30 @@ fn assigned<T: Config>(job: JobId) -> T::AccountId {
 		JobStatus::Assigned { worker, .. } => worker,
 		_ => panic!("job {job} is assigned"),
 	}
+}
+
+fn filled(len: u32, byte: u8) -> TensorPayload {
+	BoundedVec::truncate_from(vec![TensorData {
+		shape: BoundedVec::truncate_from(vec![len]),
+		data: BoundedVec::truncate_from(vec![byte; len as usize]),
+	}])
+}
+
+/// An Optimistic job of a model with `output_len`-byte outputs, answered by its worker and
+/// challenged by another of `workers` workers; returns the job, its worker, the challenger
+/// and the committee.
+fn disputed<T: Config>(output_len: u32, workers: u32) -> (JobId, T::AccountId, T::AccountId, Vec<T::AccountId>) {
+	let (model, version, all) = market::<T>(16, output_len, workers);
+	let requester: T::AccountId = account("requester", 0, 0);
+	funded::<T>(&requester);
+	let job = requested_at::<T>(&requester, model, version, 16, Tier::Optimistic);
+	let worker = assigned::<T>(job);
+	Pallet::<T>::submit_result(RawOrigin::Signed(worker.clone()).into(), job, filled(output_len, 7), Default::default())
+		.expect("the assigned worker answers");
+	let challenger = all.into_iter().find(|w| *w != worker).expect("two workers at least");
+	Pallet::<T>::challenge(RawOrigin::Signed(challenger.clone()).into(), job).expect("a committee is left");
+	let committee = Disputes::<T>::get(job).expect("challenged").committee.into_inner();
+	(job, worker, challenger, committee)
 }
 
 #[benchmarks]
@@ -205,6 +239,58 @@ mod benchmarks {
 				"every due job was handled"
 			);
 		}
+	}
+
+	/// A challenge drawing its committee from `c` candidates (the worker and the challenger
+	/// are two more).
+	#[benchmark]
+	fn challenge(c: Linear<1, { T::Workers::max_candidates().saturating_sub(2).max(1) }>) {
+		let (model, version, all) = market::<T>(16, 16, c + 2);
+		let requester: T::AccountId = account("requester", 0, 0);
+		funded::<T>(&requester);
+		let job = requested_at::<T>(&requester, model, version, 16, Tier::Optimistic);
+		let worker = assigned::<T>(job);
+		Pallet::<T>::submit_result(RawOrigin::Signed(worker.clone()).into(), job, payload(16), Default::default())
+			.expect("the assigned worker answers");
+		let challenger = all.into_iter().find(|w| *w != worker).unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(challenger), job);
+		assert!(Disputes::<T>::contains_key(job));
+	}
+
+	/// A vote whose `o`-byte output disagrees with the worker's and with every alternative
+	/// so far (compared, then stored); not the last vote, so nothing is decided.
+	#[benchmark]
+	fn vote(o: Linear<1, { T::MaxOutputBytes::get() }>) {
+		let (job, _, _, committee) = disputed::<T>(o, T::CommitteeSize::get() + 2);
+		let voter = committee[0].clone();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(voter), job, filled(o, 8));
+		let votes = Disputes::<T>::get(job).map(|dispute| dispute.votes.len()).unwrap_or(1);
+		assert_eq!(votes, 1);
+	}
+
+	/// Deciding a dispute at its deadline, at its costliest: a majority overturned the result
+	/// (the worker's forfeit paid to the challenger, each voter and the treasury) and the
+	/// other members were silent (each slashed and suspended).
+	#[benchmark]
+	fn decide_dispute() {
+		let output_len = T::MaxOutputBytes::get();
+		let (job, _, _, committee) = disputed::<T>(output_len, T::CommitteeSize::get() + 2);
+		let majority = committee.len() / 2 + 1;
+		for member in committee.iter().take(majority.min(committee.len().saturating_sub(1)).max(1)) {
+			Pallet::<T>::vote(RawOrigin::Signed(member.clone()).into(), job, filled(output_len, 8))
+				.expect("a member votes");
+		}
+		let record = Jobs::<T>::get(job).unwrap();
+		let JobStatus::Disputed { deadline, .. } = record.status else { panic!("still voting") };
+		let now = deadline.saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::voting_ended(job, record, now);
+		}
+		assert!(Jobs::<T>::get(job).unwrap().status.ended_at().is_some());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -180,7 +180,7 @@ impl pallet_workers::Config for Runtime {
 	type MinStake = MinWorkerStake;
 	// Longer than a job can stay with one worker (MaxResponseBlocks), so a penalty for a
 	// missed job always finds the stake.
-	type UnbondingPeriod = ConstU32<{ 2 * HOURS }>;
+	type UnbondingPeriod = ConstU32<WORKER_UNBONDING_PERIOD>;
 	type LivenessWindow = ConstU32<HOURS>;
 	type MaxModelsPerWorker = ConstU32<16>;
 	type MaxWorkersPerModel = ConstU32<MAX_WORKERS_PER_MODEL>;
@@ -219,9 +219,29 @@ impl sp_runtime::traits::Convert<verin_primitives::tier::Tier, Balance> for Tier
 parameter_types! {
 	/// 5% of every fee goes to the treasury.
 	pub const InferenceTreasuryCut: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(5);
-	/// Stake lost for a missed deadline.
+	/// Stake lost for a missed deadline or a missed committee vote.
 	pub const MissPenalty: Balance = UNIT;
+	/// Free balance a challenger of an Optimistic result holds until the dispute ends.
+	pub const ChallengeBond: Balance = 5 * UNIT;
+	/// Stake a worker forfeits when its Optimistic result is overturned: the minimum stake,
+	/// about 4,000 times the worker's fee for a typical Optimistic job (see the README).
+	pub const WrongResultPenalty: Balance = 10 * UNIT;
+	/// Half of a forfeit goes to the dispute's winner.
+	pub const WinnerShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
+	/// A fifth of a forfeit goes to the committee members who voted with the majority.
+	pub const CommitteeShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(20);
 }
+
+/// Blocks an Optimistic result may be challenged for (one minute): watchers re-execute a
+/// result in the block after it lands.
+pub const CHALLENGE_WINDOW: BlockNumber = 10;
+/// Blocks a dispute's committee has to vote.
+pub const VOTING_BLOCKS: BlockNumber = 10;
+/// Workers drawn for a dispute's committee.
+pub const COMMITTEE_SIZE: u32 = 3;
+/// A worker must not get its stake out before a result of its could be decided against it.
+const WORKER_UNBONDING_PERIOD: BlockNumber = 2 * HOURS;
+const _: () = assert!(WORKER_UNBONDING_PERIOD > CHALLENGE_WINDOW + VOTING_BLOCKS + 1);
 
 impl pallet_inference::Config for Runtime {
 	type AuthorityId = pallet_inference::offchain::crypto::WorkerAuthority;
@@ -229,7 +249,6 @@ impl pallet_inference::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Workers = Workers;
-	// Only the Vanilla tier until the Optimistic, TEE and ZK verifiers land.
 	type Verifier = tiers::VerinTiers;
 	type Randomness = pallet_inference::ParentHashRandomness<Runtime>;
 	type TierFee = TierFee;
@@ -237,6 +256,12 @@ impl pallet_inference::Config for Runtime {
 	type TreasuryCut = InferenceTreasuryCut;
 	type TreasuryAccount = TreasuryAccount;
 	type MissPenalty = MissPenalty;
+	type ChallengeBond = ChallengeBond;
+	type WrongResultPenalty = WrongResultPenalty;
+	type CommitteeSize = ConstU32<COMMITTEE_SIZE>;
+	type VotingBlocks = ConstU32<VOTING_BLOCKS>;
+	type WinnerShare = WinnerShare;
+	type CommitteeShare = CommitteeShare;
 	type MaxAttempts = ConstU32<3>;
 	type MinResponseBlocks = ConstU32<2>;
 	type MaxResponseBlocks = ConstU32<{ 10 * MINUTES }>;

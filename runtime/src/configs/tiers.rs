@@ -1,13 +1,15 @@
-//! The verification tiers this runtime checks: Vanilla and ZK.
+//! The verification tiers this runtime checks: Vanilla, Optimistic and ZK.
 //!
 //! - Vanilla: the signed result of the assigned, bonded worker is the whole evidence; the
 //!   evidence bytes must be empty.
+//! - Optimistic: as Vanilla, but provisional for [`super::CHALLENGE_WINDOW`] blocks, during
+//!   which another worker may challenge it (pallet-inference's disputes).
 //! - ZK: the evidence is a plonky2 proof that the version's registered circuit maps the
 //!   job's input row to the submitted output row (`verin-zk`). The registered verifier data
 //!   is decoded, its blake2-256 checked against the version's circuit digest, and the proof
 //!   verified with the rows as public inputs.
 //!
-//! Optimistic and TEE results are refused (`TierUnavailable`) until their verifiers exist.
+//! TEE results are refused (`TierUnavailable`) until its verifier exists.
 
 use frame_support::weights::Weight;
 use verin_primitives::{
@@ -24,12 +26,12 @@ use verin_zk::{program::IntegerType, Verifier, VerifyError};
 /// which applies a whole ZK `submit_result` in the node's executor).
 const ZK_VERIFY_PROOF_SIZE: u64 = 16 * 1024;
 
-/// Vanilla and ZK verification (see the module docs).
+/// Vanilla, Optimistic and ZK verification (see the module docs).
 pub struct VerinTiers;
 
-impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VerinTiers {
+impl<AccountId, BlockNumber: From<u32>> TierVerifier<AccountId, BlockNumber> for VerinTiers {
 	fn supports(tier: Tier) -> bool {
-		matches!(tier, Tier::Vanilla | Tier::Zk)
+		matches!(tier, Tier::Vanilla | Tier::Optimistic | Tier::Zk)
 	}
 
 	fn verify(
@@ -39,6 +41,9 @@ impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VerinTiers
 	) -> Result<Verdict<BlockNumber>, EvidenceError> {
 		match tier {
 			Tier::Zk => verify_zk(context, evidence).map(|()| Verdict::Final),
+			Tier::Optimistic if evidence.is_empty() =>
+				Ok(Verdict::Provisional { challenge_period: super::CHALLENGE_WINDOW.into() }),
+			Tier::Optimistic => Err(EvidenceError::Malformed),
 			// Vanilla's rule (no evidence) and the refusal of the other tiers are shared.
 			_ => <VanillaOnly as TierVerifier<AccountId, BlockNumber>>::verify(tier, context, evidence),
 		}

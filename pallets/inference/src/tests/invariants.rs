@@ -49,7 +49,7 @@ fn check_invariants(issuance: Balance) {
 		let challenge_held = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who);
 		assert_eq!(challenge_held, challenged, "challenge-bond hold of {who} differs from its open disputes");
 	}
-	for (id, dispute) in Disputes::<Test>::iter() {
+	for id in Disputes::<Test>::iter_keys() {
 		let status = Jobs::<Test>::get(id).map(|job| job.status);
 		assert!(matches!(status, Some(JobStatus::Disputed { .. })), "dispute {id} of a job that is {status:?}");
 	}
