@@ -111,6 +111,11 @@ pub fn run() -> sc_cli::Result<()> {
 				if config.chain_spec.chain_type() == ChainType::Development {
 					config.offchain_worker.indexing_enabled = true;
 				}
+				// A worker answers from its offchain worker, which the CLI only starts on
+				// validators by default: `--worker` starts it on any node.
+				if cli.inference.worker {
+					config.offchain_worker.enabled = true;
+				}
 				let inference = cli.inference.clone();
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p =>

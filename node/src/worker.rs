@@ -109,7 +109,8 @@ pub fn altered(mut output: verin_primitives::tensor::TensorPayload) -> verin_pri
 		let width = if elements == 0 { 1 } else { (tensor.data.len() / elements).max(1) };
 		let original = tensor.data.clone();
 		let mut bytes = tensor.data.to_vec();
-		bytes.rotate_right(width.min(bytes.len()));
+		let shift = width.min(bytes.len());
+		bytes.rotate_right(shift);
 		if bytes == original.to_vec() {
 			if let Some(first) = bytes.first_mut() {
 				*first ^= 1;
