@@ -32,9 +32,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// `i` in `[1, 16384]`.
 	fn request(w: u32, i: u32, ) -> Weight {
 		// Proof size: measured `532`, estimated `7575` bytes.
-		Weight::from_parts(72_758_222, 7575)
-			.saturating_add(Weight::from_parts(3_640_769, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(494, 0).saturating_mul(i.into()))
+		Weight::from_parts(75_212_573, 7575)
+			.saturating_add(Weight::from_parts(3_831_864, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(512, 0).saturating_mul(i.into()))
 			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
@@ -42,103 +42,110 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// `o` in `[1, 16384]`.
 	fn submit_result(o: u32, ) -> Weight {
-		// Proof size: measured `1480`, estimated `266451` bytes.
-		Weight::from_parts(137_917_452, 266451)
-			.saturating_add(Weight::from_parts(1_376, 0).saturating_mul(o.into()))
+		// Proof size: measured `1480`, estimated `266482` bytes.
+		Weight::from_parts(142_073_588, 266482)
+			.saturating_add(Weight::from_parts(1_510, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	fn verify_evidence() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		Weight::from_parts(7_748_945_000, 0)
+		Weight::from_parts(7_951_824_000, 0)
 	}
 	fn report_failure() -> Weight {
-		// Proof size: measured `836`, estimated `266451` bytes.
-		Weight::from_parts(55_203_000, 266451)
+		// Proof size: measured `836`, estimated `266482` bytes.
+		Weight::from_parts(57_263_000, 266482)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// `n` in `[0, 64]`.
 	fn on_initialize_timers(n: u32, ) -> Weight {
 		// Proof size: measured `8337`, estimated `89662` bytes.
-		Weight::from_parts(173_175_346, 89662)
-			.saturating_add(Weight::from_parts(99_319_460, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(0, 265461).saturating_mul(n.into()))
+		Weight::from_parts(183_035_872, 89662)
+			.saturating_add(Weight::from_parts(102_800_933, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 265492).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(43))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(29))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 	}
+	/// `c` in `[1, 30]`.
 	fn challenge(c: u32, ) -> Weight {
-		Weight::from_parts(90_000_000, 10000)
-			.saturating_add(Weight::from_parts(4_000_000, 2771).saturating_mul(c.into()))
+		// Proof size: measured `1168`, estimated `266482` bytes.
+		Weight::from_parts(89_845_612, 266482)
+			.saturating_add(Weight::from_parts(3_671_482, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
+	/// `o` in `[1, 16384]`.
 	fn vote(o: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 60000)
-			.saturating_add(Weight::from_parts(1_500, 0).saturating_mul(o.into()))
+		// Proof size: measured `1281`, estimated `397850` bytes.
+		Weight::from_parts(36_574_209, 397850)
+			.saturating_add(Weight::from_parts(717, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	fn decide_dispute() -> Weight {
-		Weight::from_parts(400_000_000, 60000)
-			.saturating_add(T::DbWeight::get().reads(20))
-			.saturating_add(T::DbWeight::get().writes(20))
+		// Proof size: measured `18465`, estimated `397850` bytes.
+		Weight::from_parts(308_978_000, 397850)
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().writes(17))
 	}
 }
 
 /// The same weights with RocksDB's reference storage costs, for mock runtimes.
 impl WeightInfo for () {
 	fn request(w: u32, i: u32, ) -> Weight {
-		Weight::from_parts(72_758_222, 7575)
-			.saturating_add(Weight::from_parts(3_640_769, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(494, 0).saturating_mul(i.into()))
+		Weight::from_parts(75_212_573, 7575)
+			.saturating_add(Weight::from_parts(3_831_864, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(512, 0).saturating_mul(i.into()))
 			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(w.into()))
 			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(RocksDbWeight::get().writes(7))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(137_917_452, 266451)
-			.saturating_add(Weight::from_parts(1_376, 0).saturating_mul(o.into()))
+		Weight::from_parts(142_073_588, 266482)
+			.saturating_add(Weight::from_parts(1_510, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(10))
 			.saturating_add(RocksDbWeight::get().writes(9))
 	}
 	fn verify_evidence() -> Weight {
-		Weight::from_parts(7_748_945_000, 0)
+		Weight::from_parts(7_951_824_000, 0)
 	}
 	fn report_failure() -> Weight {
-		Weight::from_parts(55_203_000, 266451)
+		Weight::from_parts(57_263_000, 266482)
 			.saturating_add(RocksDbWeight::get().reads(5))
 			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn on_initialize_timers(n: u32, ) -> Weight {
-		Weight::from_parts(173_175_346, 89662)
-			.saturating_add(Weight::from_parts(99_319_460, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(0, 265461).saturating_mul(n.into()))
+		Weight::from_parts(183_035_872, 89662)
+			.saturating_add(Weight::from_parts(102_800_933, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 265492).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(43))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(29))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 	}
 	fn challenge(c: u32, ) -> Weight {
-		Weight::from_parts(90_000_000, 10000)
-			.saturating_add(Weight::from_parts(4_000_000, 2771).saturating_mul(c.into()))
+		Weight::from_parts(89_845_612, 266482)
+			.saturating_add(Weight::from_parts(3_671_482, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(RocksDbWeight::get().writes(8))
 	}
 	fn vote(o: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 60000)
-			.saturating_add(Weight::from_parts(1_500, 0).saturating_mul(o.into()))
+		Weight::from_parts(36_574_209, 397850)
+			.saturating_add(Weight::from_parts(717, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
-			.saturating_add(RocksDbWeight::get().writes(3))
+			.saturating_add(RocksDbWeight::get().writes(2))
 	}
 	fn decide_dispute() -> Weight {
-		Weight::from_parts(400_000_000, 60000)
-			.saturating_add(RocksDbWeight::get().reads(20))
-			.saturating_add(RocksDbWeight::get().writes(20))
+		Weight::from_parts(308_978_000, 397850)
+			.saturating_add(RocksDbWeight::get().reads(16))
+			.saturating_add(RocksDbWeight::get().writes(17))
 	}
 }
