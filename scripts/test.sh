@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command and what CI runs: set up, build, then run every test.
 #   1. cargo tests of all crates, including the end-to-end test against a real dev node;
-#   2. the zombienet two-validator network test.
+#   2. the zombienet network tests: two validators; four validators with two inference nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,3 +13,6 @@ cargo test --release --workspace --locked
 
 echo "[test] zombienet: two validators author and finalize"
 bash zombienet/run.sh zombienet/two-validators.zndsl
+
+echo "[test] zombienet: validators and inference nodes, a stopped worker and validator, a restart"
+bash zombienet/run.sh zombienet/network.zndsl

@@ -9,7 +9,9 @@ test_file=$(realpath "$1")
 [ -x "$VERIN_NODE" ] || { echo "no node binary at $VERIN_NODE: run scripts/build.sh" >&2; exit 1; }
 [ -x zombienet/node_modules/.bin/zombienet ] || { echo "zombienet missing: run scripts/setup.sh" >&2; exit 1; }
 
-export VERIN_NODE
+export VERIN_NODE VERIN_ORT_LIBRARY
+# The network tests' client scripts drive the market with the `verin` CLI.
+export VERIN_CLI="$CARGO_TARGET_DIR/release/verin"
 # Native provider only: nodes run as local processes bound to 127.0.0.1.
 # Network files and node logs go to a fresh directory, kept for inspection after a failure.
 # --force answers zombienet's prompts (there is no terminal in CI); text logs suit CI output.

@@ -55,7 +55,7 @@ pub fn inference_backend<S: OffchainStorage + 'static>(
 			engine.add_model(model.bytes.to_vec());
 		}
 	}
-	if let Some(suri) = &config.dev_key_seed {
+	for suri in args.worker_key.iter().chain(config.dev_key_seed.iter()) {
 		insert_worker_key(keystore, suri).map_err(|error| ServiceError::Other(format!("worker key: {error}")))?;
 	}
 	let workers = keystore.sr25519_public_keys(WORKER_KEY_TYPE).len();
