@@ -81,10 +81,7 @@ fn market<T: Config>(input_len: u32, output_len: u32, workers: u32) -> (ModelId,
 }
 
 fn payload(len: u32) -> TensorPayload {
-	BoundedVec::truncate_from(vec![TensorData {
-		shape: BoundedVec::truncate_from(vec![len]),
-		data: BoundedVec::truncate_from(vec![7u8; len as usize]),
-	}])
+	filled(len, 7)
 }
 
 fn requested<T: Config>(requester: &T::AccountId, model: ModelId, version: ModelVersion, input_len: u32) -> JobId {
@@ -119,6 +116,7 @@ fn assigned<T: Config>(job: JobId) -> T::AccountId {
 	}
 }
 
+/// A one-tensor payload of `len` bytes, each `byte`.
 fn filled(len: u32, byte: u8) -> TensorPayload {
 	BoundedVec::truncate_from(vec![TensorData {
 		shape: BoundedVec::truncate_from(vec![len]),
