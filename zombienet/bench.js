@@ -5,6 +5,7 @@
 const fs = require("fs");
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady } = require("@polkadot/util-crypto");
+const { inBlock } = require("./market.js");
 
 const UNIT = 1_000_000_000_000n;
 const MODEL = 1; // digits-mlp-int8, published at genesis
@@ -15,14 +16,6 @@ const RATES = [1, 4, 16, 32];
 const PHASE_BLOCKS = 5;
 const TRANSFERS = 1500;
 const BLOCK_SECONDS = 6;
-
-const inBlock = (tx, signer, options = {}) =>
-  new Promise((resolve, reject) => {
-    tx.signAndSend(signer, options, ({ status, dispatchError }) => {
-      if (dispatchError) reject(new Error(dispatchError.toString()));
-      else if (status.isInBlock) resolve();
-    }).catch(reject);
-  });
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
@@ -42,9 +35,9 @@ async function run(nodeName, networkInfo) {
   try {
     // Alice is the genesis worker but runs no engine here: she leaves matching; Dave and Eve,
     // the inference nodes, serve the model.
-    await inBlock(api.tx.workers.goOffline(), alice);
+    await inBlock(api, api.tx.workers.goOffline(), alice);
     const served = [{ model: MODEL, version: { major: 1, minor: 0 } }];
-    await Promise.all([dave, eve].map((w) => inBlock(api.tx.workers.register((100n * UNIT).toString(), 1, served), w)));
+    await Promise.all([dave, eve].map((w) => inBlock(api, api.tx.workers.register((100n * UNIT).toString(), 1, served), w)));
 
     // Every event of the finalized chain, by block number.
     const requested = new Map(); // job -> block

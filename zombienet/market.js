@@ -266,4 +266,4 @@ async function run(nodeName, networkInfo, args) {
   }
 }
 
-module.exports = { run };
+module.exports = { run, inBlock };

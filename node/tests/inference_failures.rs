@@ -101,25 +101,10 @@ async fn held(node: &DevNode, who: &Keypair) -> Balance {
 	key.extend(sp_io::hashing::twox_128(b"Account"));
 	key.extend(sp_io::hashing::blake2_128(account.as_ref()));
 	key.extend(account.encode());
-	let value: Option<String> = node
-		.rpc()
-		.await
-		.request("state_getStorage", verin_testing::subxt::rpcs::rpc_params![format!("0x{}", hex_encode(&key))])
-		.await
-		.expect("state_getStorage answers");
-	let bytes = value.map(|v| hex_decode(&v)).expect("the dapp's account exists");
+	let bytes = node.storage(&key).await.expect("the dapp's account exists");
 	let info = <frame_system::AccountInfo<u32, pallet_balances::AccountData<Balance>> as codec::Decode>::decode(&mut &bytes[..])
 		.expect("AccountInfo decodes");
 	info.data.reserved
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hex_decode(text: &str) -> Vec<u8> {
-	let text = text.trim_start_matches("0x");
-	(0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

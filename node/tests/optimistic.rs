@@ -47,36 +47,17 @@ fn lying_node_binary() -> std::path::PathBuf {
 	path
 }
 
-fn to_hex(bytes: impl AsRef<[u8]>) -> String {
-	bytes.as_ref().iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 fn account(keypair: &Keypair) -> AccountId {
 	AccountId::from(keypair.public_key().0)
 }
 
 async fn insert_worker_key(node: &DevNode, suri: &str, keypair: &Keypair) {
-	let public = format!("0x{}", to_hex(keypair.public_key().0));
-	let _: () = node
-		.rpc()
-		.await
-		.request("author_insertKey", rpc_params!["vwrk", suri, public])
-		.await
-		.unwrap_or_else(|e| panic!("author_insertKey failed: {e}"));
+	node.insert_key("vwrk", suri, &keypair.public_key().0).await;
 }
 
 async fn worker_info(node: &DevNode, who: &AccountId) -> pallet_workers::WorkerInfo<Runtime> {
-	let key = pallet_workers::Registered::<Runtime>::hashed_key_for(who);
-	let value: Option<String> = node
-		.rpc()
-		.await
-		.request("state_getStorage", rpc_params![format!("0x{}", to_hex(key))])
-		.await
-		.expect("state_getStorage answers");
-	let hex = value.expect("the worker is registered");
-	let hex = hex.trim_start_matches("0x");
-	let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
-	Decode::decode(&mut &bytes[..]).expect("a worker record")
+	let bytes = node.storage(&pallet_workers::Registered::<Runtime>::hashed_key_for(who)).await;
+	Decode::decode(&mut &bytes.expect("the worker is registered")[..]).expect("a worker record")
 }
 
 async fn job(node: &DevNode, id: JobId) -> Option<JobRecord> {

@@ -133,6 +133,28 @@ impl DevNode {
 		R::decode(&mut &raw[..]).unwrap_or_else(|e| panic!("{method} answer does not decode: {e}"))
 	}
 
+	/// Reads the raw storage value under `key` at the best block (`state_getStorage`).
+	pub async fn storage(&self, key: &[u8]) -> Option<Vec<u8>> {
+		let value: Option<String> = self
+			.rpc()
+			.await
+			.request("state_getStorage", rpc_params![format!("0x{}", hex::encode(key))])
+			.await
+			.unwrap_or_else(|e| panic!("state_getStorage failed: {e}"));
+		value.map(|hex_value| hex::decode(hex_value.trim_start_matches("0x")).expect("the RPC returns hex"))
+	}
+
+	/// Inserts the key of secret URI `suri` with public key `public` under `key_type` (e.g.
+	/// `vwrk`) in the node's keystore (`author_insertKey`, unsafe, served on loopback).
+	pub async fn insert_key(&self, key_type: &str, suri: &str, public: &[u8]) {
+		let _: () = self
+			.rpc()
+			.await
+			.request("author_insertKey", rpc_params![key_type, suri, format!("0x{}", hex::encode(public))])
+			.await
+			.unwrap_or_else(|e| panic!("author_insertKey failed: {e}"));
+	}
+
 	/// Reads `key` from the node's persistent offchain store (`offchain_localStorageGet`,
 	/// an unsafe RPC method the node serves on loopback).
 	pub async fn offchain_get(&self, key: &[u8]) -> Option<Vec<u8>> {

@@ -77,8 +77,7 @@ pub enum Answer<T: Config> {
 impl<T: Config> Pallet<T> {
 	/// Answers the local worker keys' pending jobs (the offchain worker's entry point).
 	pub fn answer_local_jobs(now: BlockNumberFor<T>) {
-		for public in local_worker_keys::<T>() {
-			let worker = public.clone().into_account();
+		for (public, worker) in local_workers::<T>() {
 			for job in Self::pending_jobs(&worker).into_iter().take(MAX_JOBS_PER_RUN) {
 				Self::answer_job(job, &worker, &public, now);
 			}
@@ -110,8 +109,10 @@ impl<T: Config> Pallet<T> {
 	/// Re-executes provisional results a local key could challenge, and challenges those
 	/// whose output disagrees with this node's.
 	pub fn watch_provisional_results(now: BlockNumberFor<T>) {
-		let keys = local_worker_keys::<T>();
-		if keys.is_empty() {
+		// Only a bonded key may challenge; whether a key is bonded does not change within a run.
+		let challengers: Vec<_> =
+			local_workers::<T>().into_iter().filter(|(_, account)| T::Workers::is_bonded(account)).collect();
+		if challengers.is_empty() {
 			return;
 		}
 		let mut checked = 0;
@@ -126,17 +127,14 @@ impl<T: Config> Pallet<T> {
 			let (JobStatus::Provisional { worker, .. }, Some(answered)) = (&record.status, &record.output) else {
 				continue;
 			};
-			let challenger = keys.iter().find(|public| {
-				let account = (*public).clone().into_account();
-				account != *worker && T::Workers::is_bonded(&account)
-			});
-			let Some(challenger) = challenger else { continue };
+			let Some((challenger, _)) = challengers.iter().find(|(_, account)| account != worker) else { continue };
 			let claim_key = (CHECK_PREFIX, job).encode();
 			if !claim(&claim_key, now) {
 				continue;
 			}
 			checked += 1;
-			let Some((served, own)) = Self::re_execute(&record) else {
+			let served = T::Models::served_model(record.model, Some(record.version));
+			let (Some(served), Some(own)) = (served, Self::re_execute(&record)) else {
 				// No engine, or no model: another run may do better; do not block it.
 				release_claim(&claim_key);
 				continue;
@@ -149,27 +147,30 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Votes with every local key that sits on a dispute's committee and has not voted.
+	/// Votes with every local key that sits on a dispute's committee and has not voted; the
+	/// model runs once per dispute, however many local keys sit on its committee.
 	pub fn vote_in_local_disputes(now: BlockNumberFor<T>) {
-		let keys = local_worker_keys::<T>();
-		if keys.is_empty() {
+		let workers = local_workers::<T>();
+		if workers.is_empty() {
 			return;
 		}
 		for (job, dispute) in Disputes::<T>::iter() {
 			if dispute.deadline < now {
 				continue;
 			}
-			for public in &keys {
-				let member = public.clone().into_account();
-				if !dispute.committee.contains(&member) || dispute.votes.iter().any(|(voter, _)| *voter == member) {
+			let mut output = None;
+			for (public, member) in &workers {
+				if !dispute.committee.contains(member) || dispute.votes.iter().any(|(voter, _)| voter == member) {
 					continue;
 				}
-				let claim_key = (VOTE_PREFIX, job, &member).encode();
+				let claim_key = (VOTE_PREFIX, job, member).encode();
 				if !claim(&claim_key, now) {
 					continue;
 				}
-				let Some(record) = Jobs::<T>::get(job) else { continue };
-				let Some((_, output)) = Self::re_execute(&record) else {
+				if output.is_none() {
+					output = Jobs::<T>::get(job).and_then(|record| Self::re_execute(&record));
+				}
+				let Some(output) = output.clone() else {
 					release_claim(&claim_key);
 					continue;
 				};
@@ -178,17 +179,13 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// This node's own output for a job, with the version it ran; `None` when the node cannot
-	/// run it.
-	fn re_execute(record: &JobOf<T>) -> Option<(ServedModelOf<T>, TensorPayload)> {
-		let served = T::Models::served_model(record.model, Some(record.version))?;
-		match verin_inference::run(record.content_id.0, record.input.clone()) {
-			Ok(output) => Some((served, output)),
-			Err(error) => {
+	/// This node's own output for a job; `None` when the node cannot run it.
+	fn re_execute(record: &JobOf<T>) -> Option<TensorPayload> {
+		verin_inference::run(record.content_id.0, record.input.clone())
+			.map_err(|error| {
 				log::info!(target: "runtime::inference", "model {:?} could not be re-executed: {error:?}", record.content_id);
-				None
-			},
-		}
+			})
+			.ok()
 	}
 }
 
@@ -235,13 +232,15 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// The worker keys in the node's keystore, as the runtime's signer type.
-fn local_worker_keys<T: Config>() -> Vec<<T as SigningTypes>::Public> {
+/// The worker keys in the node's keystore, as the runtime's signer type, with their accounts.
+fn local_workers<T: Config>() -> Vec<(<T as SigningTypes>::Public, T::AccountId)> {
 	<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all()
 		.into_iter()
 		.map(|key| {
 			let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
-			generic.into()
+			let public: <T as SigningTypes>::Public = generic.into();
+			let account = public.clone().into_account();
+			(public, account)
 		})
 		.collect()
 }
