@@ -1,0 +1,258 @@
+//! A development CA that issues Nitro-format attestation documents without enclave
+//! hardware, so test networks and tests exercise the same verifier as production.
+//!
+//! Its root key is derived from a public string: **anyone can make any attestation with
+//! it**. Its root certificate ([`root_certificate`]) may be pinned only by development
+//! and local chain specs; a production chain pins the AWS Nitro root alone.
+//!
+//! [`DocumentBuilder`] exposes every part of a document (keys, names, validity, PCRs,
+//! nonce) so tests can build each way a document can be wrong.
+
+use crate::{cbor::Writer, der, nitro, Pcr, PCR_LENGTH};
+use alloc::{string::String, vec::Vec};
+use p384::ecdsa::{signature::Signer, Signature, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha384};
+
+/// The label the development root key is derived from.
+const ROOT_KEY_LABEL: &str = "verin development enclave CA, key 1: public, never trust in production";
+/// The development root's validity: 2020-01-01 to 2100-01-01.
+const ROOT_NOT_BEFORE: u64 = 1_577_836_800;
+const ROOT_NOT_AFTER: u64 = 4_102_444_800;
+/// How long an issued signing certificate is valid around its document's time (Nitro's
+/// are valid for about three hours).
+pub const LEAF_LIFETIME_SECS: u64 = 3 * 3600;
+
+/// A P-384 key derived from a label (the development CA's keys are public by design).
+pub fn key_from_label(label: &str) -> SigningKey {
+	let mut counter = 0u32;
+	loop {
+		let digest = Sha384::new().chain_update(label.as_bytes()).chain_update(counter.to_be_bytes()).finalize();
+		// A digest at or above the group order (probability about 2^-190) is skipped.
+		if let Ok(key) = SigningKey::from_slice(&digest) {
+			return key
+		}
+		counter += 1;
+	}
+}
+
+/// The development root's key.
+pub fn root_key() -> SigningKey {
+	key_from_label(ROOT_KEY_LABEL)
+}
+
+/// The development root certificate (DER), self-signed.
+pub fn root_certificate() -> Vec<u8> {
+	let key = root_key();
+	let name = name("Verin development enclave root (public key, dev chains only)");
+	certificate(1, &name, &name, ROOT_NOT_BEFORE, ROOT_NOT_AFTER, key.verifying_key(), true, &key)
+}
+
+/// PCR0–2 a development enclave reports for a worker software version: SHA-384 of the
+/// version and register index, so each version has its own measurement.
+pub fn measurement(software_version: &str) -> [Pcr; 3] {
+	core::array::from_fn(|index| {
+		let digest = Sha384::new()
+			.chain_update(b"verin development enclave/")
+			.chain_update(software_version.as_bytes())
+			.chain_update([index as u8])
+			.finalize();
+		let mut pcr = [0u8; PCR_LENGTH];
+		pcr.copy_from_slice(&digest);
+		pcr
+	})
+}
+
+/// Every part of a document, with the development CA's defaults; change a field to build
+/// a document that is wrong in that one way.
+#[derive(Clone)]
+pub struct DocumentBuilder {
+	/// The root certificate put first in the CA bundle.
+	pub root_certificate: Vec<u8>,
+	/// The key that signs the signing certificate (the root's, unless a test lies).
+	pub issuer_key: SigningKey,
+	/// The issuer name written into the signing certificate.
+	pub issuer_name: Vec<u8>,
+	/// The signing certificate's key.
+	pub leaf_key: SigningKey,
+	/// The key that signs the document (the signing certificate's, unless a test lies).
+	pub document_key: SigningKey,
+	/// Validity of the signing certificate, seconds since the Unix epoch.
+	pub leaf_not_before: u64,
+	/// End of the signing certificate's validity.
+	pub leaf_not_after: u64,
+	/// The document's time, milliseconds since the Unix epoch.
+	pub timestamp_ms: u64,
+	/// PCR0–2.
+	pub pcrs: [Pcr; 3],
+	/// The enclave's public key.
+	pub public_key: Option<Vec<u8>>,
+	/// The nonce.
+	pub nonce: Option<Vec<u8>>,
+	/// The module id.
+	pub module_id: String,
+}
+
+impl DocumentBuilder {
+	/// A document the development CA issues at `timestamp_ms` for an enclave with
+	/// `measurement`, `public_key` and `nonce`; `leaf_key` signs it.
+	pub fn new(
+		timestamp_ms: u64,
+		measurement: [Pcr; 3],
+		public_key: &[u8],
+		nonce: &[u8],
+		leaf_key: SigningKey,
+	) -> Self {
+		let root = root_key();
+		let now = timestamp_ms / 1000;
+		DocumentBuilder {
+			root_certificate: root_certificate(),
+			issuer_name: name("Verin development enclave root (public key, dev chains only)"),
+			issuer_key: root,
+			document_key: leaf_key.clone(),
+			leaf_key,
+			leaf_not_before: now.saturating_sub(60),
+			leaf_not_after: now + LEAF_LIFETIME_SECS,
+			timestamp_ms,
+			pcrs: measurement,
+			public_key: Some(public_key.to_vec()),
+			nonce: Some(nonce.to_vec()),
+			module_id: "verin-dev-enclave".into(),
+		}
+	}
+
+	/// The signing certificate (DER).
+	pub fn leaf_certificate(&self) -> Vec<u8> {
+		certificate(
+			2,
+			&self.issuer_name,
+			&name("Verin development enclave"),
+			self.leaf_not_before,
+			self.leaf_not_after,
+			self.leaf_key.verifying_key(),
+			false,
+			&self.issuer_key,
+		)
+	}
+
+	/// The document's payload (the CBOR map the COSE_Sign1 signs).
+	pub fn payload(&self) -> Vec<u8> {
+		let mut writer = Writer::new();
+		writer.map(9);
+		writer.text("module_id").text(&self.module_id);
+		writer.text("digest").text("SHA384");
+		writer.text("timestamp").unsigned(self.timestamp_ms);
+		writer.text("pcrs").map(3);
+		for (index, pcr) in self.pcrs.iter().enumerate() {
+			writer.unsigned(index as u64).bytes(pcr);
+		}
+		writer.text("certificate").bytes(&self.leaf_certificate());
+		writer.text("cabundle").array(1).bytes(&self.root_certificate);
+		optional_bytes(writer.text("public_key"), self.public_key.as_deref());
+		writer.text("user_data").null();
+		optional_bytes(writer.text("nonce"), self.nonce.as_deref());
+		writer.finish()
+	}
+
+	/// The COSE_Sign1 document.
+	pub fn build(&self) -> Vec<u8> {
+		let protected = {
+			let mut writer = Writer::new();
+			writer.map(1).integer(1).integer(nitro::ES384);
+			writer.finish()
+		};
+		let payload = self.payload();
+		let signature: Signature = self.document_key.sign(&nitro::signature_input(&protected, &payload));
+		let mut writer = Writer::new();
+		writer.array(4).bytes(&protected).map(0).bytes(&payload).bytes(&signature.to_bytes());
+		writer.finish()
+	}
+}
+
+fn optional_bytes(writer: &mut Writer, value: Option<&[u8]>) {
+	match value {
+		Some(bytes) => writer.bytes(bytes),
+		None => writer.null(),
+	};
+}
+
+/// An X.501 name with one common name.
+pub fn name(common_name: &str) -> Vec<u8> {
+	let attribute = [der::encode(der::tag::OID, &[0x55, 0x04, 0x03]), der::encode(0x0c, common_name.as_bytes())].concat();
+	der::encode(der::tag::SEQUENCE, &der::encode(0x31, &der::encode(der::tag::SEQUENCE, &attribute)))
+}
+
+/// An ECDSA P-384 / SHA-384 certificate.
+#[allow(clippy::too_many_arguments)]
+pub fn certificate(
+	serial: u8,
+	issuer: &[u8],
+	subject: &[u8],
+	not_before: u64,
+	not_after: u64,
+	subject_key: &VerifyingKey,
+	is_ca: bool,
+	signer: &SigningKey,
+) -> Vec<u8> {
+	use der::{encode, tag};
+	let algorithm = encode(tag::SEQUENCE, &encode(tag::OID, crate::x509::ECDSA_WITH_SHA384));
+	let point = subject_key.to_encoded_point(false);
+	let key_info = encode(
+		tag::SEQUENCE,
+		&[
+			encode(tag::SEQUENCE, &[encode(tag::OID, crate::x509::EC_PUBLIC_KEY), encode(tag::OID, crate::x509::SECP384R1)].concat()),
+			encode(tag::BIT_STRING, &[&[0u8][..], point.as_bytes()].concat()),
+		]
+		.concat(),
+	);
+	let constraints = encode(tag::SEQUENCE, &if is_ca { encode(tag::BOOLEAN, &[0xff]) } else { Vec::new() });
+	let extension = encode(
+		tag::SEQUENCE,
+		&[encode(tag::OID, &[0x55, 0x1d, 0x13]), encode(tag::BOOLEAN, &[0xff]), encode(tag::OCTET_STRING, &constraints)].concat(),
+	);
+	let tbs = encode(
+		tag::SEQUENCE,
+		&[
+			encode(tag::CONTEXT_0, &encode(tag::INTEGER, &[2])),
+			encode(tag::INTEGER, &[serial]),
+			algorithm.clone(),
+			issuer.to_vec(),
+			encode(tag::SEQUENCE, &[time(not_before), time(not_after)].concat()),
+			subject.to_vec(),
+			key_info,
+			encode(tag::CONTEXT_3, &encode(tag::SEQUENCE, &extension)),
+		]
+		.concat(),
+	);
+	let signature: Signature = signer.sign(&tbs);
+	let signature = signature.to_der();
+	encode(
+		tag::SEQUENCE,
+		&[tbs, algorithm, encode(tag::BIT_STRING, &[&[0u8][..], signature.as_bytes()].concat())].concat(),
+	)
+}
+
+/// UTCTime before 2050, GeneralizedTime from then on (RFC 5280 §4.1.2.5).
+fn time(secs: u64) -> Vec<u8> {
+	let (year, month, day) = civil_from_days(secs / 86_400);
+	let of_day = secs % 86_400;
+	let clock = alloc::format!("{:02}{:02}{:02}{:02}{:02}Z", month, day, of_day / 3600, of_day / 60 % 60, of_day % 60);
+	if year < 2050 {
+		der::encode(der::tag::UTC_TIME, alloc::format!("{:02}{}", year % 100, clock).as_bytes())
+	} else {
+		der::encode(der::tag::GENERALIZED_TIME, alloc::format!("{:04}{}", year, clock).as_bytes())
+	}
+}
+
+/// The date of a day counted from 1970-01-01.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+	let shifted = days + 719_468;
+	let era = shifted / 146_097;
+	let day_of_era = shifted - era * 146_097;
+	let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+	let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	let month_from_march = (5 * day_of_year + 2) / 153;
+	let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+	let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+	let year = year_of_era + era * 400 + if month <= 2 { 1 } else { 0 };
+	(year, month, day)
+}

@@ -1,0 +1,83 @@
+//! # Enclave attestation for Verin's TEE tier
+//!
+//! - [`nitro::verify`] checks an AWS Nitro Enclaves attestation document in `no_std`
+//!   (the runtime runs it): CBOR COSE_Sign1 with ES384, the X.509 chain from a trusted
+//!   root to the signing certificate, validity times, and the document's fields. It
+//!   returns what the document attests ([`nitro::Attested`]): PCR0–2, the enclave's public
+//!   key, nonce and timestamp. What to accept (which roots, which measurements, how old)
+//!   is the caller's policy; the enclaves pallet holds it on chain.
+//! - [`result_message`] is what an enclave signs for a result, so the worker and the
+//!   runtime agree on it byte for byte.
+//! - With the `dev-ca` feature, [`dev`] issues documents in the same format from a
+//!   development CA whose key is public, for chains without Nitro hardware. Its root
+//!   belongs only in development chain specs: anyone can attest anything with it.
+//!
+//! Every parser here works on borrowed bytes with checked lengths: malformed input is an
+//! [`AttestationError`], never a panic (`fuzz/` drives the verifier with arbitrary input).
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod cbor;
+pub mod der;
+#[cfg(feature = "dev-ca")]
+pub mod dev;
+pub mod nitro;
+pub mod x509;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// Length of a SHA-384 platform configuration register.
+pub const PCR_LENGTH: usize = 48;
+
+/// One platform configuration register (SHA-384).
+pub type Pcr = [u8; PCR_LENGTH];
+
+/// Why an attestation document was refused.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum AttestationError {
+	/// The CBOR ends inside an item.
+	TruncatedCbor,
+	/// Not well-formed CBOR, or not a COSE_Sign1 / attestation document's structure.
+	MalformedCbor,
+	/// A required field (module id, digest, timestamp, PCR0–2, certificate, CA bundle) is
+	/// missing or empty.
+	MissingField,
+	/// A field is out of the limits of the format (sizes, PCR indexes, bundle length).
+	MalformedDocument,
+	/// Signed with another algorithm than ES384, or digests other than SHA-384.
+	UnsupportedAlgorithm,
+	/// The chain does not start at a trusted root.
+	UnknownRoot,
+	/// A certificate does not parse as an ECDSA P-384 / SHA-384 certificate.
+	MalformedCertificate,
+	/// A certificate's issuer is not the certificate above it, or that one is no CA.
+	BrokenChain,
+	/// A certificate's signature was not made by the key of the certificate above it.
+	IssuerKeyMismatch,
+	/// A certificate of the chain is past its validity.
+	CertificateExpired,
+	/// A certificate of the chain is not valid yet.
+	CertificateNotYetValid,
+	/// The document's signature was not made by the signing certificate's key.
+	BadSignature,
+}
+
+/// What an enclave signs for a TEE result: the domain, job id, model content id, and the
+/// blake2-256 hashes of the SCALE-encoded input and output payloads, SCALE-encoded.
+pub fn result_message(job: u64, content_id: &[u8; 32], input_hash: &[u8; 32], output_hash: &[u8; 32]) -> alloc::vec::Vec<u8> {
+	(RESULT_DOMAIN, job, content_id, input_hash, output_hash).encode()
+}
+
+/// Separates result signatures from anything else an enclave key might sign.
+pub const RESULT_DOMAIN: [u8; 16] = *b"verin/tee-result";
+
+/// The nonce a worker's attestation must carry: it ties the document to one chain (by its
+/// genesis hash) and one worker account, so nobody can register another worker's
+/// attestation as theirs.
+pub fn enclave_nonce(genesis_hash: &[u8; 32], worker: &[u8]) -> [u8; 32] {
+	sp_crypto_hashing::blake2_256(&(b"verin/enclave", genesis_hash, worker).encode())
+}
