@@ -8,13 +8,16 @@
 //! [`DocumentBuilder`] exposes every part of a document (keys, names, validity, PCRs,
 //! nonce) so tests can build each way a document can be wrong.
 
-use crate::{cbor::Writer, der, nitro, Pcr, PCR_LENGTH};
+use crate::{cbor::Writer, der, nitro, Pcr};
+pub use crate::dev_measurement as measurement;
 use alloc::{string::String, vec::Vec};
 use p384::ecdsa::{signature::Signer, Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha384};
 
 /// The label the development root key is derived from.
 const ROOT_KEY_LABEL: &str = "verin development enclave CA, key 1: public, never trust in production";
+/// The development root's common name.
+pub const ROOT_NAME: &str = "Verin development enclave root (public key, dev chains only)";
 /// The development root's validity: 2020-01-01 to 2100-01-01.
 const ROOT_NOT_BEFORE: u64 = 1_577_836_800;
 const ROOT_NOT_AFTER: u64 = 4_102_444_800;
@@ -43,23 +46,8 @@ pub fn root_key() -> SigningKey {
 /// The development root certificate (DER), self-signed.
 pub fn root_certificate() -> Vec<u8> {
 	let key = root_key();
-	let name = name("Verin development enclave root (public key, dev chains only)");
+	let name = name(ROOT_NAME);
 	certificate(1, &name, &name, ROOT_NOT_BEFORE, ROOT_NOT_AFTER, key.verifying_key(), true, &key)
-}
-
-/// PCR0–2 a development enclave reports for a worker software version: SHA-384 of the
-/// version and register index, so each version has its own measurement.
-pub fn measurement(software_version: &str) -> [Pcr; 3] {
-	core::array::from_fn(|index| {
-		let digest = Sha384::new()
-			.chain_update(b"verin development enclave/")
-			.chain_update(software_version.as_bytes())
-			.chain_update([index as u8])
-			.finalize();
-		let mut pcr = [0u8; PCR_LENGTH];
-		pcr.copy_from_slice(&digest);
-		pcr
-	})
 }
 
 /// Every part of a document, with the development CA's defaults; change a field to build
@@ -68,10 +56,12 @@ pub fn measurement(software_version: &str) -> [Pcr; 3] {
 pub struct DocumentBuilder {
 	/// The root certificate put first in the CA bundle.
 	pub root_certificate: Vec<u8>,
-	/// The key that signs the signing certificate (the root's, unless a test lies).
-	pub issuer_key: SigningKey,
-	/// The issuer name written into the signing certificate.
-	pub issuer_name: Vec<u8>,
+	/// Intermediate CAs between the root and the signing certificate.
+	pub intermediates: usize,
+	/// Another key to sign the signing certificate with than its issuer's (tests).
+	pub issuer_key: Option<SigningKey>,
+	/// Another issuer name to write into the signing certificate than its issuer's (tests).
+	pub issuer_name: Option<Vec<u8>>,
 	/// The signing certificate's key.
 	pub leaf_key: SigningKey,
 	/// The key that signs the document (the signing certificate's, unless a test lies).
@@ -102,12 +92,12 @@ impl DocumentBuilder {
 		nonce: &[u8],
 		leaf_key: SigningKey,
 	) -> Self {
-		let root = root_key();
 		let now = timestamp_ms / 1000;
 		DocumentBuilder {
 			root_certificate: root_certificate(),
-			issuer_name: name("Verin development enclave root (public key, dev chains only)"),
-			issuer_key: root,
+			intermediates: 0,
+			issuer_name: None,
+			issuer_key: None,
 			document_key: leaf_key.clone(),
 			leaf_key,
 			leaf_not_before: now.saturating_sub(60),
@@ -120,17 +110,37 @@ impl DocumentBuilder {
 		}
 	}
 
+	/// The intermediate CAs' certificates, root side first, and the last one's name and key
+	/// (the root's when there are none).
+	fn intermediate_certificates(&self) -> (Vec<Vec<u8>>, Vec<u8>, SigningKey) {
+		let mut issuer_name = name(ROOT_NAME);
+		let mut issuer_key = root_key();
+		let mut certificates = Vec::new();
+		for index in 0..self.intermediates {
+			let subject = name(&alloc::format!("Verin development intermediate {index}"));
+			let key = key_from_label(&alloc::format!("verin development intermediate {index}"));
+			let serial = 10 + index as u8;
+			certificates.push(certificate(
+				serial, &issuer_name, &subject, ROOT_NOT_BEFORE, ROOT_NOT_AFTER, key.verifying_key(), true, &issuer_key,
+			));
+			issuer_name = subject;
+			issuer_key = key;
+		}
+		(certificates, issuer_name, issuer_key)
+	}
+
 	/// The signing certificate (DER).
 	pub fn leaf_certificate(&self) -> Vec<u8> {
+		let (_, issuer_name, issuer_key) = self.intermediate_certificates();
 		certificate(
 			2,
-			&self.issuer_name,
+			self.issuer_name.as_ref().unwrap_or(&issuer_name),
 			&name("Verin development enclave"),
 			self.leaf_not_before,
 			self.leaf_not_after,
 			self.leaf_key.verifying_key(),
 			false,
-			&self.issuer_key,
+			self.issuer_key.as_ref().unwrap_or(&issuer_key),
 		)
 	}
 
@@ -146,7 +156,11 @@ impl DocumentBuilder {
 			writer.unsigned(index as u64).bytes(pcr);
 		}
 		writer.text("certificate").bytes(&self.leaf_certificate());
-		writer.text("cabundle").array(1).bytes(&self.root_certificate);
+		let (intermediates, ..) = self.intermediate_certificates();
+		writer.text("cabundle").array(1 + intermediates.len() as u64).bytes(&self.root_certificate);
+		for intermediate in &intermediates {
+			writer.bytes(intermediate);
+		}
 		optional_bytes(writer.text("public_key"), self.public_key.as_deref());
 		writer.text("user_data").null();
 		optional_bytes(writer.text("nonce"), self.nonce.as_deref());

@@ -28,6 +28,27 @@ pub mod x509;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
+/// The development CA's root certificate ([`dev::root_certificate`] with the `dev-ca`
+/// feature; a test keeps the two equal). Its key is public: only development and local
+/// chain specs may pin it.
+pub const DEV_ROOT_CERTIFICATE: &[u8] = include_bytes!("../dev-root.der");
+
+/// PCR0–2 a development enclave reports for a worker software version: SHA-384 of the
+/// version and register index, so each version has its own measurement.
+pub fn dev_measurement(software_version: &str) -> [Pcr; 3] {
+	use sha2::{Digest, Sha384};
+	core::array::from_fn(|index| {
+		let digest = Sha384::new()
+			.chain_update(b"verin development enclave/")
+			.chain_update(software_version.as_bytes())
+			.chain_update([index as u8])
+			.finalize();
+		let mut pcr = [0u8; PCR_LENGTH];
+		pcr.copy_from_slice(&digest);
+		pcr
+	})
+}
+
 /// Length of a SHA-384 platform configuration register.
 pub const PCR_LENGTH: usize = 48;
 

@@ -138,14 +138,14 @@ fn a_certificate_past_its_validity_is_refused() {
 #[test]
 fn a_certificate_issued_by_another_key_under_the_roots_name_is_refused() {
 	let mut document = builder();
-	document.issuer_key = dev::key_from_label("an impostor CA");
+	document.issuer_key = Some(dev::key_from_label("an impostor CA"));
 	assert_eq!(verify_dev(&document.build()), Err(AttestationError::IssuerKeyMismatch));
 }
 
 #[test]
 fn a_certificate_naming_another_issuer_is_refused() {
 	let mut document = builder();
-	document.issuer_name = dev::name("somebody else");
+	document.issuer_name = Some(dev::name("somebody else"));
 	assert_eq!(verify_dev(&document.build()), Err(AttestationError::BrokenChain));
 }
 
@@ -160,10 +160,10 @@ fn a_document_signed_by_another_key_than_its_certificate_is_refused() {
 fn a_chain_from_another_root_is_refused() {
 	let mut document = builder();
 	let impostor = dev::key_from_label("an impostor CA");
-	let name = dev::name("Verin development enclave root (public key, dev chains only)");
+	let name = dev::name(dev::ROOT_NAME);
 	document.root_certificate =
 		dev::certificate(1, &name, &name, 0, u32::MAX as u64, impostor.verifying_key(), true, &impostor);
-	document.issuer_key = impostor;
+	document.issuer_key = Some(impostor);
 	assert_eq!(verify_dev(&document.build()), Err(AttestationError::UnknownRoot));
 }
 
@@ -195,4 +195,19 @@ fn missing_fields_and_other_algorithms_are_named() {
 	assert_eq!(verify_dev(&es256), Err(AttestationError::UnsupportedAlgorithm));
 	assert_eq!(verify_dev(&[0x83, 0x40, 0xa0, 0x40]), Err(AttestationError::MalformedCbor));
 	assert_eq!(verify_dev(&[]), Err(AttestationError::TruncatedCbor));
+}
+
+#[test]
+fn a_chain_with_intermediates_verifies_and_each_link_counts() {
+	let mut document = builder();
+	document.intermediates = nitro::MAX_CA_BUNDLE - 1;
+	let attested = verify_dev(&document.build()).map(|a| a.pcrs);
+	assert_eq!(attested, Ok(dev::measurement("verin-node 0.1.0")));
+	document.issuer_key = Some(dev::root_key());
+	assert_eq!(verify_dev(&document.build()), Err(AttestationError::IssuerKeyMismatch));
+}
+
+#[test]
+fn the_published_development_root_is_the_one_the_ca_signs_with() {
+	assert_eq!(verin_attestation::DEV_ROOT_CERTIFICATE, &dev::root_certificate()[..]);
 }
