@@ -15,7 +15,9 @@ use verin_runtime::{apis::RuntimeApi, opaque::Block};
 
 /// Host functions the runtime may call: Substrate's standard set and Verin's inference.
 type HostFunctions =
-	(sp_io::SubstrateHostFunctions, verin_inference_host::verin_inference::HostFunctions);
+	(sp_io::SubstrateHostFunctions, verin_inference_host::verin_inference::HostFunctions,
+	verin_inference_host::verin_tee::HostFunctions,
+);
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;

@@ -24,7 +24,9 @@ use verin_primitives::{currency::UNIT, market::WORKER_KEY_TYPE, model::ModelId, 
 use verin_runtime::{AllPalletsWithSystem, Header, Runtime, RuntimeCall, RuntimeOrigin, System, WASM_BINARY};
 
 /// The node's host functions.
-pub type HostFunctions = (sp_io::SubstrateHostFunctions, verin_inference_host::verin_inference::HostFunctions);
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, verin_inference_host::verin_inference::HostFunctions,
+	verin_inference_host::verin_tee::HostFunctions,
+);
 
 /// The runtime's wasm, as the node executes it.
 pub struct RuntimeWasm {

@@ -190,6 +190,8 @@ impl pallet_workers::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = TestCatalog;
+	// This runtime's verifier refuses TEE results, so no enclave matters.
+	type Enclaves = ();
 	type MinStake = ConstU128<MIN_STAKE>;
 	type UnbondingPeriod = ConstU64<100>;
 	type LivenessWindow = ConstU64<1_000>;

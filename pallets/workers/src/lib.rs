@@ -11,7 +11,8 @@
 //! - **Matching** ([`WorkerPool::candidates`]) offers a worker for a job only when it is
 //!   online, *live* (seen within [`Config::LivenessWindow`] blocks: a [`Pallet::heartbeat`]
 //!   or an answered job), bonded at least the minimum, serves the exact version, supports
-//!   the tier and holds fewer than [`Config::MaxJobsPerWorker`] jobs.
+//!   the tier and holds fewer than [`Config::MaxJobsPerWorker`] jobs. For the TEE tier its
+//!   enclave must also be attested now ([`Config::Enclaves`]).
 //! - **Unbonding**: [`Pallet::unbond`] moves stake out of matching at once but keeps it
 //!   held (and slashable) for [`Config::UnbondingPeriod`] blocks; then
 //!   [`Pallet::withdraw_unbonded`] releases it. A worker with no stake, no unbonding stake
@@ -51,7 +52,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use sp_runtime::traits::{Saturating, Zero};
 use verin_primitives::{
-	market::{Candidate, ModelCatalog, SlashReason, WorkerPool, WorkerStaking},
+	market::{Candidate, EnclaveRegistry, ModelCatalog, SlashReason, WorkerPool, WorkerStaking},
 	model::{ModelId, ModelVersion},
 	tier::{Tier, TierSet},
 };
@@ -151,6 +152,9 @@ pub mod pallet {
 
 		/// The model registry: a worker may only serve published versions.
 		type Models: ModelCatalog<Self::AccountId, BalanceOf<Self>>;
+
+		/// Attested enclaves: a worker gets TEE jobs only while its enclave is attested.
+		type Enclaves: EnclaveRegistry<Self::AccountId>;
 
 		/// Least active stake of a worker that gets jobs.
 		#[pallet::constant]
@@ -596,7 +600,8 @@ impl<T: Config> Pallet<T> {
 					info.is_live(now) &&
 					info.stake >= T::MinStake::get() &&
 					info.tiers.contains(tier) &&
-					info.load < T::MaxJobsPerWorker::get();
+					info.load < T::MaxJobsPerWorker::get() &&
+					(tier != Tier::Tee || T::Enclaves::is_attested(&worker));
 				eligible.then_some(Candidate { worker, stake: info.stake, load: info.load })
 			})
 			.collect()

@@ -63,6 +63,8 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
+	/// Workers whose enclave a test attested.
+	pub static Attested: Vec<AccountId> = Vec::new();
 	/// Extra published versions a test adds.
 	pub static ExtraPublished: Vec<(ModelId, ModelVersion)> = Vec::new();
 }
@@ -147,6 +149,7 @@ impl pallet_workers::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = TestCatalog;
+	type Enclaves = TestEnclaves;
 	type MinStake = ConstU128<MIN_STAKE>;
 	type UnbondingPeriod = ConstU64<UNBONDING_PERIOD>;
 	type LivenessWindow = ConstU64<LIVENESS_WINDOW>;
@@ -186,5 +189,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
 		System::set_block_number(System::block_number() + 1);
+	}
+}
+
+/// Stands in for the enclaves pallet: the workers in [`Attested`] are attested.
+pub struct TestEnclaves;
+impl verin_primitives::market::EnclaveRegistry<AccountId> for TestEnclaves {
+	fn is_attested(worker: &AccountId) -> bool {
+		Attested::get().contains(worker)
 	}
 }

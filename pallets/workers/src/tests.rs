@@ -493,3 +493,23 @@ mod heartbeats {
 		});
 	}
 }
+
+#[test]
+fn tee_jobs_go_only_to_workers_whose_enclave_is_attested() {
+	new_test_ext().execute_with(|| {
+		let tee: TierSet = [Tier::Vanilla, Tier::Tee].into_iter().collect();
+		for who in [ALICE, BOB] {
+			assert_ok!(Workers::register(RuntimeOrigin::signed(who), MIN_STAKE, tee, models(&[served(0, 1, 0)])));
+		}
+		let tee_candidates = || -> Vec<AccountId> {
+			Workers::candidates(0, ModelVersion::new(1, 0), Tier::Tee).into_iter().map(|c| c.worker).collect()
+		};
+		assert!(tee_candidates().is_empty(), "no enclave attested yet");
+		Attested::set(vec![BOB]);
+		assert_eq!(tee_candidates(), vec![BOB]);
+		// Other tiers do not ask for an enclave.
+		assert_eq!(candidates(), vec![ALICE, BOB]);
+		Attested::set(vec![]);
+		assert!(tee_candidates().is_empty(), "an attestation that lapses stops TEE jobs at once");
+	});
+}

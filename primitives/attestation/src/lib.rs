@@ -6,8 +6,6 @@
 //!   returns what the document attests ([`nitro::Attested`]): PCR0–2, the enclave's public
 //!   key, nonce and timestamp. What to accept (which roots, which measurements, how old)
 //!   is the caller's policy; the enclaves pallet holds it on chain.
-//! - [`result_message`] is what an enclave signs for a result, so the worker and the
-//!   runtime agree on it byte for byte.
 //! - With the `dev-ca` feature, [`dev`] issues documents in the same format from a
 //!   development CA whose key is public, for chains without Nitro hardware. Its root
 //!   belongs only in development chain specs: anyone can attest anything with it.
@@ -86,15 +84,6 @@ pub enum AttestationError {
 	/// The document's signature was not made by the signing certificate's key.
 	BadSignature,
 }
-
-/// What an enclave signs for a TEE result: the domain, job id, model content id, and the
-/// blake2-256 hashes of the SCALE-encoded input and output payloads, SCALE-encoded.
-pub fn result_message(job: u64, content_id: &[u8; 32], input_hash: &[u8; 32], output_hash: &[u8; 32]) -> alloc::vec::Vec<u8> {
-	(RESULT_DOMAIN, job, content_id, input_hash, output_hash).encode()
-}
-
-/// Separates result signatures from anything else an enclave key might sign.
-pub const RESULT_DOMAIN: [u8; 16] = *b"verin/tee-result";
 
 /// The nonce a worker's attestation must carry: it ties the document to one chain (by its
 /// genesis hash) and one worker account, so nobody can register another worker's

@@ -94,6 +94,20 @@ pub trait WorkerPool<AccountId, Balance> {
 	fn job_released(worker: &AccountId, answered: bool);
 }
 
+/// Attested enclaves, as matching sees them (implemented by the enclaves pallet).
+pub trait EnclaveRegistry<AccountId> {
+	/// Whether `worker` may take TEE jobs now: its enclave's attestation is registered, not
+	/// expired, its measurement still allowed and its root still pinned.
+	fn is_attested(worker: &AccountId) -> bool;
+}
+
+/// No enclaves: no worker is attested (runtimes and tests without the TEE tier).
+impl<AccountId> EnclaveRegistry<AccountId> for () {
+	fn is_attested(_worker: &AccountId) -> bool {
+		false
+	}
+}
+
 /// Stake at risk: how other pallets penalise workers (implemented by the workers pallet).
 pub trait WorkerStaking<AccountId, Balance> {
 	/// The stake `worker` has bonded, including stake that is unbonding.
@@ -130,6 +144,23 @@ pub struct ResultContext<'a, AccountId> {
 	pub output: &'a TensorPayload,
 	/// Verifier data of the version's ZK circuit, if one is registered.
 	pub circuit: Option<&'a [u8]>,
+}
+
+impl<AccountId> ResultContext<'_, AccountId> {
+	/// What an attested enclave signs for this result (TEE tier).
+	pub fn tee_message(&self) -> Vec<u8> {
+		tee_result_message(self.job, self.content_id, self.input_hash, self.output_hash)
+	}
+}
+
+/// Separates TEE result signatures from anything else an enclave key might sign.
+pub const TEE_RESULT_DOMAIN: [u8; 16] = *b"verin/tee-result";
+
+/// What an enclave signs for a TEE result: the domain, the job id, the model version's
+/// content id and the blake2-256 hashes of the SCALE-encoded input and output payloads,
+/// SCALE-encoded. The worker and the runtime build it with this one function.
+pub fn tee_result_message(job: JobId, content_id: H256, input_hash: H256, output_hash: H256) -> Vec<u8> {
+	(TEE_RESULT_DOMAIN, job, content_id, input_hash, output_hash).encode()
 }
 
 /// A verifier's decision about a result whose evidence it accepted.

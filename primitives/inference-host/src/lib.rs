@@ -22,7 +22,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime_interface::{
-	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode, PassPointerAndReadCopy},
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode, PassFatPointerAndRead, PassPointerAndReadCopy},
 	runtime_interface,
 };
 use verin_primitives::{market::FailureReason, tensor::TensorPayload};
@@ -151,6 +151,72 @@ pub trait VerinInference {
 		match self.extension::<InferenceExt>() {
 			Some(ext) => ext.0.prove(H256(content_id), H256(circuit_digest), &input),
 			None => Err(InferenceError::Unavailable),
+		}
+	}
+}
+
+/// Why an enclave could not attest or sign.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TeeError {
+	/// This node has no enclave (no attestation provider configured), or the call came
+	/// from outside the offchain worker.
+	Unavailable,
+	/// The attestation provider failed (the NSM device refused or the document could not
+	/// be made).
+	AttestationFailed,
+}
+
+/// An enclave as the worker sees it (implemented by the node): a result-signing key that
+/// lives inside it and a provider of attestation documents for that key.
+#[cfg(feature = "std")]
+pub trait EnclaveBackend: Send + Sync + 'static {
+	/// The enclave's ed25519 result-signing key.
+	fn public_key(&self) -> [u8; 32];
+	/// An attestation document for the key, carrying `nonce`.
+	fn attest(&self, nonce: &[u8]) -> Result<alloc::vec::Vec<u8>, TeeError>;
+	/// The enclave key's signature over `message`.
+	fn sign(&self, message: &[u8]) -> [u8; 64];
+}
+
+#[cfg(feature = "std")]
+sp_externalities::decl_extension! {
+	/// The enclave the node registers for offchain-worker calls (TEE tier).
+	pub struct TeeExt(std::sync::Arc<dyn EnclaveBackend>);
+}
+
+#[cfg(feature = "std")]
+impl TeeExt {
+	/// Wraps an enclave.
+	pub fn new(enclave: std::sync::Arc<dyn EnclaveBackend>) -> Self {
+		TeeExt(enclave)
+	}
+}
+
+/// The enclave's key, attestation and signatures, from the runtime (TEE tier). Without an
+/// enclave every call answers [`TeeError::Unavailable`].
+#[runtime_interface]
+pub trait VerinTee {
+	/// The enclave's ed25519 result-signing key.
+	fn public_key(&mut self) -> AllocateAndReturnByCodec<Result<[u8; 32], TeeError>> {
+		match self.extension::<TeeExt>() {
+			Some(ext) => Ok(ext.0.public_key()),
+			None => Err(TeeError::Unavailable),
+		}
+	}
+
+	/// An attestation document for the enclave's key that carries `nonce`.
+	fn attest(&mut self, nonce: PassFatPointerAndRead<&[u8]>) -> AllocateAndReturnByCodec<Result<alloc::vec::Vec<u8>, TeeError>> {
+		match self.extension::<TeeExt>() {
+			Some(ext) => ext.0.attest(nonce),
+			None => Err(TeeError::Unavailable),
+		}
+	}
+
+	/// The enclave key's signature over `message`.
+	fn sign(&mut self, message: PassFatPointerAndRead<&[u8]>) -> AllocateAndReturnByCodec<Result<[u8; 64], TeeError>> {
+		match self.extension::<TeeExt>() {
+			Some(ext) => Ok(ext.0.sign(message)),
+			None => Err(TeeError::Unavailable),
 		}
 	}
 }

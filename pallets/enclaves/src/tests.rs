@@ -1,0 +1,391 @@
+//! Tests of the enclaves pallet: a valid registration, each way an attestation is refused
+//! (with its own error), governance, revocation and expiry, result signatures, and the
+//! offchain worker's renewal.
+
+use super::*;
+use crate::mock::*;
+use frame_support::{assert_noop, assert_ok};
+use sp_core::{ed25519, Pair};
+use sp_runtime::DispatchError;
+use verin_attestation::dev::{self, DocumentBuilder};
+
+/// The test enclave's ed25519 result key.
+fn enclave_pair() -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[42; 32])
+}
+
+/// A development-CA document for `worker`'s enclave, made at the chain's time.
+fn document_for(worker: AccountId) -> DocumentBuilder {
+	let nonce = verin_attestation::enclave_nonce(&Tee::genesis_hash(), &worker.encode());
+	DocumentBuilder::new(
+		NowMs::get(),
+		dev::measurement(VERSION),
+		&enclave_pair().public().0,
+		&nonce,
+		dev::key_from_label("test enclave signing certificate"),
+	)
+}
+
+fn register(worker: AccountId, document: &DocumentBuilder) -> DispatchResult {
+	Tee::register_enclave(RuntimeOrigin::signed(worker), document.build().try_into().unwrap())
+}
+
+fn last_event() -> Event<Test> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| if let RuntimeEvent::Tee(event) = record.event { Some(event) } else { None })
+		.last()
+		.expect("an enclaves event")
+}
+
+fn message() -> Vec<u8> {
+	verin_primitives::market::tee_result_message(7, H256::repeat_byte(1), H256::repeat_byte(2), H256::repeat_byte(3))
+}
+
+#[test]
+fn a_valid_attestation_registers_the_enclave_key() {
+	new_test_ext().execute_with(|| {
+		assert!(!Tee::is_attested(&ALICE));
+		assert_ok!(register(ALICE, &document_for(ALICE)));
+		let measurement = measurement_id(&dev::measurement(VERSION));
+		let expires_at = START_MS + LIFETIME_MS;
+		assert_eq!(
+			last_event(),
+			Event::EnclaveRegistered { worker: ALICE, key: enclave_pair().public().0, measurement, expires_at }
+		);
+		let enclave = pallet::Enclaves::<Test>::get(ALICE).unwrap();
+		assert_eq!(enclave.root, root_id(verin_attestation::DEV_ROOT_CERTIFICATE));
+		assert_eq!(enclave.attested_at, START_MS);
+		assert!(Tee::is_attested(&ALICE));
+		assert!(!Tee::is_attested(&BOB));
+	});
+}
+
+#[test]
+fn a_chain_from_an_unpinned_root_is_refused() {
+	new_test_ext().execute_with(|| {
+		let mut document = document_for(ALICE);
+		let impostor = dev::key_from_label("an impostor CA");
+		let name = dev::name(dev::ROOT_NAME);
+		document.root_certificate =
+			dev::certificate(1, &name, &name, 0, 4_000_000_000, impostor.verifying_key(), true, &impostor);
+		document.issuer_key = Some(impostor);
+		assert_noop!(register(ALICE, &document), Error::<Test>::UnknownRoot);
+	});
+}
+
+#[test]
+fn an_expired_certificate_is_refused() {
+	new_test_ext().execute_with(|| {
+		let mut document = document_for(ALICE);
+		document.leaf_not_after = START_MS / 1000 - 1;
+		assert_noop!(register(ALICE, &document), Error::<Test>::CertificateExpired);
+		document.leaf_not_before = START_MS / 1000 + 10;
+		document.leaf_not_after = START_MS / 1000 + 100;
+		assert_noop!(register(ALICE, &document), Error::<Test>::CertificateNotYetValid);
+	});
+}
+
+#[test]
+fn an_unknown_measurement_is_refused() {
+	new_test_ext().execute_with(|| {
+		let mut document = document_for(ALICE);
+		document.pcrs = dev::measurement("verin-node 9.9.9 (never allowed)");
+		assert_noop!(register(ALICE, &document), Error::<Test>::UnknownMeasurement);
+	});
+}
+
+#[test]
+fn a_revoked_measurement_is_refused_and_deactivates_its_enclaves_at_once() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(ALICE, &document_for(ALICE)));
+		let signature = enclave_pair().sign(&message()).0;
+		assert_ok!(Tee::verify_result(&ALICE, &message(), &signature));
+
+		let measurement = measurement_id(&dev::measurement(VERSION));
+		assert_ok!(Tee::revoke_measurement(RuntimeOrigin::root(), measurement));
+		assert_eq!(last_event(), Event::MeasurementRevoked { measurement });
+		assert!(!Tee::is_attested(&ALICE), "no more TEE jobs");
+		assert_eq!(Tee::verify_result(&ALICE, &message(), &signature), Err(EvidenceError::Invalid));
+		assert_noop!(register(BOB, &document_for(BOB)), Error::<Test>::MeasurementRevoked);
+		assert_noop!(
+			Tee::revoke_measurement(RuntimeOrigin::root(), measurement),
+			Error::<Test>::MeasurementRevoked
+		);
+
+		// Governance may allow it again (e.g. a revocation by mistake).
+		let pcrs = dev::measurement(VERSION);
+		assert_ok!(Tee::allow_measurement(RuntimeOrigin::root(), VERSION.as_bytes().to_vec().try_into().unwrap(), pcrs));
+		assert!(Tee::is_attested(&ALICE));
+	});
+}
+
+#[test]
+fn a_certificate_signed_by_a_mismatched_key_is_refused() {
+	new_test_ext().execute_with(|| {
+		let mut document = document_for(ALICE);
+		document.issuer_key = Some(dev::key_from_label("not the root's key"));
+		assert_noop!(register(ALICE, &document), Error::<Test>::IssuerKeyMismatch);
+		let mut document = document_for(ALICE);
+		document.issuer_name = Some(dev::name("another issuer"));
+		assert_noop!(register(ALICE, &document), Error::<Test>::BrokenChain);
+	});
+}
+
+#[test]
+fn an_attestation_made_for_another_worker_or_without_an_ed25519_key_is_refused() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(register(ALICE, &document_for(BOB)), Error::<Test>::WrongNonce);
+		let mut document = document_for(ALICE);
+		document.nonce = None;
+		assert_noop!(register(ALICE, &document), Error::<Test>::WrongNonce);
+		let mut document = document_for(ALICE);
+		document.public_key = Some(vec![3; 33]);
+		assert_noop!(register(ALICE, &document), Error::<Test>::MalformedEnclaveKey);
+		document.public_key = None;
+		assert_noop!(register(ALICE, &document), Error::<Test>::MalformedEnclaveKey);
+	});
+}
+
+#[test]
+fn a_bad_document_signature_is_refused() {
+	new_test_ext().execute_with(|| {
+		let mut document = document_for(ALICE);
+		document.document_key = dev::key_from_label("not the certificate's key");
+		assert_noop!(register(ALICE, &document), Error::<Test>::BadSignature);
+		let mut bytes = document_for(ALICE).build();
+		let last = bytes.len() - 1;
+		bytes[last] ^= 1;
+		assert_noop!(
+			Tee::register_enclave(RuntimeOrigin::signed(ALICE), bytes.try_into().unwrap()),
+			Error::<Test>::BadSignature
+		);
+	});
+}
+
+#[test]
+fn truncated_or_malformed_cbor_is_refused() {
+	new_test_ext().execute_with(|| {
+		let bytes = document_for(ALICE).build();
+		for end in [0, 1, 10, bytes.len() / 2, bytes.len() - 1] {
+			assert_noop!(
+				Tee::register_enclave(RuntimeOrigin::signed(ALICE), bytes[..end].to_vec().try_into().unwrap()),
+				Error::<Test>::TruncatedCbor
+			);
+		}
+		assert_noop!(
+			Tee::register_enclave(RuntimeOrigin::signed(ALICE), vec![0x84, 0x01, 0x02, 0x03, 0x04].try_into().unwrap()),
+			Error::<Test>::MalformedCbor
+		);
+		let mut document = document_for(ALICE);
+		document.module_id = String::new();
+		assert_noop!(register(ALICE, &document), Error::<Test>::MissingField);
+	});
+}
+
+#[test]
+fn stale_and_future_attestations_are_refused() {
+	new_test_ext().execute_with(|| {
+		let document = document_for(ALICE);
+		// Two hours later the certificate is still valid but the attestation lifetime of a
+		// day has not passed: it registers. A day and a second later it is too old.
+		NowMs::set(START_MS + 2 * 3600 * 1000);
+		assert_ok!(register(ALICE, &document));
+		let mut old = document_for(ALICE);
+		old.timestamp_ms = START_MS - LIFETIME_MS - 1;
+		assert_noop!(register(ALICE, &old), Error::<Test>::AttestationTooOld);
+		let mut future = document_for(ALICE);
+		future.timestamp_ms = NowMs::get() + DRIFT_MS + 1;
+		assert_noop!(register(ALICE, &future), Error::<Test>::AttestationFromFuture);
+	});
+}
+
+#[test]
+fn an_expired_attestation_gets_no_new_jobs_but_signs_held_ones_and_renewal_restores_it() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(ALICE, &document_for(ALICE)));
+		NowMs::set(START_MS + LIFETIME_MS);
+		assert!(!Tee::is_attested(&ALICE), "stale: no TEE jobs");
+		let signature = enclave_pair().sign(&message()).0;
+		assert_ok!(Tee::verify_result(&ALICE, &message(), &signature));
+		// The node renews with a fresh document (its leaf certificate is new too).
+		assert_ok!(register(ALICE, &document_for(ALICE)));
+		assert!(Tee::is_attested(&ALICE));
+	});
+}
+
+#[test]
+fn a_result_signed_by_another_key_is_rejected() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(ALICE, &document_for(ALICE)));
+		let impostor = ed25519::Pair::from_seed(&[7; 32]);
+		assert_eq!(
+			Tee::verify_result(&ALICE, &message(), &impostor.sign(&message()).0),
+			Err(EvidenceError::Invalid)
+		);
+		// The enclave's own signature, but over another job's message.
+		let other = verin_primitives::market::tee_result_message(8, H256::repeat_byte(1), H256::repeat_byte(2), H256::repeat_byte(3));
+		assert_eq!(
+			Tee::verify_result(&ALICE, &message(), &enclave_pair().sign(&other).0),
+			Err(EvidenceError::Invalid)
+		);
+		assert_eq!(Tee::verify_result(&ALICE, &message(), &[0; 63]), Err(EvidenceError::Malformed));
+		// Bob has no enclave: nothing he submits verifies.
+		assert_eq!(
+			Tee::verify_result(&BOB, &message(), &enclave_pair().sign(&message()).0),
+			Err(EvidenceError::Invalid)
+		);
+		assert_ok!(Tee::verify_result(&ALICE, &message(), &enclave_pair().sign(&message()).0));
+	});
+}
+
+#[test]
+fn unpinning_a_root_deactivates_its_enclaves() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(register(ALICE, &document_for(ALICE)));
+		let root = root_id(verin_attestation::DEV_ROOT_CERTIFICATE);
+		assert_ok!(Tee::unpin_root(RuntimeOrigin::root(), root));
+		assert_eq!(last_event(), Event::RootUnpinned { root });
+		assert!(!Tee::is_attested(&ALICE));
+		assert_noop!(register(ALICE, &document_for(ALICE)), Error::<Test>::UnknownRoot);
+		assert_noop!(Tee::unpin_root(RuntimeOrigin::root(), root), Error::<Test>::RootNotPinned);
+		assert_ok!(Tee::pin_root(
+			RuntimeOrigin::root(),
+			verin_attestation::DEV_ROOT_CERTIFICATE.to_vec().try_into().unwrap()
+		));
+		assert_eq!(last_event(), Event::RootPinned { root });
+		assert!(Tee::is_attested(&ALICE));
+	});
+}
+
+#[test]
+fn governance_calls_need_governance_and_check_their_input() {
+	new_test_ext().execute_with(|| {
+		let root = verin_attestation::DEV_ROOT_CERTIFICATE.to_vec();
+		let pcrs = dev::measurement("verin-node 0.2.0");
+		let version: BoundedVec<u8, _> = b"verin-node 0.2.0".to_vec().try_into().unwrap();
+		let signed = RuntimeOrigin::signed(ALICE);
+		assert_noop!(Tee::pin_root(signed.clone(), root.clone().try_into().unwrap()), DispatchError::BadOrigin);
+		assert_noop!(Tee::unpin_root(signed.clone(), root_id(&root)), DispatchError::BadOrigin);
+		assert_noop!(Tee::allow_measurement(signed.clone(), version.clone(), pcrs), DispatchError::BadOrigin);
+		assert_noop!(Tee::revoke_measurement(signed, measurement_id(&pcrs)), DispatchError::BadOrigin);
+
+		assert_noop!(
+			Tee::pin_root(RuntimeOrigin::root(), root.clone().try_into().unwrap()),
+			Error::<Test>::RootAlreadyPinned
+		);
+		assert_noop!(
+			Tee::pin_root(RuntimeOrigin::root(), vec![0x30, 0x03, 0x02, 0x01, 0x01].try_into().unwrap()),
+			Error::<Test>::InvalidRootCertificate
+		);
+		assert_noop!(
+			Tee::revoke_measurement(RuntimeOrigin::root(), measurement_id(&pcrs)),
+			Error::<Test>::UnknownMeasurement
+		);
+		assert_ok!(Tee::allow_measurement(RuntimeOrigin::root(), version.clone(), pcrs));
+		assert_eq!(
+			last_event(),
+			Event::MeasurementAllowed { measurement: measurement_id(&pcrs), software_version: version.clone() }
+		);
+		assert_noop!(
+			Tee::allow_measurement(RuntimeOrigin::root(), version, pcrs),
+			Error::<Test>::MeasurementAlreadyAllowed
+		);
+	});
+}
+
+/// A document AWS Nitro hardware made (the `verin-attestation` test vector) passes every
+/// cryptographic check of the pallet once governance pins the AWS root and allows its
+/// PCRs, and is then refused by policy: its nonce is not this chain's.
+#[test]
+fn a_real_nitro_attestation_passes_the_chain_checks_and_meets_the_nonce_policy() {
+	new_test_ext().execute_with(|| {
+		use base64::Engine;
+		let text = include_str!("../../../primitives/attestation/tests/vectors/nitro-2025-09-09.b64");
+		let document = base64::engine::general_purpose::STANDARD.decode(text.trim()).unwrap();
+		let aws_root = include_bytes!("../../../primitives/attestation/tests/vectors/aws-nitro-root-g1.der");
+		NowMs::set(1_757_440_781_958);
+		let attempt = || Tee::register_enclave(RuntimeOrigin::signed(ALICE), document.clone().try_into().unwrap());
+		assert_noop!(attempt(), Error::<Test>::UnknownRoot);
+		assert_ok!(Tee::pin_root(RuntimeOrigin::root(), aws_root.to_vec().try_into().unwrap()));
+		assert_noop!(attempt(), Error::<Test>::UnknownMeasurement);
+		let pcrs = verin_attestation::nitro::verify(&document, |_| true, 1_757_440_781).unwrap().pcrs;
+		assert_ok!(Tee::allow_measurement(RuntimeOrigin::root(), b"real".to_vec().try_into().unwrap(), pcrs));
+		assert_noop!(attempt(), Error::<Test>::WrongNonce);
+	});
+}
+
+mod offchain_worker {
+	use super::*;
+	use sp_core::offchain::{
+		testing::{TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	};
+	use std::sync::Arc;
+	use verin_inference_host::{EnclaveBackend, TeeError, TeeExt};
+
+	/// An enclave backed by the development CA, as the node's development provider.
+	struct DevEnclave;
+	impl EnclaveBackend for DevEnclave {
+		fn public_key(&self) -> [u8; 32] {
+			enclave_pair().public().0
+		}
+		fn attest(&self, nonce: &[u8]) -> Result<Vec<u8>, TeeError> {
+			let leaf = dev::key_from_label("offchain test leaf");
+			Ok(DocumentBuilder::new(NowMs::get(), dev::measurement(VERSION), &self.public_key(), nonce, leaf).build())
+		}
+		fn sign(&self, message: &[u8]) -> [u8; 64] {
+			enclave_pair().sign(message).0
+		}
+	}
+
+	#[test]
+	fn a_node_with_an_enclave_registers_it_once_and_renews_it_before_expiry() {
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.register_extension(TeeExt::new(Arc::new(DevEnclave)));
+		sp_runtime::testing::UintAuthorityId::set_all_keys([ALICE]);
+		let submitted = || -> Vec<Extrinsic> {
+			pool_state.write().transactions.drain(..).map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap()).collect()
+		};
+		ext.execute_with(|| {
+			Tee::renew_local_enclaves(1);
+			let sent = submitted();
+			assert_eq!(sent.len(), 1);
+			Tee::renew_local_enclaves(2);
+			assert!(submitted().is_empty(), "the first registration may still be in the pool");
+
+			let xt = sent.into_iter().next().unwrap();
+			let RuntimeCall::Tee(call) = xt.function else { panic!("not an enclaves call") };
+			assert_ok!(frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+				call,
+				RuntimeOrigin::signed(ALICE)
+			));
+			assert!(Tee::is_attested(&ALICE));
+			Tee::renew_local_enclaves(20);
+			assert!(submitted().is_empty(), "registered and fresh");
+
+			// With less than a quarter of the lifetime left, the node renews.
+			NowMs::set(START_MS + LIFETIME_MS * 3 / 4 + 1);
+			Tee::renew_local_enclaves(21);
+			assert_eq!(submitted().len(), 1);
+		});
+	}
+
+	#[test]
+	fn a_node_without_an_enclave_sends_nothing() {
+		let mut ext = new_test_ext();
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		sp_runtime::testing::UintAuthorityId::set_all_keys([ALICE]);
+		ext.execute_with(|| Tee::renew_local_enclaves(1));
+		assert!(pool_state.read().transactions.is_empty());
+	}
+}
