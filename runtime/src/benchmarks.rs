@@ -1,11 +1,12 @@
 //! The pallets whose benchmarks the `Benchmark` runtime API runs (scripts/bench-weights.sh).
 
-use crate::{AccountId, Balance, Models, Runtime, RuntimeOrigin, Workers};
+use crate::{AccountId, Balance, Enclaves, Models, Runtime, RuntimeOrigin, Workers};
 
 frame_benchmarking::define_benchmarks!(
 	[pallet_models, Models]
 	[pallet_workers, Workers]
 	[pallet_inference, Inference]
+	[pallet_enclaves, Enclaves]
 );
 
 /// Sets up models and workers for the market's benchmarks with the real pallets.
@@ -17,6 +18,12 @@ impl pallet_workers::benchmarking::BenchmarkHelper<Runtime> for Helper {
 		let (model, version) =
 			Models::publish_for_benchmarks(owner, 0, crate::benchmarks::spec());
 		pallet_workers::ServedVersion { model, version }
+	}
+}
+
+impl pallet_enclaves::benchmarking::BenchmarkHelper for Helper {
+	fn set_time(now_ms: u64) {
+		pallet_timestamp::Now::<Runtime>::put(now_ms);
 	}
 }
 

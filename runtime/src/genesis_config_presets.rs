@@ -1,6 +1,9 @@
 //! Genesis presets: `development` (one authority, Alice) and `local_testnet` (Alice and
-//! Bob). Both fund the well-known dev accounts and make Alice the sudo key; a production
-//! chain spec is written separately and contains neither.
+//! Bob). Both fund the well-known dev accounts and make Alice the sudo key, and pin the
+//! development enclave CA next to the AWS Nitro root, with the development enclave's
+//! measurement allowed, so a TEE worker can attest without Nitro hardware. A production
+//! chain spec is written separately and contains none of this: it pins the AWS Nitro root
+//! alone (anyone can attest anything with the development CA, whose key is public).
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -11,7 +14,7 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	configs::TreasuryAccount, AccountId, AuraConfig, BalancesConfig, GrandpaConfig,
+	configs::TreasuryAccount, AccountId, AuraConfig, BalancesConfig, EnclavesConfig, GrandpaConfig,
 	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
 };
 use frame_support::traits::Get;
@@ -41,6 +44,17 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		enclaves: EnclavesConfig {
+			roots: vec![
+				verin_attestation::AWS_NITRO_ROOT_G1.to_vec(),
+				// Development chains only: its key is public (see verin_attestation::dev).
+				verin_attestation::DEV_ROOT_CERTIFICATE.to_vec(),
+			],
+			measurements: vec![(
+				verin_attestation::DEV_SOFTWARE_VERSION.as_bytes().to_vec(),
+				verin_attestation::dev_measurement(verin_attestation::DEV_SOFTWARE_VERSION).concat(),
+			)],
+		},
 	})
 }
 

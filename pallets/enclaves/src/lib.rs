@@ -142,6 +142,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Sets the chain's time for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: benchmarking::BenchmarkHelper;
 	}
 
 	/// Pinned root certificates (DER), by [`root_id`].
@@ -290,7 +294,7 @@ pub mod pallet {
 		/// ed25519 key, which is bound to the caller until the lifetime ends. Emits
 		/// [`Event::EnclaveRegistered`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_enclave(attestation.len() as u32))]
+		#[pallet::weight(T::WeightInfo::register_enclave())]
 		pub fn register_enclave(
 			origin: OriginFor<T>,
 			attestation: BoundedVec<u8, T::MaxAttestationLength>,
@@ -432,5 +436,10 @@ impl<T: Config> EnclaveRegistry<T::AccountId> for Pallet<T> {
 	fn is_attested(worker: &T::AccountId) -> bool {
 		let now_ms = T::UnixTime::now().as_millis() as u64;
 		Self::trusted_enclave(worker).is_some_and(|enclave| now_ms < enclave.expires_at)
+	}
+
+	fn is_attested_weight() -> Weight {
+		// The enclave, its measurement and its root (the clock is read once per block).
+		T::DbWeight::get().reads(3)
 	}
 }

@@ -55,6 +55,15 @@ impl pallet_enclaves::Config for Test {
 	type MaxCertificateLength = ConstU32<1_024>;
 	type MaxVersionLength = ConstU32<64>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestTime;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper for TestTime {
+	fn set_time(now_ms: u64) {
+		NowMs::set(now_ms);
+	}
 }
 
 impl frame_system::offchain::SigningTypes for Test {

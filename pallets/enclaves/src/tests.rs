@@ -303,7 +303,7 @@ fn a_real_nitro_attestation_passes_the_chain_checks_and_meets_the_nonce_policy()
 		use base64::Engine;
 		let text = include_str!("../../../primitives/attestation/tests/vectors/nitro-2025-09-09.b64");
 		let document = base64::engine::general_purpose::STANDARD.decode(text.trim()).unwrap();
-		let aws_root = include_bytes!("../../../primitives/attestation/tests/vectors/aws-nitro-root-g1.der");
+		let aws_root = verin_attestation::AWS_NITRO_ROOT_G1;
 		NowMs::set(1_757_440_781_958);
 		let attempt = || Tee::register_enclave(RuntimeOrigin::signed(ALICE), document.clone().try_into().unwrap());
 		assert_noop!(attempt(), Error::<Test>::UnknownRoot);

@@ -11,7 +11,7 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 
 /// Weight functions of `pallet_enclaves`.
 pub trait WeightInfo {
-	fn register_enclave(l: u32, ) -> Weight;
+	fn register_enclave() -> Weight;
 	fn pin_root() -> Weight;
 	fn unpin_root() -> Weight;
 	fn allow_measurement() -> Weight;
@@ -19,9 +19,43 @@ pub trait WeightInfo {
 	fn verify_result() -> Weight;
 }
 
+/// Weights measured for the Verin runtime.
+pub struct SubstrateWeight<T>(PhantomData<T>);
+impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	fn register_enclave() -> Weight {
+		Weight::from_parts(100_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn pin_root() -> Weight {
+		Weight::from_parts(1_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn unpin_root() -> Weight {
+		Weight::from_parts(1_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn allow_measurement() -> Weight {
+		Weight::from_parts(1_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn revoke_measurement() -> Weight {
+		Weight::from_parts(1_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn verify_result() -> Weight {
+		Weight::from_parts(1_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(3))
+	}
+}
+
 // For tests.
 impl WeightInfo for () {
-	fn register_enclave(_l: u32, ) -> Weight {
+	fn register_enclave() -> Weight {
 		Weight::from_parts(100_000_000, 10_000)
 			.saturating_add(RocksDbWeight::get().reads(4))
 			.saturating_add(RocksDbWeight::get().writes(1))

@@ -545,7 +545,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::request(
 			T::Workers::max_candidates(),
 			tensor::payload_bytes(input),
-		))]
+		).saturating_add(T::Workers::tier_check_weight(*tier)))]
 		pub fn request(
 			origin: OriginFor<T>,
 			model: ModelId,

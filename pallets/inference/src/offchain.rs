@@ -27,7 +27,7 @@ use sp_runtime::{
 	traits::{AtLeast32BitUnsigned, IdentifyAccount},
 	RuntimeAppPublic,
 };
-use verin_inference_host::verin_inference;
+use verin_inference_host::{verin_inference, InferenceError};
 
 pub use verin_primitives::market::WORKER_KEY_TYPE as KEY_TYPE;
 
@@ -93,7 +93,7 @@ impl<T: Config> Pallet<T> {
 		if !claim(&claim_key, now) {
 			return;
 		}
-		let Some(answer) = Self::compute_answer(&record) else {
+		let Some(answer) = Self::compute_answer(job, &record) else {
 			// Nothing was sent: let the next run (e.g. after a restart with a backend) try
 			// at once instead of waiting out the claim.
 			release_claim(&claim_key);
@@ -200,8 +200,9 @@ fn send_signed<T: Config>(public: &<T as SigningTypes>::Public, call: Call<T>, j
 }
 
 impl<T: Config> Pallet<T> {
-	/// Runs the job's model and decides the answer; `None` when this node cannot run models.
-	pub fn compute_answer(record: &JobOf<T>) -> Option<Answer<T>> {
+	/// Runs the job's model and decides the answer; `None` when this node cannot run models
+	/// (or, for a TEE job, has no enclave).
+	pub fn compute_answer(job: JobId, record: &JobOf<T>) -> Option<Answer<T>> {
 		let served = T::Models::served_model(record.model, Some(record.version));
 		let computed = match record.tier {
 			// An Optimistic result's evidence is the worker's bond: no bytes, as for Vanilla.
@@ -214,8 +215,18 @@ impl<T: Config> Pallet<T> {
 				verin_inference::prove(record.content_id.0, digest.0, record.input.clone())
 					.map(|proven| (proven.output, proven.proof))
 			},
-			// The evidence of the other tiers is produced by their own worker paths.
-			_ => return Some(Answer::Failure(FailureReason::EvidenceUnavailable)),
+			// The enclave signs what the runtime's TEE check rebuilds from the job and output.
+			Tier::Tee => verin_inference::run(record.content_id.0, record.input.clone()).and_then(|output| {
+				let message = verin_primitives::market::tee_result_message(
+					job,
+					record.content_id,
+					H256(record.input.using_encoded(sp_io::hashing::blake2_256)),
+					H256(output.using_encoded(sp_io::hashing::blake2_256)),
+				);
+				verin_inference_host::verin_tee::sign(&message)
+					.map(|signature| (output, signature.to_vec()))
+					.map_err(|_| InferenceError::Unavailable)
+			}),
 		};
 		let (output, evidence) = match computed {
 			Ok(computed) => computed,

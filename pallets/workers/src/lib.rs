@@ -621,6 +621,13 @@ impl<T: Config> WorkerPool<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		T::MaxWorkersPerModel::get()
 	}
 
+	fn tier_check_weight(tier: Tier) -> Weight {
+		match tier {
+			Tier::Tee => T::Enclaves::is_attested_weight().saturating_mul(T::MaxWorkersPerModel::get().into()),
+			_ => Weight::zero(),
+		}
+	}
+
 	fn is_bonded(worker: &T::AccountId) -> bool {
 		Registered::<T>::get(worker).is_some_and(|info| !info.total_bonded().is_zero())
 	}

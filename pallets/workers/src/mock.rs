@@ -198,4 +198,8 @@ impl verin_primitives::market::EnclaveRegistry<AccountId> for TestEnclaves {
 	fn is_attested(worker: &AccountId) -> bool {
 		Attested::get().contains(worker)
 	}
+
+	fn is_attested_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
 }

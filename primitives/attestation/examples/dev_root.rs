@@ -1,6 +1,6 @@
 //! Writes the development root certificate (DER) to stdout; `dev-root.der` is its output:
 //!
-//!   cargo run -p verin-attestation --features dev-ca --example dev_root > primitives/attestation/dev-root.der
+//!   cargo run -p verin-attestation --features dev-ca --example dev_root > primitives/attestation/roots/dev-root.der
 use std::io::Write;
 
 fn main() {

@@ -26,10 +26,20 @@ pub mod x509;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
+/// The AWS Nitro Enclaves root certificate G1 (DER), which every Nitro attestation chain
+/// starts at. AWS publishes it with SHA-256 fingerprint
+/// `64:1A:03:21:A3:E2:44:EF:E4:56:46:31:95:D6:06:31:7E:D7:CD:CC:3C:17:56:E0:98:93:F3:C6:8F:79:BB:5B`
+/// (a test checks it); valid 2019-10-28 to 2049-10-28.
+pub const AWS_NITRO_ROOT_G1: &[u8] = include_bytes!("../roots/aws-nitro-root-g1.der");
+
+/// The worker software version a development enclave reports (and development chain specs
+/// allow): this crate's version, which the node shares through the workspace.
+pub const DEV_SOFTWARE_VERSION: &str = concat!("verin-node ", env!("CARGO_PKG_VERSION"), " (development enclave)");
+
 /// The development CA's root certificate ([`dev::root_certificate`] with the `dev-ca`
 /// feature; a test keeps the two equal). Its key is public: only development and local
 /// chain specs may pin it.
-pub const DEV_ROOT_CERTIFICATE: &[u8] = include_bytes!("../dev-root.der");
+pub const DEV_ROOT_CERTIFICATE: &[u8] = include_bytes!("../roots/dev-root.der");
 
 /// PCR0–2 a development enclave reports for a worker software version: SHA-384 of the
 /// version and register index, so each version has its own measurement.

@@ -16,7 +16,7 @@ fn real_document() -> Vec<u8> {
 }
 
 /// The AWS Nitro Enclaves root G1 (SHA-256 fingerprint 641A0321…79BB5B, as AWS publishes).
-const AWS_ROOT: &[u8] = include_bytes!("vectors/aws-nitro-root-g1.der");
+const AWS_ROOT: &[u8] = verin_attestation::AWS_NITRO_ROOT_G1;
 
 /// The document's time (its timestamp, 2025-09-09T17:59:41.958Z), when its chain was valid.
 const REAL_TIME_SECS: u64 = 1_757_440_781;

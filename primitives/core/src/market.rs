@@ -83,6 +83,12 @@ pub trait WorkerPool<AccountId, Balance> {
 	/// Most candidates `candidates` ever returns (bounds the market's weights).
 	fn max_candidates() -> u32;
 
+	/// Weight `candidates` adds for `tier` beyond what every tier costs (the TEE tier reads
+	/// each worker's enclave), for all candidates together.
+	fn tier_check_weight(_tier: Tier) -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+
 	/// Whether `worker` is registered and bonded (it may answer jobs it already holds).
 	fn is_bonded(worker: &AccountId) -> bool;
 
@@ -99,12 +105,19 @@ pub trait EnclaveRegistry<AccountId> {
 	/// Whether `worker` may take TEE jobs now: its enclave's attestation is registered, not
 	/// expired, its measurement still allowed and its root still pinned.
 	fn is_attested(worker: &AccountId) -> bool;
+
+	/// Upper bound of one `is_attested` call's weight.
+	fn is_attested_weight() -> sp_runtime::Weight;
 }
 
 /// No enclaves: no worker is attested (runtimes and tests without the TEE tier).
 impl<AccountId> EnclaveRegistry<AccountId> for () {
 	fn is_attested(_worker: &AccountId) -> bool {
 		false
+	}
+
+	fn is_attested_weight() -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
 	}
 }
 

@@ -177,6 +177,7 @@ impl pallet_workers::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
+	type Enclaves = Enclaves;
 	type MinStake = MinWorkerStake;
 	// Longer than a job can stay with one worker (MaxResponseBlocks), so a penalty for a
 	// missed job always finds the stake.
@@ -186,6 +187,31 @@ impl pallet_workers::Config for Runtime {
 	type MaxWorkersPerModel = ConstU32<MAX_WORKERS_PER_MODEL>;
 	type MaxJobsPerWorker = ConstU32<64>;
 	type WeightInfo = pallet_workers::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::Helper;
+}
+
+/// An attestation qualifies a worker for TEE jobs for a day after its enclave made it; the
+/// worker's node renews it in the last quarter (Nitro signing certificates are valid for
+/// about three hours, and are checked when the attestation is registered).
+pub const ATTESTATION_LIFETIME_MS: u64 = 24 * 60 * 60 * 1000;
+
+impl pallet_enclaves::Config for Runtime {
+	// The worker key registers its enclave.
+	type AuthorityId = pallet_inference::offchain::crypto::WorkerAuthority;
+	// Roots and measurements are the chain's trust anchors: only root (sudo, later
+	// governance) changes them.
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type UnixTime = Timestamp;
+	type AttestationLifetime = ConstU64<ATTESTATION_LIFETIME_MS>;
+	// Block authors' clocks and the enclave's may differ; a document up to a minute ahead of
+	// the block's time is not refused.
+	type MaxClockDrift = ConstU64<60_000>;
+	// Nitro documents are about 4.5 KB (5 certificates); room for longer bundles.
+	type MaxAttestationLength = ConstU32<{ 16 * 1024 }>;
+	type MaxCertificateLength = ConstU32<2048>;
+	type MaxVersionLength = ConstU32<64>;
+	type WeightInfo = pallet_enclaves::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
 }

@@ -1,4 +1,4 @@
-//! The verification tiers this runtime checks: Vanilla, Optimistic and ZK.
+//! The verification tiers this runtime checks: Vanilla, Optimistic, TEE and ZK.
 //!
 //! - Vanilla: the signed result of the assigned, bonded worker is the whole evidence; the
 //!   evidence bytes must be empty.
@@ -9,7 +9,10 @@
 //!   is decoded, its blake2-256 checked against the version's circuit digest, and the proof
 //!   verified with the rows as public inputs.
 //!
-//! TEE results are refused (`TierUnavailable`) until its verifier exists.
+//! - TEE: the evidence is the 64-byte ed25519 signature, by the enclave key the worker
+//!   registered with a verified attestation (pallet-enclaves), over
+//!   [`ResultContext::tee_message`] (job id, model content id, input and output hashes).
+//!   A revoked measurement or unpinned root makes every signature of its enclaves invalid.
 
 use frame_support::weights::Weight;
 use verin_primitives::{
@@ -26,32 +29,38 @@ use verin_zk::{program::IntegerType, Verifier, VerifyError};
 /// which applies a whole ZK `submit_result` in the node's executor).
 const ZK_VERIFY_PROOF_SIZE: u64 = 16 * 1024;
 
-/// Vanilla, Optimistic and ZK verification (see the module docs).
+/// Vanilla, Optimistic, TEE and ZK verification (see the module docs).
 pub struct VerinTiers;
 
-impl<AccountId, BlockNumber: From<u32>> TierVerifier<AccountId, BlockNumber> for VerinTiers {
+impl<BlockNumber: From<u32>> TierVerifier<crate::AccountId, BlockNumber> for VerinTiers {
 	fn supports(tier: Tier) -> bool {
-		matches!(tier, Tier::Vanilla | Tier::Optimistic | Tier::Zk)
+		matches!(tier, Tier::Vanilla | Tier::Optimistic | Tier::Tee | Tier::Zk)
 	}
 
 	fn verify(
 		tier: Tier,
-		context: &ResultContext<'_, AccountId>,
+		context: &ResultContext<'_, crate::AccountId>,
 		evidence: &[u8],
 	) -> Result<Verdict<BlockNumber>, EvidenceError> {
 		match tier {
 			Tier::Zk => verify_zk(context, evidence).map(|()| Verdict::Final),
+			Tier::Tee => crate::Enclaves::verify_result(context.worker, &context.tee_message(), evidence)
+				.map(|()| Verdict::Final),
 			Tier::Optimistic if evidence.is_empty() =>
 				Ok(Verdict::Provisional { challenge_period: super::CHALLENGE_WINDOW.into() }),
 			Tier::Optimistic => Err(EvidenceError::Malformed),
 			// Vanilla's rule (no evidence) and the refusal of the other tiers are shared.
-			_ => <VanillaOnly as TierVerifier<AccountId, BlockNumber>>::verify(tier, context, evidence),
+			_ => <VanillaOnly as TierVerifier<crate::AccountId, BlockNumber>>::verify(tier, context, evidence),
 		}
 	}
 
 	fn weight(tier: Tier, evidence_len: u32) -> Weight {
 		match tier {
 			Tier::Zk => zk_verify_weight(evidence_len),
+			Tier::Tee => {
+				use pallet_enclaves::WeightInfo;
+				pallet_enclaves::weights::SubstrateWeight::<crate::Runtime>::verify_result()
+			},
 			_ => Weight::zero(),
 		}
 	}

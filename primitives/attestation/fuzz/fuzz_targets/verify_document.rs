@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 static DEV_ROOT: OnceLock<Vec<u8>> = OnceLock::new();
-const AWS_ROOT: &[u8] = include_bytes!("../../tests/vectors/aws-nitro-root-g1.der");
+const AWS_ROOT: &[u8] = include_bytes!("../../roots/aws-nitro-root-g1.der");
 
 fuzz_target!(|data: &[u8]| {
 	let dev_root = DEV_ROOT.get_or_init(verin_attestation::dev::root_certificate);
