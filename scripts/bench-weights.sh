@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_models pallet_workers pallet_inference)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_models pallet_workers pallet_inference pallet_enclaves)
 for pallet in "${pallets[@]}"; do
 	[ -d "pallets/${pallet#pallet_}" ] || { echo "no pallet crate for $pallet" >&2; exit 1; }
 done

@@ -29,8 +29,9 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 const DEV_WORKER_STAKE: verin_primitives::Balance = 100 * UNIT;
 
 /// Adds the example models (owned by Alice, the integer one with its ZK circuit) and Alice as
-/// a Vanilla, Optimistic and ZK worker serving them to a
-/// runtime preset, so a dev network answers jobs from its first block.
+/// a worker of every tier serving them to a runtime preset, so a dev network answers jobs
+/// from its first block (TEE jobs once her node registered its enclave: a node started with
+/// `--tee-provider dev` does so in its first blocks).
 fn with_example_market(mut preset: serde_json::Value) -> serde_json::Value {
 	let alice = Sr25519Keyring::Alice.to_account_id();
 	let models: Vec<_> = example_models().iter().map(|model| model.genesis(alice.clone())).collect();
@@ -40,7 +41,7 @@ fn with_example_market(mut preset: serde_json::Value) -> serde_json::Value {
 			version: verin_primitives::model::ModelVersion::new(1, 0),
 		})
 		.collect();
-	let tiers: verin_primitives::tier::TierSet = [Tier::Vanilla, Tier::Optimistic, Tier::Zk].into_iter().collect();
+	let tiers: verin_primitives::tier::TierSet = Tier::ALL.into_iter().collect();
 	preset["models"] = serde_json::json!({ "models": models });
 	preset["workers"] = serde_json::json!({ "workers": [(alice, DEV_WORKER_STAKE, tiers, served)] });
 	preset

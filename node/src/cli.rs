@@ -80,4 +80,11 @@ pub struct InferenceArgs {
 	/// Most ONNX Runtime sessions kept ready.
 	#[arg(long, default_value_t = 8)]
 	pub session_cache: usize,
+
+	/// The enclave attestation provider for the TEE tier: `nitro` inside an AWS Nitro
+	/// enclave (reads `/dev/nsm`), `dev` for the development CA (accepted only by dev and
+	/// local chains: its key is public), `none` for no TEE jobs. The node makes an enclave
+	/// key at start and registers it on chain with an attestation for each worker key.
+	#[arg(long, value_enum, default_value = "none", requires = "worker")]
+	pub tee_provider: crate::tee::TeeProviderKind,
 }

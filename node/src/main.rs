@@ -6,6 +6,7 @@ mod command;
 mod example_models;
 mod rpc;
 mod service;
+mod tee;
 mod worker;
 mod zk;
 

@@ -204,6 +204,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 			backend.offchain_storage(),
 			&keystore_container.keystore(),
 		)?;
+		let enclave = crate::tee::enclave(inference.tee_provider).map_err(sc_service::Error::Other)?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -215,7 +216,13 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
-				custom_extensions: move |_| vec![Box::new(backend_factory()) as Box<_>],
+				custom_extensions: move |_| {
+					let mut extensions = vec![Box::new(backend_factory()) as Box<_>];
+					if let Some(enclave) = &enclave {
+						extensions.push(Box::new(verin_inference_host::TeeExt::new(enclave.clone())) as Box<_>);
+					}
+					extensions
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

@@ -1,6 +1,8 @@
 //! The Vanilla inference flow through the real runtime: a model uploaded to the registry,
 //! a worker bonded in the pool, a job requested, answered, settled; and the deadline path
-//! that replaces a silent worker. Calls are dispatched as signed `RuntimeCall`s, so every
+//! that replaces a silent worker. Then the TEE path: an enclave registered with a
+//! development-CA attestation, a TEE result accepted only with the enclave's signature, and
+//! a revoked measurement taking the worker out of TEE matching. Calls are dispatched as signed `RuntimeCall`s, so every
 //! pallet's checks run as on chain; blocks advance through every pallet's `on_initialize`.
 
 use frame_support::{
@@ -206,8 +208,8 @@ fn a_vanilla_job_goes_from_upload_to_settlement() {
 			dispatch(OWNER, pallet_models::Call::remove { model }),
 			pallet_models::Error::<Runtime>::ModelHasOpenJobs
 		);
-		// The runtime verifies only Vanilla so far: a TEE request is refused by name.
-		assert_noop!(request(model, Tier::Tee), pallet_inference::Error::<Runtime>::TierUnavailable);
+		// The model offers TEE but its only worker serves Vanilla: refused by name.
+		assert_noop!(request(model, Tier::Tee), pallet_inference::Error::<Runtime>::NoEligibleWorker);
 
 		next_block();
 		let output = f32_payload(2, 3, 0.25);
@@ -277,5 +279,82 @@ fn a_silent_worker_is_penalised_and_replaced() {
 			JobStatus::Completed { .. }
 		));
 		assert_eq!(fee_held(&DAPP.to_account_id()), 0);
+	});
+}
+
+/// A TEE worker's enclave key and its registration, attested by the development CA that the
+/// development preset pins.
+fn register_enclave(who: Sr25519Keyring, enclave: &sp_core::ed25519::Pair, now_ms: u64) -> DispatchResult {
+	use sp_core::Pair;
+	let genesis = System::block_hash(0);
+	let nonce = verin_attestation::enclave_nonce(&genesis.0, &codec::Encode::encode(&who.to_account_id()));
+	let document = verin_attestation::dev::DocumentBuilder::new(
+		now_ms,
+		verin_attestation::dev_measurement(verin_attestation::DEV_SOFTWARE_VERSION),
+		&enclave.public().0,
+		&nonce,
+		verin_attestation::dev::key_from_label("runtime test leaf"),
+	)
+	.build();
+	dispatch(who, pallet_enclaves::Call::register_enclave { attestation: document.try_into().unwrap() })
+}
+
+#[test]
+fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
+	use sp_core::{ed25519, Pair, H256};
+	new_chain().execute_with(|| {
+		let now_ms = 1_780_000_000_000;
+		pallet_timestamp::Now::<Runtime>::put(now_ms);
+		let model = publish_model();
+		let served = vec![pallet_workers::ServedVersion { model, version: ModelVersion::new(1, 0) }];
+		assert_ok!(dispatch(
+			WORKER,
+			pallet_workers::Call::register {
+				stake: 100 * UNIT,
+				tiers: [Tier::Vanilla, Tier::Tee].into_iter().collect(),
+				models: served.try_into().unwrap(),
+			}
+		));
+		// Registered for the tier but not attested: no TEE job for it.
+		assert_noop!(request(model, Tier::Tee), pallet_inference::Error::<Runtime>::NoEligibleWorker);
+
+		let enclave = ed25519::Pair::from_seed(&[5; 32]);
+		assert_ok!(register_enclave(WORKER, &enclave, now_ms));
+		assert_ok!(request(model, Tier::Tee));
+		let job = 0;
+		assert_eq!(assigned(job), WORKER.to_account_id());
+
+		let output = f32_payload(2, 3, 0.25);
+		let content_id = pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0)).unwrap().content_id;
+		let message = verin_primitives::market::tee_result_message(
+			job,
+			content_id,
+			H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&f32_payload(2, 8, 0.5)))),
+			H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&output))),
+		);
+		let submit = |signature: [u8; 64]| pallet_inference::Call::submit_result {
+			job,
+			output: output.clone(),
+			evidence: signature.to_vec().try_into().unwrap(),
+		};
+		let impostor = ed25519::Pair::from_seed(&[6; 32]);
+		assert_noop!(
+			dispatch(WORKER, submit(impostor.sign(&message).0)),
+			pallet_inference::Error::<Runtime>::InvalidEvidence
+		);
+		assert_noop!(dispatch(WORKER, submit([0; 64])), pallet_inference::Error::<Runtime>::InvalidEvidence);
+		assert_ok!(dispatch(WORKER, submit(enclave.sign(&message).0)));
+		assert!(matches!(
+			<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(job).unwrap().status,
+			JobStatus::Completed { .. }
+		));
+
+		// Governance revokes the development measurement: the worker is out of TEE matching.
+		let measurement = pallet_enclaves::measurement_id(&verin_attestation::dev_measurement(
+			verin_attestation::DEV_SOFTWARE_VERSION,
+		));
+		assert_ok!(pallet_enclaves::Pallet::<Runtime>::revoke_measurement(RuntimeOrigin::root(), measurement));
+		assert_noop!(request(model, Tier::Tee), pallet_inference::Error::<Runtime>::NoEligibleWorker);
+		assert_ok!(request(model, Tier::Vanilla));
 	});
 }

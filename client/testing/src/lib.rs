@@ -259,6 +259,16 @@ pub async fn submit_call(
 	signer: &Keypair,
 	call_data: &[u8],
 ) -> ExtrinsicEvents<SubstrateConfig> {
+	try_submit_call(client, signer, call_data).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// As [`submit_call`], but returns why the node refused the transaction or why it failed
+/// (the dispatch error's name is in the message), for tests of refusals.
+pub async fn try_submit_call(
+	client: &Client,
+	signer: &Keypair,
+	call_data: &[u8],
+) -> Result<ExtrinsicEvents<SubstrateConfig>, String> {
 	let at = client.at_current_block().await.expect("the node has a finalized block");
 	let mut tx = at.transactions();
 	let payload = tx
@@ -266,10 +276,10 @@ pub async fn submit_call(
 		.unwrap_or_else(|e| panic!("the call data does not fit the node's metadata: {e}"));
 	tx.sign_and_submit_then_watch_default(&payload, signer)
 		.await
-		.unwrap_or_else(|e| panic!("the node refused the transaction: {e}"))
+		.map_err(|e| format!("the node refused the transaction: {e}"))?
 		.wait_for_finalized_success()
 		.await
-		.unwrap_or_else(|e| panic!("the transaction failed: {e}"))
+		.map_err(|e| format!("the transaction failed: {e}"))
 }
 
 /// Waits until the node has finalized at least `number`, or panics after `timeout`.

@@ -19,7 +19,7 @@ use sp_runtime::traits::One;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeOrigin, Inference, Models, Workers, RuntimeTask, RuntimeFreezeReason, RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
+	RuntimeCall, RuntimeEvent, RuntimeOrigin, Enclaves, Inference, Models, Timestamp, Workers, RuntimeTask, RuntimeFreezeReason, RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
 	NORMAL_DISPATCH_RATIO, SLOT_DURATION, VERSION,
 };
 use verin_primitives::{
