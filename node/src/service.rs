@@ -204,7 +204,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 			backend.offchain_storage(),
 			&keystore_container.keystore(),
 		)?;
-		let enclave = crate::tee::enclave(inference.tee_provider).map_err(sc_service::Error::Other)?;
+		let enclave = crate::tee::enclave(inference.tee_provider, config.chain_spec.chain_type())
+			.map_err(sc_service::Error::Other)?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

@@ -64,10 +64,14 @@ impl EnclaveBackend for Enclave {
 	}
 }
 
-/// The enclave of this node, if `--tee-provider` names one.
-pub fn enclave(kind: TeeProviderKind) -> Result<Option<Arc<Enclave>>, String> {
+/// The enclave of this node, if `--tee-provider` names one. The development provider is
+/// refused on a live chain: its attestations prove nothing there.
+pub fn enclave(kind: TeeProviderKind, chain_type: sc_service::ChainType) -> Result<Option<Arc<Enclave>>, String> {
 	let provider: Box<dyn AttestationProvider> = match kind {
 		TeeProviderKind::None => return Ok(None),
+		TeeProviderKind::Dev if chain_type == sc_service::ChainType::Live =>
+			return Err("--tee-provider dev is for development and local chains only (its CA key is public); 			            use --tee-provider nitro inside an AWS Nitro enclave"
+				.into()),
 		TeeProviderKind::Dev => {
 			log::warn!(
 				target: "verin-worker",
@@ -218,6 +222,14 @@ mod tests {
 		assert!(nsm_attestation_document(&[0xa1]).is_err());
 		// The ioctl number the NSM driver defines: _IOWR(0x0A, 0, 32 bytes).
 		assert_eq!(NSM_IOCTL_REQUEST, 0xC020_0A00);
+	}
+
+	#[test]
+	fn the_development_provider_is_refused_on_a_live_chain() {
+		let error = enclave(TeeProviderKind::Dev, sc_service::ChainType::Live).err().unwrap();
+		assert!(error.contains("development and local chains only"), "{error}");
+		assert!(enclave(TeeProviderKind::Dev, sc_service::ChainType::Development).unwrap().is_some());
+		assert!(enclave(TeeProviderKind::None, sc_service::ChainType::Live).unwrap().is_none());
 	}
 
 	#[test]
