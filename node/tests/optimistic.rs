@@ -119,9 +119,12 @@ async fn a_lying_worker_is_challenged_overturned_and_slashed() {
 	})
 	.encode();
 
-	// Rounds of four concurrent requests (one per requester) until Dave holds a job.
+	// Rounds of four concurrent requests (one per requester) until Dave holds a job. The
+	// requesters are no worker keys: a worker's node submits with the worker's account, and
+	// subxt takes the nonce from the finalized state, so a requester that is also a worker
+	// could have its request outdated by its own node's answer.
 	let dave_id = account(&dave);
-	let requesters = [dev::eve(), dev::ferdie(), dev::alice(), dev::charlie()];
+	let requesters = [dev::eve(), dev::ferdie(), dev::one(), dev::two()];
 	let mut jobs: Vec<JobId> = Vec::new();
 	let liars_job = 'rounds: {
 		for _ in 0..5 {
