@@ -25,6 +25,7 @@ impl<T: Config> Pallet<T> {
 		let Ok(local_key) = verin_tee::public_key() else { return };
 		let now_ms = T::UnixTime::now().as_millis() as u64;
 		let renew_before = T::AttestationLifetime::get() / 4;
+		let genesis_hash = Self::genesis_hash();
 		for public in local_worker_keys::<T>() {
 			let worker = public.clone().into_account();
 			let current = Enclaves::<T>::get(&worker).is_some_and(|enclave| {
@@ -43,7 +44,7 @@ impl<T: Config> Pallet<T> {
 			if recently {
 				continue;
 			}
-			let nonce = verin_attestation::enclave_nonce(&Self::genesis_hash(), &worker.encode());
+			let nonce = verin_attestation::enclave_nonce(&genesis_hash, &worker.encode());
 			let document = match verin_tee::attest(&nonce) {
 				Ok(document) => document,
 				Err(TeeError::Unavailable) => return,

@@ -132,15 +132,19 @@ impl DocumentBuilder {
 	/// The signing certificate (DER).
 	pub fn leaf_certificate(&self) -> Vec<u8> {
 		let (_, issuer_name, issuer_key) = self.intermediate_certificates();
+		self.leaf_issued_by(&issuer_name, &issuer_key)
+	}
+
+	fn leaf_issued_by(&self, issuer_name: &[u8], issuer_key: &SigningKey) -> Vec<u8> {
 		certificate(
 			2,
-			self.issuer_name.as_ref().unwrap_or(&issuer_name),
+			self.issuer_name.as_deref().unwrap_or(issuer_name),
 			&name("Verin development enclave"),
 			self.leaf_not_before,
 			self.leaf_not_after,
 			self.leaf_key.verifying_key(),
 			false,
-			self.issuer_key.as_ref().unwrap_or(&issuer_key),
+			self.issuer_key.as_ref().unwrap_or(issuer_key),
 		)
 	}
 
@@ -155,8 +159,9 @@ impl DocumentBuilder {
 		for (index, pcr) in self.pcrs.iter().enumerate() {
 			writer.unsigned(index as u64).bytes(pcr);
 		}
-		writer.text("certificate").bytes(&self.leaf_certificate());
-		let (intermediates, ..) = self.intermediate_certificates();
+		// The intermediates are signed once, for the bundle and as the leaf's issuer.
+		let (intermediates, issuer_name, issuer_key) = self.intermediate_certificates();
+		writer.text("certificate").bytes(&self.leaf_issued_by(&issuer_name, &issuer_key));
 		writer.text("cabundle").array(1 + intermediates.len() as u64).bytes(&self.root_certificate);
 		for intermediate in &intermediates {
 			writer.bytes(intermediate);
