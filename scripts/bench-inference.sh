@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
 source scripts/env.sh
-cargo bench --profile release --locked -p verin-inference-engine --bench overhead
-cargo bench --profile release --locked -p verin-node --bench offchain_path
+cargo bench --profile release --locked -p verin-worker --bench overhead
+cargo bench --profile release --locked -p verin-e2e --bench offchain_path

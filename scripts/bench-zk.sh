@@ -58,4 +58,4 @@ PY
 
 echo
 echo "[bench-zk] the ZK check inside the runtime (wasm)"
-cargo bench --profile release --locked -p verin-node --bench zk_verify
+cargo bench --profile release --locked -p verin-e2e --bench zk_verify

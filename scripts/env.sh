@@ -2,7 +2,8 @@
 # CI, so nothing is compiled twice. Override with CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/verin/target}"
 export VERIN_NODE="$CARGO_TARGET_DIR/release/verin-node"
-# The same node built with the test-only `test-lying-worker` feature (scripts/build.sh).
+# The test-only node whose engine alters every output (node/lying), for the optimistic
+# tier's end-to-end tests; never part of a release.
 export VERIN_LYING_NODE="$CARGO_TARGET_DIR/release/verin-node-lying"
 export VERIN_PYTHON="$HOME/.cache/verin/venv/bin/python"
 # The official ONNX Runtime library, from the onnxruntime wheel setup.sh installs in the venv.

@@ -6,20 +6,42 @@
 #   lld           the linker .cargo/config.toml selects (links the node several times faster)
 #   wasm targets  substrate-wasm-builder compiles the runtime for wasm32v1-none
 #   rust-src      substrate-wasm-builder rebuilds core/alloc for the wasm target
+#   rustfmt, clippy  the formatting and lint checks (scripts/lint.sh)
 #   node modules  the zombienet CLI for the multi-node tests (zombienet/package.json) and
 #                 @polkadot/api for the compatibility test (client/polkadot-js); Node.js
 #                 and npm from Debian if missing
 #   Python venv   numpy, scikit-learn, onnx, onnxruntime for the example models
-#                 (scripts/models/requirements.txt), in ~/.cache/verin/venv
+#                 (scripts/models/requirements.txt), in ~/.cache/verin/venv; its onnxruntime
+#                 wheel carries the ONNX Runtime library the worker loads
+#
+# `--chain-only` (scripts/dev.sh) skips what only the tests need: npm and Node.js.
 set -euo pipefail
+chain_only=false
+[ "${1:-}" = "--chain-only" ] && chain_only=true
 cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*"; }
 
+# The toolchain rust-toolchain.toml pins. rustup does not download it on its own here
+# (RUSTUP_AUTO_INSTALL=0): when the machine's stable toolchain is that version, it serves
+# under the pinned name too; otherwise rustup installs the pinned one.
+pinned=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+rustup_home="${RUSTUP_HOME:-$HOME/.rustup}"
+if ! rustup toolchain list | grep -q "^$pinned-"; then
+	host=$(rustup run stable rustc -vV | sed -n 's/^host: //p')
+	if rustup run stable rustc --version | grep -q "^rustc $pinned "; then
+		log "the stable toolchain is $pinned: linking it under that name"
+		ln -s "$rustup_home/toolchains/stable-$host" "$rustup_home/toolchains/$pinned-$host"
+	else
+		log "installing Rust $pinned"
+		rustup toolchain install "$pinned" --profile minimal
+	fi
+fi
+
 apt_packages=()
 command -v protoc >/dev/null 2>&1 || apt_packages+=(protobuf-compiler)
 command -v ld.lld >/dev/null 2>&1 || apt_packages+=(lld)
-command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
+$chain_only || command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 if [ ${#apt_packages[@]} -gt 0 ]; then
 	log "installing Debian packages: ${apt_packages[*]}"
 	sudo_cmd=()
@@ -35,16 +57,19 @@ for target in wasm32v1-none wasm32-unknown-unknown; do
 		rustup target add "$target"
 	fi
 done
-if ! rustup component list --installed | grep -q '^rust-src'; then
-	log "adding rust-src"
-	rustup component add rust-src
-fi
+installed_components=$(rustup component list --installed)
+for component in rust-src rustfmt clippy; do
+	if ! grep -q "^$component" <<<"$installed_components"; then
+		log "adding $component"
+		rustup component add "$component"
+	fi
+done
 
-if [ ! -x zombienet/node_modules/.bin/zombienet ]; then
+if ! $chain_only && [ ! -x zombienet/node_modules/.bin/zombienet ]; then
 	log "installing the zombienet CLI (npm)"
 	(cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
 fi
-if ! cmp -s client/polkadot-js/package-lock.json client/polkadot-js/node_modules/.installed-lock.json 2>/dev/null; then
+if ! $chain_only && ! cmp -s client/polkadot-js/package-lock.json client/polkadot-js/node_modules/.installed-lock.json 2>/dev/null; then
 	log "installing @polkadot/api for the compatibility test (npm)"
 	(cd client/polkadot-js && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
 fi

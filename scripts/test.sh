@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# The README's second command and what CI runs: set up, build, then run every test.
-#   1. cargo tests of all crates, including the end-to-end test against a real dev node;
-#   2. the zombienet network tests: two validators; four validators with two inference nodes.
+# The README's second command and what CI runs: set up, check formatting and lints, build,
+# then run every test.
+#   1. cargo fmt --check and clippy with warnings denied (scripts/lint.sh), before the build;
+#   2. cargo tests of all crates, including the end-to-end tests against real dev nodes (e2e/);
+#   3. the SDK built by a crate outside the workspace on plain stable Rust;
+#   4. the zombienet network tests: two validators; four validators with two inference nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/lint.sh
 bash scripts/build.sh
 source scripts/env.sh
 
 echo "[test] cargo tests (release profile, shared with the node build)"
 cargo test --release --workspace --locked
+
+echo "[test] verin-sdk from a crate outside the workspace, on plain stable Rust"
+bash scripts/check-sdk-stable.sh
 
 echo "[test] zombienet: two validators author and finalize"
 bash zombienet/run.sh zombienet/two-validators.zndsl

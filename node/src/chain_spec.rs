@@ -3,10 +3,12 @@
 
 use sc_service::ChainType;
 use sp_keyring::Sr25519Keyring;
-use verin_primitives::{currency::UNIT, tier::Tier};
-use verin_runtime::{genesis_config_presets, WASM_BINARY};
-
-use crate::example_models::example_models;
+use verin_primitives::currency::UNIT;
+use verin_runtime::{
+	genesis_config_presets::{self, GenesisMarket},
+	WASM_BINARY,
+};
+use verin_worker::example_models::example_models;
 
 /// Chain spec without client-side extensions.
 pub type ChainSpec = sc_service::GenericChainSpec;
@@ -28,23 +30,16 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 /// Stake the dev worker bonds at genesis.
 const DEV_WORKER_STAKE: verin_primitives::Balance = 100 * UNIT;
 
-/// Adds the example models (owned by Alice, the integer one with its ZK circuit) and Alice as
-/// a worker of every tier serving them to a runtime preset, so a dev network answers jobs
-/// from its first block (TEE jobs once her node registered its enclave: a node started with
-/// `--tee-provider dev` does so in its first blocks).
-fn with_example_market(mut preset: serde_json::Value) -> serde_json::Value {
+/// The example models (owned by Alice, the integer one with its ZK circuit) and Alice as a
+/// worker of every tier serving them, so a dev network answers jobs from its first block (TEE
+/// jobs once her node registered its enclave: a node started with `--tee-provider dev` does
+/// so in its first blocks).
+fn example_market() -> GenesisMarket {
 	let alice = Sr25519Keyring::Alice.to_account_id();
-	let models: Vec<_> = example_models().iter().map(|model| model.genesis(alice.clone())).collect();
-	let served: Vec<_> = (0..models.len() as u64)
-		.map(|model| pallet_workers::ServedVersion {
-			model,
-			version: verin_primitives::model::ModelVersion::new(1, 0),
-		})
-		.collect();
-	let tiers: verin_primitives::tier::TierSet = Tier::ALL.into_iter().collect();
-	preset["models"] = serde_json::json!({ "models": models });
-	preset["workers"] = serde_json::json!({ "workers": [(alice, DEV_WORKER_STAKE, tiers, served)] });
-	preset
+	GenesisMarket {
+		models: example_models().iter().map(|model| model.genesis(alice.clone())).collect(),
+		worker: Some((alice, DEV_WORKER_STAKE)),
+	}
 }
 
 /// Single-authority development chain (Alice), with the example models and Alice as their
@@ -54,7 +49,9 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.with_name("Verin Development")
 		.with_id("verin_dev")
 		.with_chain_type(ChainType::Development)
-		.with_genesis_config_patch(with_example_market(genesis_config_presets::development_config_genesis()))
+		.with_genesis_config_patch(genesis_config_presets::development_config_genesis(
+			example_market(),
+		))
 		.with_properties(properties())
 		.build())
 }
@@ -66,7 +63,7 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_name("Verin Local Testnet")
 		.with_id("verin_local_testnet")
 		.with_chain_type(ChainType::Local)
-		.with_genesis_config_patch(with_example_market(genesis_config_presets::local_config_genesis()))
+		.with_genesis_config_patch(genesis_config_presets::local_config_genesis(example_market()))
 		.with_properties(properties())
 		.build())
 }

@@ -34,10 +34,6 @@ pub enum Subcommand {
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
-
-	/// ZK tier tools: compile a model's circuit.
-	#[command(subcommand)]
-	Zk(crate::zk::ZkCmd),
 }
 
 /// Arguments of `verin-node`.
@@ -86,5 +82,5 @@ pub struct InferenceArgs {
 	/// local chains: its key is public), `none` for no TEE jobs. The node makes an enclave
 	/// key at start and registers it on chain with an attestation for each worker key.
 	#[arg(long, value_enum, default_value = "none", requires = "worker")]
-	pub tee_provider: crate::tee::TeeProviderKind,
+	pub tee_provider: verin_worker::enclave::TeeProviderKind,
 }

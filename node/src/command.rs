@@ -38,7 +38,9 @@ impl SubstrateCli for Cli {
 		Ok(match id {
 			"dev" => Box::new(chain_spec::development_chain_spec()?),
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
-			path => Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?),
+			path => {
+				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
+			},
 		})
 	}
 }
@@ -54,13 +56,13 @@ macro_rules! with_partial {
 	}};
 }
 
-/// Parses the command line and runs what it asks for.
-pub fn run() -> sc_cli::Result<()> {
+/// Parses the command line and runs what it asks for; a worker's offchain workers reach the
+/// backend `wrap_backend` makes from the node's engine.
+pub fn run(wrap_backend: crate::WrapBackend) -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
-		Some(Subcommand::Zk(cmd)) => cmd.run(),
 		#[allow(deprecated)]
 		Some(Subcommand::BuildSpec(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
@@ -118,10 +120,20 @@ pub fn run() -> sc_cli::Result<()> {
 				}
 				let inference = cli.inference.clone();
 				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p =>
-						service::new_full::<sc_network::NetworkWorker<_, _>>(config, inference),
-					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, inference),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<sc_network::NetworkWorker<_, _>>(
+							config,
+							inference,
+							wrap_backend,
+						)
+					},
+					sc_network::config::NetworkBackendType::Litep2p => {
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config,
+							inference,
+							wrap_backend,
+						)
+					},
 				}
 				.map_err(sc_cli::Error::Service)
 			})

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
+use sc_client_api::BlockchainEvents;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
-use sc_client_api::BlockchainEvents;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 use verin_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 

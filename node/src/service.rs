@@ -14,9 +14,10 @@ use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPai
 use verin_runtime::{apis::RuntimeApi, opaque::Block};
 
 /// Host functions the runtime may call: Substrate's standard set and Verin's inference.
-type HostFunctions =
-	(sp_io::SubstrateHostFunctions, verin_inference_host::verin_inference::HostFunctions,
-	verin_inference_host::verin_tee::HostFunctions,
+type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	verin_worker_primitives::verin_inference::HostFunctions,
+	verin_worker_primitives::verin_tee::HostFunctions,
 );
 
 pub(crate) type FullClient =
@@ -139,9 +140,12 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 
 /// Builds and starts a full node: networking, RPC, offchain workers and, for authorities,
 /// Aura block authoring and the GRANDPA voter.
-pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
+pub fn new_full<
+	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
 	config: Configuration,
 	inference: crate::cli::InferenceArgs,
+	wrap_backend: crate::WrapBackend,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -203,9 +207,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 			&config,
 			backend.offchain_storage(),
 			&keystore_container.keystore(),
+			wrap_backend,
 		)?;
-		let enclave = crate::tee::enclave(inference.tee_provider, config.chain_spec.chain_type())
-			.map_err(sc_service::Error::Other)?;
+		let enclave = crate::worker::enclave(&inference, &config)?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -220,7 +224,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 				custom_extensions: move |_| {
 					let mut extensions = vec![Box::new(backend_factory()) as Box<_>];
 					if let Some(enclave) = &enclave {
-						extensions.push(Box::new(verin_inference_host::TeeExt::new(enclave.clone())) as Box<_>);
+						extensions
+							.push(Box::new(verin_worker_primitives::TeeExt::new(enclave.clone()))
+								as Box<_>);
 					}
 					extensions
 				},
@@ -297,9 +303,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		)?;
 
 		// Authoring is essential: if it fails, the node stops instead of idling silently.
-		task_manager
-			.spawn_essential_handle()
-			.spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
 	}
 
 	if enable_grandpa {

@@ -37,12 +37,24 @@ fn main() {
 	let timer = InferenceWeights::on_initialize_timers(1)
 		.saturating_sub(InferenceWeights::on_initialize_timers(0));
 
-	println!("Normal-class budget per block: {:.1} ms; base extrinsic: {:.1} µs", ms(budget), us(base));
+	println!(
+		"Normal-class budget per block: {:.1} ms; base extrinsic: {:.1} µs",
+		ms(budget),
+		us(base)
+	);
 	println!();
 	println!("| extrinsic | weight (µs) | per block | jobs per block / transfers per block |");
 	println!("|---|---:|---:|---:|");
-	println!("| `balances.transfer_keep_alive` | {:.1} | {} | |", us(transfer), per_block(transfer));
-	println!("| `inference.submit_result` (digits, 40 B out) | {:.1} | {} | |", us(result), per_block(result));
+	println!(
+		"| `balances.transfer_keep_alive` | {:.1} | {} | |",
+		us(transfer),
+		per_block(transfer)
+	);
+	println!(
+		"| `inference.submit_result` (digits, 40 B out) | {:.1} | {} | |",
+		us(result),
+		per_block(result)
+	);
 	for workers in [1u32, 4, 32] {
 		let request = InferenceWeights::request(workers, DIGITS_INPUT_BYTES).saturating_add(base);
 		let job = request.saturating_add(result);
@@ -69,9 +81,11 @@ fn main() {
 	// One request of 64 rows: the weight allows many such jobs, the block length fewer.
 	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal) as u64;
 	let request = InferenceWeights::request(1, MAX_ROWS * DIGITS_INPUT_BYTES).saturating_add(base);
-	let result = InferenceWeights::submit_result(MAX_ROWS * DIGITS_OUTPUT_BYTES).saturating_add(base);
+	let result =
+		InferenceWeights::submit_result(MAX_ROWS * DIGITS_OUTPUT_BYTES).saturating_add(base);
 	let job = request.saturating_add(result);
-	let job_bytes = (MAX_ROWS * (DIGITS_INPUT_BYTES + DIGITS_OUTPUT_BYTES) + 2 * EXTRINSIC_OVERHEAD_BYTES) as u64;
+	let job_bytes = (MAX_ROWS * (DIGITS_INPUT_BYTES + DIGITS_OUTPUT_BYTES)
+		+ 2 * EXTRINSIC_OVERHEAD_BYTES) as u64;
 	let jobs = per_block(job).min(max_length / job_bytes);
 	println!(
 		"| job of {MAX_ROWS} digits rows (1 worker; weight allows {}, block length {}) | {:.1} | {jobs} | {:.2} ({} inferences per block) |",

@@ -12,29 +12,28 @@ frame_benchmarking::define_benchmarks!(
 /// Sets up models and workers for the market's benchmarks with the real pallets.
 pub struct Helper;
 
-impl pallet_workers::benchmarking::BenchmarkHelper<Runtime> for Helper {
-	fn published_version(index: u32) -> pallet_workers::ServedVersion {
+impl pallet_workers::BenchmarkHelper<Runtime> for Helper {
+	fn published_version(index: u32) -> verin_primitives::market::ServedVersion {
 		let owner: AccountId = frame_benchmarking::account("model-owner", index, 0);
-		let (model, version) =
-			Models::publish_for_benchmarks(owner, 0, crate::benchmarks::spec());
-		pallet_workers::ServedVersion { model, version }
+		let (model, version) = Models::publish_for_benchmarks(owner, 0, crate::benchmarks::spec());
+		verin_primitives::market::ServedVersion { model, version }
 	}
 }
 
-impl pallet_enclaves::benchmarking::BenchmarkHelper for Helper {
+impl pallet_enclaves::BenchmarkHelper for Helper {
 	fn set_time(now_ms: u64) {
 		pallet_timestamp::Now::<Runtime>::put(now_ms);
 	}
 }
 
-impl pallet_models::benchmarking::BenchmarkHelper for Helper {
+impl pallet_models::BenchmarkHelper for Helper {
 	fn verifier_data(_len: u32) -> alloc::vec::Vec<u8> {
 		// Every circuit the compiler emits has this shape and (up to its caps) this size.
 		verin_zk::reference_verifier_data().to_vec()
 	}
 }
 
-impl pallet_inference::benchmarking::BenchmarkHelper<Runtime> for Helper {
+impl pallet_inference::BenchmarkHelper<Runtime> for Helper {
 	fn publish_model(
 		owner: &AccountId,
 		price: Balance,
@@ -48,7 +47,7 @@ impl pallet_inference::benchmarking::BenchmarkHelper<Runtime> for Helper {
 		model: verin_primitives::model::ModelId,
 		version: verin_primitives::model::ModelVersion,
 	) {
-		let served = alloc::vec![pallet_workers::ServedVersion { model, version }];
+		let served = alloc::vec![verin_primitives::market::ServedVersion { model, version }];
 		Workers::register(
 			RuntimeOrigin::signed(worker.clone()),
 			<Runtime as pallet_workers::Config>::MinStake::get() * 10,
@@ -60,7 +59,7 @@ impl pallet_inference::benchmarking::BenchmarkHelper<Runtime> for Helper {
 
 	/// A ZK proof of the integer digits circuit (the compiler's reference, kept current by
 	/// verin-zk's tests): the costliest evidence this runtime checks.
-	fn costliest_evidence() -> pallet_inference::benchmarking::EvidenceCase {
+	fn costliest_evidence() -> pallet_inference::EvidenceCase {
 		use verin_primitives::{model::*, tensor::TensorData, tier::Tier};
 		use verin_zk::program::IntegerType;
 		let reference = verin_zk::reference_proof().expect("the committed reference proof decodes");
@@ -79,13 +78,17 @@ impl pallet_inference::benchmarking::BenchmarkHelper<Runtime> for Helper {
 			.try_into()
 			.expect("one tensor")
 		};
-		pallet_inference::benchmarking::EvidenceCase {
+		pallet_inference::EvidenceCase {
 			tier: Tier::Zk,
 			spec: VersionSpec {
 				format: ModelFormat::Onnx { opset: 17 },
 				schema: TensorSchema {
-					inputs: alloc::vec![tensor(b"pixels", ElementType::I8, 64)].try_into().expect("one input"),
-					outputs: alloc::vec![tensor(b"scores", ElementType::I32, 10)].try_into().expect("one output"),
+					inputs: alloc::vec![tensor(b"pixels", ElementType::I8, 64)]
+						.try_into()
+						.expect("one input"),
+					outputs: alloc::vec![tensor(b"scores", ElementType::I32, 10)]
+						.try_into()
+						.expect("one output"),
 				},
 				determinism: DeterminismClass::IntegerExact,
 				tiers: Tier::ALL.into_iter().collect(),

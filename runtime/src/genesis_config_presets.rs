@@ -4,6 +4,9 @@
 //! measurement allowed, so a TEE worker can attest without Nitro hardware. A production
 //! chain spec is written separately and contains none of this: it pins the AWS Nitro root
 //! alone (anyone can attest anything with the development CA, whose key is public).
+//!
+//! A node adds a [`GenesisMarket`] (models published at genesis and a worker serving them)
+//! to these presets: the runtime cannot compile a model's ZK circuit, the node can.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -13,20 +16,55 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+use verin_primitives::{
+	market::ServedVersion,
+	model::{GenesisModel, ModelVersion},
+	tier::Tier,
+};
+
 use crate::{
-	configs::TreasuryAccount, AccountId, AuraConfig, BalancesConfig, EnclavesConfig, GrandpaConfig,
-	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::TreasuryAccount, AccountId, AuraConfig, Balance, BalancesConfig, EnclavesConfig,
+	GrandpaConfig, ModelsConfig, RuntimeGenesisConfig, SudoConfig, WorkersConfig,
+	EXISTENTIAL_DEPOSIT, UNIT,
 };
 use frame_support::traits::Get;
 
 /// Balance given to each endowed dev account: enough for any test, far from overflow.
 const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
+/// Models published at genesis (ids 0, 1, … in this order, each at version 1.0), and the
+/// worker that bonds at genesis and serves all of them at every tier.
+#[derive(Default)]
+pub struct GenesisMarket {
+	/// The models, with their owners.
+	pub models: Vec<GenesisModel<AccountId, Balance>>,
+	/// The worker's account and the stake it bonds; `None` for no worker.
+	pub worker: Option<(AccountId, Balance)>,
+}
+
+impl GenesisMarket {
+	fn workers(
+		&self,
+	) -> Vec<(AccountId, Balance, verin_primitives::tier::TierSet, Vec<ServedVersion>)> {
+		let served: Vec<_> = (0..self.models.len() as u64)
+			.map(|model| ServedVersion { model, version: ModelVersion::new(1, 0) })
+			.collect();
+		self.worker
+			.iter()
+			.map(|(account, stake)| {
+				(account.clone(), *stake, Tier::ALL.into_iter().collect(), served.clone())
+			})
+			.collect()
+	}
+}
+
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	market: GenesisMarket,
 ) -> Value {
+	let workers = market.workers();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed_accounts
@@ -52,9 +90,12 @@ fn testnet_genesis(
 			],
 			measurements: vec![(
 				verin_attestation::DEV_SOFTWARE_VERSION.as_bytes().to_vec(),
-				verin_attestation::dev_measurement(verin_attestation::DEV_SOFTWARE_VERSION).concat(),
+				verin_attestation::dev_measurement(verin_attestation::DEV_SOFTWARE_VERSION)
+					.concat(),
 			)],
 		},
+		models: ModelsConfig { models: market.models },
+		workers: WorkersConfig { workers },
 	})
 }
 
@@ -68,16 +109,17 @@ fn dev_accounts() -> Vec<AccountId> {
 }
 
 /// One authority (Alice): a single node produces and finalizes blocks.
-pub fn development_config_genesis() -> Value {
+pub fn development_config_genesis(market: GenesisMarket) -> Value {
 	testnet_genesis(
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		market,
 	)
 }
 
 /// Two authorities (Alice and Bob): both must be online for GRANDPA finality.
-pub fn local_config_genesis() -> Value {
+pub fn local_config_genesis(market: GenesisMarket) -> Value {
 	testnet_genesis(
 		vec![
 			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
@@ -85,14 +127,19 @@ pub fn local_config_genesis() -> Value {
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		market,
 	)
 }
 
 /// The preset with the given id, serialized as JSON.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
-		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
-		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		sp_genesis_builder::DEV_RUNTIME_PRESET => {
+			development_config_genesis(GenesisMarket::default())
+		},
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => {
+			local_config_genesis(GenesisMarket::default())
+		},
 		_ => return None,
 	};
 	Some(

@@ -24,8 +24,8 @@ pub mod configs;
 pub mod genesis_config_presets;
 
 use alloc::vec::Vec;
-use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
 pub use opaque::SessionKeys;
+use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
 use sp_version::RuntimeVersion;
 
 pub use verin_primitives::{

@@ -28,7 +28,6 @@ use verin_runtime::{
 
 use pallet_inference_runtime_api::runtime_decl_for_inference_api::InferenceApiV1;
 
-
 const OWNER: Sr25519Keyring = Sr25519Keyring::Alice;
 const WORKER: Sr25519Keyring = Sr25519Keyring::Bob;
 const DAPP: Sr25519Keyring = Sr25519Keyring::Charlie;
@@ -57,10 +56,11 @@ fn new_chain() -> sp_io::TestExternalities {
 
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -90,9 +90,12 @@ fn tensor(name: &[u8], width: u32) -> TensorSpec {
 
 fn f32_payload(rows: u32, width: u32, value: f32) -> TensorPayload {
 	let data: Vec<u8> = (0..rows * width).flat_map(|_| value.to_le_bytes()).collect();
-	vec![TensorData { shape: vec![rows, width].try_into().unwrap(), data: data.try_into().unwrap() }]
-		.try_into()
-		.unwrap()
+	vec![TensorData {
+		shape: vec![rows, width].try_into().unwrap(),
+		data: data.try_into().unwrap(),
+	}]
+	.try_into()
+	.unwrap()
 }
 
 /// Registers and uploads a float model (f32 [batch, 8] -> f32 [batch, 3]) offering the
@@ -129,16 +132,22 @@ fn publish_model() -> u64 {
 	));
 	assert_ok!(dispatch(
 		OWNER,
-		pallet_models::Call::upload_chunk { model, index: 0, bytes: bytes.clone().try_into().unwrap() }
+		pallet_models::Call::upload_chunk {
+			model,
+			index: 0,
+			bytes: bytes.clone().try_into().unwrap()
+		}
 	));
 	assert_ok!(dispatch(OWNER, pallet_models::Call::finish_upload { model }));
-	let version = pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0)).unwrap();
+	let version =
+		pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0)).unwrap();
 	assert_eq!(version.content_id, content_id_of(&bytes));
 	model
 }
 
 fn register_worker(who: Sr25519Keyring, model: u64) {
-	let served = vec![pallet_workers::ServedVersion { model, version: ModelVersion::new(1, 0) }];
+	let served =
+		vec![verin_primitives::market::ServedVersion { model, version: ModelVersion::new(1, 0) }];
 	assert_ok!(dispatch(
 		who,
 		pallet_workers::Call::register {
@@ -172,7 +181,10 @@ fn fee_held(who: &AccountId) -> Balance {
 }
 
 fn assigned(job: u64) -> AccountId {
-	match <Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(job).expect("job exists").status {
+	match <Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(job)
+		.expect("job exists")
+		.status
+	{
 		JobStatus::Assigned { worker, .. } => worker,
 		other => panic!("job {job} is not assigned: {other:?}"),
 	}
@@ -275,7 +287,9 @@ fn a_silent_worker_is_penalised_and_replaced() {
 			}
 		));
 		assert!(matches!(
-			<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(0).unwrap().status,
+			<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(0)
+				.unwrap()
+				.status,
 			JobStatus::Completed { .. }
 		));
 		assert_eq!(fee_held(&DAPP.to_account_id()), 0);
@@ -284,10 +298,15 @@ fn a_silent_worker_is_penalised_and_replaced() {
 
 /// A TEE worker's enclave key and its registration, attested by the development CA that the
 /// development preset pins.
-fn register_enclave(who: Sr25519Keyring, enclave: &sp_core::ed25519::Pair, now_ms: u64) -> DispatchResult {
+fn register_enclave(
+	who: Sr25519Keyring,
+	enclave: &sp_core::ed25519::Pair,
+	now_ms: u64,
+) -> DispatchResult {
 	use sp_core::Pair;
 	let genesis = System::block_hash(0);
-	let nonce = verin_attestation::enclave_nonce(&genesis.0, &codec::Encode::encode(&who.to_account_id()));
+	let nonce =
+		verin_attestation::enclave_nonce(&genesis.0, &codec::Encode::encode(&who.to_account_id()));
 	let document = verin_attestation::dev::DocumentBuilder::new(
 		now_ms,
 		verin_attestation::dev_measurement(verin_attestation::DEV_SOFTWARE_VERSION),
@@ -296,7 +315,10 @@ fn register_enclave(who: Sr25519Keyring, enclave: &sp_core::ed25519::Pair, now_m
 		verin_attestation::dev::key_from_label("runtime test leaf"),
 	)
 	.build();
-	dispatch(who, pallet_enclaves::Call::register_enclave { attestation: document.try_into().unwrap() })
+	dispatch(
+		who,
+		pallet_enclaves::Call::register_enclave { attestation: document.try_into().unwrap() },
+	)
 }
 
 #[test]
@@ -306,7 +328,10 @@ fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
 		let now_ms = 1_780_000_000_000;
 		pallet_timestamp::Now::<Runtime>::put(now_ms);
 		let model = publish_model();
-		let served = vec![pallet_workers::ServedVersion { model, version: ModelVersion::new(1, 0) }];
+		let served = vec![verin_primitives::market::ServedVersion {
+			model,
+			version: ModelVersion::new(1, 0),
+		}];
 		assert_ok!(dispatch(
 			WORKER,
 			pallet_workers::Call::register {
@@ -316,7 +341,10 @@ fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
 			}
 		));
 		// Registered for the tier but not attested: no TEE job for it.
-		assert_noop!(request(model, Tier::Tee), pallet_inference::Error::<Runtime>::NoEligibleWorker);
+		assert_noop!(
+			request(model, Tier::Tee),
+			pallet_inference::Error::<Runtime>::NoEligibleWorker
+		);
 
 		let enclave = ed25519::Pair::from_seed(&[5; 32]);
 		assert_ok!(register_enclave(WORKER, &enclave, now_ms));
@@ -325,7 +353,9 @@ fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
 		assert_eq!(assigned(job), WORKER.to_account_id());
 
 		let output = f32_payload(2, 3, 0.25);
-		let content_id = pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0)).unwrap().content_id;
+		let content_id = pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0))
+			.unwrap()
+			.content_id;
 		let message = verin_primitives::market::tee_result_message(
 			job,
 			content_id,
@@ -342,10 +372,15 @@ fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
 			dispatch(WORKER, submit(impostor.sign(&message).0)),
 			pallet_inference::Error::<Runtime>::InvalidEvidence
 		);
-		assert_noop!(dispatch(WORKER, submit([0; 64])), pallet_inference::Error::<Runtime>::InvalidEvidence);
+		assert_noop!(
+			dispatch(WORKER, submit([0; 64])),
+			pallet_inference::Error::<Runtime>::InvalidEvidence
+		);
 		assert_ok!(dispatch(WORKER, submit(enclave.sign(&message).0)));
 		assert!(matches!(
-			<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(job).unwrap().status,
+			<Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(job)
+				.unwrap()
+				.status,
 			JobStatus::Completed { .. }
 		));
 
@@ -353,8 +388,14 @@ fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
 		let measurement = pallet_enclaves::measurement_id(&verin_attestation::dev_measurement(
 			verin_attestation::DEV_SOFTWARE_VERSION,
 		));
-		assert_ok!(pallet_enclaves::Pallet::<Runtime>::revoke_measurement(RuntimeOrigin::root(), measurement));
-		assert_noop!(request(model, Tier::Tee), pallet_inference::Error::<Runtime>::NoEligibleWorker);
+		assert_ok!(pallet_enclaves::Pallet::<Runtime>::revoke_measurement(
+			RuntimeOrigin::root(),
+			measurement
+		));
+		assert_noop!(
+			request(model, Tier::Tee),
+			pallet_inference::Error::<Runtime>::NoEligibleWorker
+		);
 		assert_ok!(request(model, Tier::Vanilla));
 	});
 }

@@ -1,12 +1,14 @@
 //! `verin`: deploy a model, run it with the verification tier you need, follow jobs, run a
-//! worker account. Talks to a node over JSON-RPC (`--url`, default the dev node's).
+//! worker account. Talks to a node over JSON-RPC (`--url`, default the dev node's); `verin zk`
+//! works offline.
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use verin_sdk::{
-	format_balance, signer, spec::spec_from_onnx, tensors, DeployProgress, Error, Job, JobStatus, ModelFile, ModelId,
-	ModelInfo, ModelVersion, Tier, TierSet, ToleranceRule, Verin, UNIT,
+	format_balance, hex, signer, spec::spec_from_onnx, tensors, zk::compile_circuit,
+	DeployProgress, Error, Job, JobStatus, ModelFile, ModelId, ModelInfo, ModelVersion, Tier,
+	TierSet, ToleranceRule, Verin, UNIT,
 };
 
 #[derive(Parser)]
@@ -21,6 +23,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+	#[command(flatten)]
+	Online(OnlineCommand),
+	/// ZK tier tools (offline: no node needed).
+	#[command(subcommand)]
+	Zk(ZkCommand),
+}
+
+/// The commands that talk to a node.
+#[derive(Subcommand)]
+enum OnlineCommand {
 	/// Models: deploy, list, show.
 	#[command(subcommand)]
 	Model(ModelCommand),
@@ -34,6 +46,23 @@ enum Command {
 	/// Worker accounts: register, serve, unbond, status.
 	#[command(subcommand)]
 	Worker(WorkerCommand),
+}
+
+#[derive(Subcommand)]
+enum ZkCommand {
+	/// Compile an integer-exact ONNX model into its circuit: prints the digest and writes
+	/// the verifier data.
+	///
+	/// Every worker compiles the model the same way: the digest is the one to find
+	/// registered on chain for the model's version, and the verifier data is what
+	/// `models.register_circuit` takes.
+	Compile {
+		/// The ONNX model file.
+		model: PathBuf,
+		/// Where to write the verifier data (default: the model path with `.circuit`).
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
 }
 
 #[derive(Args)]
@@ -165,10 +194,12 @@ async fn main() -> ExitCode {
 	}
 }
 
-/// Why a command failed: the SDK's error, or a command line the CLI cannot read.
+/// Why a command failed: the SDK's error (with the file it concerns, if any), or a command
+/// line the CLI cannot read.
 #[derive(Debug)]
 enum Failure {
 	Sdk(Error),
+	File(PathBuf, Error),
 	Usage(String),
 }
 
@@ -176,6 +207,7 @@ impl std::fmt::Display for Failure {
 	fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
 		match self {
 			Self::Sdk(e) => write!(f, "{e}"),
+			Self::File(path, e) => write!(f, "{}: {e}", path.display()),
 			Self::Usage(e) => write!(f, "{e}"),
 		}
 	}
@@ -204,19 +236,69 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
-	let verin = Verin::connect(&cli.url).await?;
 	match cli.command {
-		Command::Model(ModelCommand::Deploy { file, name, tiers, price, tolerance, description, task, license, signer: key }) => {
-			let bytes = std::fs::read(&file).map_err(|e| Error::File(format!("{}: {e}", file.display())))?;
+		Command::Online(command) => online(&cli.url, command).await,
+		Command::Zk(command) => zk(command),
+	}
+}
+
+fn zk(command: ZkCommand) -> Result<ExitCode, Failure> {
+	match command {
+		ZkCommand::Compile { model, out } => {
+			let bytes = std::fs::read(&model)
+				.map_err(|e| Error::File(format!("{}: {e}", model.display())))?;
+			let circuit = compile_circuit(&bytes).map_err(|e| Failure::File(model.clone(), e))?;
+			let out = out.unwrap_or_else(|| model.with_extension("circuit"));
+			std::fs::write(&out, &circuit.verifier_data)
+				.map_err(|e| Error::File(format!("{}: {e}", out.display())))?;
+			println!("digest:        {}", hex(&circuit.digest));
+			println!(
+				"rows:          {} ({} inputs, {} outputs)",
+				circuit.rows, circuit.input_width, circuit.output_width
+			);
+			println!("verifier data: {} bytes in {}", circuit.verifier_data.len(), out.display());
+		},
+	}
+	Ok(ExitCode::SUCCESS)
+}
+
+async fn online(url: &str, command: OnlineCommand) -> Result<ExitCode, Failure> {
+	let verin = Verin::connect(url).await?;
+	match command {
+		OnlineCommand::Model(ModelCommand::Deploy {
+			file,
+			name,
+			tiers,
+			price,
+			tolerance,
+			description,
+			task,
+			license,
+			signer: key,
+		}) => {
+			let bytes = std::fs::read(&file)
+				.map_err(|e| Error::File(format!("{}: {e}", file.display())))?;
 			let spec = spec_from_onnx(&bytes, parse_tiers(&tiers)?, parse_tolerance(&tolerance)?)?;
 			let key = signer(&key.suri)?;
-			let model_file = ModelFile { bytes, name, description, task, license, spec, price: parse_amount(&price)? };
+			let model_file = ModelFile {
+				bytes,
+				name,
+				description,
+				task,
+				license,
+				spec,
+				price: parse_amount(&price)?,
+			};
 			let deployed = verin
 				.deploy(&key, &model_file, |step| match step {
 					DeployProgress::Registered(id) => eprintln!("registered model {id}"),
-					DeployProgress::Chunk { sent, total } => eprintln!("uploading {} [{sent}/{total} chunks]", bar(sent, total)),
-					DeployProgress::CircuitCompiled { digest, bytes } =>
-						eprintln!("compiled the ZK circuit 0x{} ({bytes} bytes of verifier data)", hex(&digest)),
+					DeployProgress::Chunk { sent, total } => {
+						eprintln!("uploading {} [{sent}/{total} chunks]", bar(sent, total))
+					},
+					DeployProgress::CircuitCompiled { digest, bytes } => eprintln!(
+						"compiled the ZK circuit {} ({bytes} bytes of verifier data)",
+						hex(&digest)
+					),
 					DeployProgress::Published => eprintln!("published version 1.0"),
 				})
 				.await?;
@@ -224,12 +306,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 			println!("version: {}", deployed.version);
 			println!("content id: {:?}", deployed.content_id);
 			if let Some(digest) = deployed.circuit_digest {
-				println!("circuit: 0x{}", hex(&digest));
+				println!("circuit: {}", hex(&digest));
 			}
 		},
-		Command::Model(ModelCommand::List) => {
+		OnlineCommand::Model(ModelCommand::List) => {
 			let models = verin.models().await?;
-			println!("{:>4}  {:<24} {:<10} {:<8} {:>16}  owner", "id", "name", "status", "version", "price");
+			println!(
+				"{:>4}  {:<24} {:<10} {:<8} {:>16}  owner",
+				"id", "name", "status", "version", "price"
+			);
 			for (id, model) in models {
 				println!(
 					"{id:>4}  {:<24} {:<10} {:<8} {:>16}  {}",
@@ -241,36 +326,40 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 				);
 			}
 		},
-		Command::Model(ModelCommand::Show { model }) => {
+		OnlineCommand::Model(ModelCommand::Show { model }) => {
 			let (id, info) = verin.find_model(&model).await?;
 			print_model(&verin, id, &info).await?;
 		},
-		Command::Infer(args) => return infer(&verin, args).await,
-		Command::Job { id } => {
+		OnlineCommand::Infer(args) => return infer(&verin, args).await,
+		OnlineCommand::Job { id } => {
 			let job = verin.job(id).await?;
 			print_job(&verin, id, &job).await?;
 		},
-		Command::Worker(WorkerCommand::Register { stake, models, tiers, signer: key }) => {
+		OnlineCommand::Worker(WorkerCommand::Register { stake, models, tiers, signer: key }) => {
 			let key = signer(&key.suri)?;
 			let models = resolve_models(&verin, &models).await?;
-			verin.register_worker(&key, parse_amount(&stake)?, parse_tiers(&tiers)?, &models).await?;
+			verin
+				.register_worker(&key, parse_amount(&stake)?, parse_tiers(&tiers)?, &models)
+				.await?;
 			println!("registered worker {} serving {}", account(&key), list_models(&models));
 		},
-		Command::Worker(WorkerCommand::Serve { models, signer: key }) => {
+		OnlineCommand::Worker(WorkerCommand::Serve { models, signer: key }) => {
 			let key = signer(&key.suri)?;
 			let models = resolve_models(&verin, &models).await?;
 			verin.serve(&key, &models).await?;
 			println!("worker {} now serves {}", account(&key), list_models(&models));
 		},
-		Command::Worker(WorkerCommand::Unbond { amount, signer: key }) => {
+		OnlineCommand::Worker(WorkerCommand::Unbond { amount, signer: key }) => {
 			let key = signer(&key.suri)?;
 			let amount = parse_amount(&amount)?;
 			verin.unbond(&key, amount).await?;
 			println!("unbonding {} of {}", format_balance(amount), account(&key));
 		},
-		Command::Worker(WorkerCommand::Status { address, suri }) => {
+		OnlineCommand::Worker(WorkerCommand::Status { address, suri }) => {
 			let who = match (address, suri) {
-				(Some(address), _) => address.parse().map_err(|_| usage(format!("`{address}` is not an SS58 address")))?,
+				(Some(address), _) => address
+					.parse()
+					.map_err(|_| usage(format!("`{address}` is not an SS58 address")))?,
 				(None, Some(suri)) => account(&signer(&suri)?),
 				(None, None) => return Err(usage("name the worker: an address or --suri")),
 			};
@@ -283,9 +372,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 			if let Some((amount, until)) = status.unbonding {
 				println!("unbonding: {} until block #{until}", format_balance(amount));
 			}
-			println!("tiers: {}", status.tiers.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", "));
+			println!(
+				"tiers: {}",
+				status.tiers.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ")
+			);
 			println!("models: {}", list_models(&status.models));
-			println!("jobs: {} open, {} answered, {} missed", status.load, status.answered, status.missed);
+			println!(
+				"jobs: {} open, {} answered, {} missed",
+				status.load, status.answered, status.missed
+			);
 			println!("pending: {:?}", verin.worker_jobs(&who).await?);
 		},
 	}
@@ -305,7 +400,9 @@ async fn infer(verin: &Verin, args: InferArgs) -> Result<ExitCode, Failure> {
 	let tier = parse_tier(&args.tier)?;
 	let max_fee = args.max_fee.as_deref().map(parse_amount).transpose()?;
 	let key = signer(&args.signer.suri)?;
-	let requested = verin.request(&key, model, Some(version), input, tier, max_fee, args.response_blocks).await?;
+	let requested = verin
+		.request(&key, model, Some(version), input, tier, max_fee, args.response_blocks)
+		.await?;
 	println!(
 		"job {} requested in block #{}: {} held ({} worker, {} royalty, {} treasury)",
 		requested.job,
@@ -327,7 +424,10 @@ async fn infer(verin: &Verin, args: InferArgs) -> Result<ExitCode, Failure> {
 /// Prints a job; returns whether it completed.
 async fn print_job(verin: &Verin, id: u64, job: &Job) -> Result<bool, Error> {
 	let version = verin.version(job.model, job.version).await.ok();
-	println!("job {id}: model {}@{}, tier {:?}, requested in block #{}", job.model, job.version, job.tier, job.requested_at);
+	println!(
+		"job {id}: model {}@{}, tier {:?}, requested in block #{}",
+		job.model, job.version, job.tier, job.requested_at
+	);
 	let completed = match &job.status {
 		JobStatus::Assigned { worker, deadline } => {
 			println!("status: assigned to {worker}, answer due by block #{deadline}");
@@ -344,11 +444,17 @@ async fn print_job(verin: &Verin, id: u64, job: &Job) -> Result<bool, Error> {
 			true
 		},
 		JobStatus::Failed { worker, reason, at } => {
-			println!("status: failed in block #{at}: {worker} reported {reason:?}; {} refunded", format_balance(job.fee.total));
+			println!(
+				"status: failed in block #{at}: {worker} reported {reason:?}; {} refunded",
+				format_balance(job.fee.total)
+			);
 			false
 		},
 		JobStatus::Expired { at } => {
-			println!("status: expired in block #{at}: no worker answered; {} refunded", format_balance(job.fee.total));
+			println!(
+				"status: expired in block #{at}: no worker answered; {} refunded",
+				format_balance(job.fee.total)
+			);
 			false
 		},
 		JobStatus::Disputed { worker, challenger, deadline } => {
@@ -381,10 +487,15 @@ fn evidence(tier: Tier, version: Option<&verin_sdk::VersionInfo>) -> String {
 	match tier {
 		Tier::Vanilla => "the result is signed by the assigned worker, whose stake backs it".into(),
 		Tier::Zk => match version.and_then(|v| v.circuit_digest) {
-			Some(digest) => format!("a plonky2 proof, verified in the runtime against circuit {digest:?}"),
+			Some(digest) => {
+				format!("a plonky2 proof, verified in the runtime against circuit {digest:?}")
+			},
 			None => "a plonky2 proof, verified in the runtime".into(),
 		},
-		Tier::Optimistic => "the result stood through its challenge window, or a re-executing committee upheld it".into(),
+		Tier::Optimistic => {
+			"the result stood through its challenge window, or a re-executing committee upheld it"
+				.into()
+		},
 		Tier::Tee => "the result is signed by an attested enclave key".into(),
 	}
 }
@@ -396,15 +507,28 @@ async fn print_model(verin: &Verin, id: ModelId, model: &ModelInfo) -> Result<()
 	}
 	println!("owner: {}", model.owner);
 	println!("status: {:?}, price {}", model.status, format_balance(model.price));
-	println!("versions: {}", model.versions.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
+	println!(
+		"versions: {}",
+		model.versions.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+	);
 	if let Some(latest) = model.latest_version() {
 		let info = verin.version(id, latest).await?;
 		println!("latest {latest}: content id {:?}, {} bytes", info.content_id, info.size);
-		println!("  tiers: {}", info.spec.tiers.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", "));
+		println!(
+			"  tiers: {}",
+			info.spec.tiers.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ")
+		);
 		println!("  determinism: {:?}", info.spec.determinism);
-		for (kind, specs) in [("input", &info.spec.schema.inputs), ("output", &info.spec.schema.outputs)] {
+		for (kind, specs) in
+			[("input", &info.spec.schema.inputs), ("output", &info.spec.schema.outputs)]
+		{
 			for spec in specs.iter() {
-				println!("  {kind} {}: {:?} {}", text(&spec.name), spec.element, tensors::shape_text(spec));
+				println!(
+					"  {kind} {}: {:?} {}",
+					text(&spec.name),
+					spec.element,
+					tensors::shape_text(spec)
+				);
 			}
 		}
 		if let Some(digest) = info.circuit_digest {
@@ -414,7 +538,10 @@ async fn print_model(verin: &Verin, id: ModelId, model: &ModelInfo) -> Result<()
 	Ok(())
 }
 
-async fn resolve_models(verin: &Verin, models: &[String]) -> Result<Vec<(ModelId, ModelVersion)>, Failure> {
+async fn resolve_models(
+	verin: &Verin,
+	models: &[String],
+) -> Result<Vec<(ModelId, ModelVersion)>, Failure> {
 	let mut resolved = Vec::new();
 	for model in models {
 		let (name, version) = match model.split_once('@') {
@@ -461,12 +588,16 @@ fn parse_tolerance(text: &str) -> Result<ToleranceRule, Failure> {
 		.strip_prefix("abs:")
 		.and_then(|e| e.parse::<f64>().ok())
 		.filter(|e| (0.0..=4_000.0).contains(e))
-		.ok_or_else(|| usage(format!("unknown tolerance `{text}`: use argmax or abs:<max error, e.g. 0.001>")))?;
+		.ok_or_else(|| {
+			usage(format!("unknown tolerance `{text}`: use argmax or abs:<max error, e.g. 0.001>"))
+		})?;
 	Ok(ToleranceRule::MaxAbsErrorMicros((error * 1e6).round() as u32))
 }
 
 fn parse_version(text: &str) -> Result<ModelVersion, Failure> {
-	let parsed = text.split_once('.').and_then(|(major, minor)| Some(ModelVersion::new(major.parse().ok()?, minor.parse().ok()?)));
+	let parsed = text.split_once('.').and_then(|(major, minor)| {
+		Some(ModelVersion::new(major.parse().ok()?, minor.parse().ok()?))
+	});
 	parsed.ok_or_else(|| usage(format!("`{text}` is not a version: use MAJOR.MINOR, e.g. 1.0")))
 }
 
@@ -478,16 +609,16 @@ fn parse_amount(text: &str) -> Result<u128, Failure> {
 		return Err(bad());
 	}
 	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
-	let fraction: u128 = if fraction.is_empty() { 0 } else { format!("{fraction:0<12}").parse().map_err(|_| bad())? };
+	let fraction: u128 = if fraction.is_empty() {
+		0
+	} else {
+		format!("{fraction:0<12}").parse().map_err(|_| bad())?
+	};
 	whole.checked_mul(UNIT).and_then(|w| w.checked_add(fraction)).ok_or_else(bad)
 }
 
 fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn bar(done: u32, total: u32) -> String {

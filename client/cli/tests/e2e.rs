@@ -13,7 +13,11 @@ use verin_testing::{reference, DevNode, TempDir};
 fn verin_node() -> PathBuf {
 	// Built into the same target directory by `scripts/build.sh` (the whole workspace).
 	let node = Path::new(env!("CARGO_BIN_EXE_verin")).with_file_name("verin-node");
-	assert!(node.exists(), "no node binary at {}: build the workspace first (bash scripts/build.sh)", node.display());
+	assert!(
+		node.exists(),
+		"no node binary at {}: build the workspace first (bash scripts/build.sh)",
+		node.display()
+	);
 	node
 }
 
@@ -25,7 +29,10 @@ fn verin(url: &str, args: &[&str]) -> (bool, String, String) {
 		.args(args)
 		.output()
 		.expect("the verin binary runs");
-	let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned());
+	let (stdout, stderr) = (
+		String::from_utf8_lossy(&output.stdout).into_owned(),
+		String::from_utf8_lossy(&output.stderr).into_owned(),
+	);
 	eprintln!("$ verin {}\n{stdout}{stderr}", args.join(" "));
 	(output.status.success(), stdout, stderr)
 }
@@ -65,7 +72,8 @@ fn files() -> Files {
 	};
 	let (digit, mlp_scores) = row("digits-mlp-int8", "digit.json");
 	let (image, cnn_scores) = row("digits-cnn-int8", "image.json");
-	std::fs::write(dir.path().join("expected.json"), serde_json::to_string(&mlp_scores).unwrap()).unwrap();
+	std::fs::write(dir.path().join("expected.json"), serde_json::to_string(&mlp_scores).unwrap())
+		.unwrap();
 	Files { dir, digit, mlp_scores, image, cnn_scores }
 }
 
@@ -84,22 +92,47 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	let model_path = reference::models_dir().join("digits-cnn-int8.onnx");
 	let (ok, deployed, progress) = verin(
 		&url,
-		&["model", "deploy", model_path.to_str().unwrap(), "--name", name, "--tiers", "vanilla,zk", "--price", "0.002", "--suri", "//Bob"],
+		&[
+			"model",
+			"deploy",
+			model_path.to_str().unwrap(),
+			"--name",
+			name,
+			"--tiers",
+			"vanilla,zk",
+			"--price",
+			"0.002",
+			"--suri",
+			"//Bob",
+		],
 	);
 	assert!(ok, "the deploy succeeds");
-	assert!(progress.contains("[1/1 chunks]") && progress.contains("compiled the ZK circuit"), "progress is shown");
+	assert!(
+		progress.contains("[1/1 chunks]") && progress.contains("compiled the ZK circuit"),
+		"progress is shown"
+	);
 	let model = field(&deployed, "model id:").to_string();
 	assert!(deployed.contains("circuit: 0x"), "the circuit is registered");
 
 	let (ok, shown, _) = verin(&url, &["model", "show", name]);
-	assert!(ok && shown.contains("input image: I8 [batch, 1, 8, 8]") && shown.contains("zk circuit: 0x"), "the schema was derived");
+	assert!(
+		ok && shown.contains("input image: I8 [batch, 1, 8, 8]")
+			&& shown.contains("zk circuit: 0x"),
+		"the schema was derived"
+	);
 
 	// Alice's dev worker takes the new model on; only the chain has its bytes.
-	let (ok, _, _) = verin(&url, &["worker", "serve", "--models", &format!("0,1,2,{model}"), "--suri", "//Alice"]);
+	let (ok, _, _) = verin(
+		&url,
+		&["worker", "serve", "--models", &format!("0,1,2,{model}"), "--suri", "//Alice"],
+	);
 	assert!(ok, "the worker serves the new model");
 
 	let image = files.image.to_str().unwrap();
-	let (ok, result, _) = verin(&url, &["infer", "--model", name, "--input", image, "--tier", "zk", "--wait", "--suri", "//Bob"]);
+	let (ok, result, _) = verin(
+		&url,
+		&["infer", "--model", name, "--input", image, "--tier", "zk", "--wait", "--suri", "//Bob"],
+	);
 	assert!(ok, "the ZK inference completes");
 	let expected = serde_json::json!({ "scores": [files.cnn_scores] }).to_string();
 	assert_eq!(field(&result, "output:"), expected, "the output is onnxruntime's");
@@ -107,20 +140,46 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	let job = field(&result, "job").split_whitespace().next().unwrap().to_string();
 
 	let (ok, shown, _) = verin(&url, &["job", &job]);
-	assert!(ok && shown.contains("status: completed") && shown.contains(&expected), "the job reads back completed");
+	assert!(
+		ok && shown.contains("status: completed") && shown.contains(&expected),
+		"the job reads back completed"
+	);
 
-	let (ok, result, _) = verin(&url, &["infer", "--model", "digits-mlp-int8", "--input", input, "--wait", "--suri", "//Bob"]);
+	let (ok, result, _) = verin(
+		&url,
+		&["infer", "--model", "digits-mlp-int8", "--input", input, "--wait", "--suri", "//Bob"],
+	);
 	let expected = serde_json::json!({ "scores": [files.mlp_scores] }).to_string();
 	assert!(ok && field(&result, "output:") == expected, "a genesis model at the Vanilla tier");
 
 	// Errors say what to do, and exit non-zero.
-	let (ok, _, stderr) = verin(&url, &["infer", "--model", "no-such-model", "--input", input, "--suri", "//Bob"]);
+	let (ok, _, stderr) =
+		verin(&url, &["infer", "--model", "no-such-model", "--input", input, "--suri", "//Bob"]);
 	assert!(!ok && stderr.contains("no model `no-such-model`"));
-	let (ok, _, stderr) = verin(&url, &["infer", "--model", name, "--input", input, "--tier", "zk", "--max-fee", "0.000001", "--suri", "//Bob"]);
+	let (ok, _, stderr) = verin(
+		&url,
+		&[
+			"infer",
+			"--model",
+			name,
+			"--input",
+			input,
+			"--tier",
+			"zk",
+			"--max-fee",
+			"0.000001",
+			"--suri",
+			"//Bob",
+		],
+	);
 	assert!(!ok && stderr.contains("raise --max-fee"));
-	let (ok, _, stderr) = verin(&url, &["infer", "--model", name, "--input", input, "--suri", "//NobodyHasFunds"]);
+	let (ok, _, stderr) =
+		verin(&url, &["infer", "--model", name, "--input", input, "--suri", "//NobodyHasFunds"]);
 	assert!(!ok && stderr.contains("cannot pay"), "an unfunded account is told to fund itself");
-	let (ok, _, stderr) = verin(&url, &["infer", "--model", "0", "--input", input, "--tier", "zk", "--suri", "//Bob"]);
+	let (ok, _, stderr) = verin(
+		&url,
+		&["infer", "--model", "0", "--input", input, "--tier", "zk", "--suri", "//Bob"],
+	);
 	assert!(!ok && stderr.contains("TierNotOffered"), "a tier the model does not offer is named");
 	let (ok, _, stderr) = verin("ws://127.0.0.1:1", &["model", "list"]);
 	assert!(!ok && stderr.contains("no Verin node answers"));
@@ -133,23 +192,57 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	);
 	let output = Command::new("node")
 		.current_dir(&script_dir)
-		.args(["compat.mjs", &url, "1", input, files.dir.path().join("expected.json").to_str().unwrap()])
+		.args([
+			"compat.mjs",
+			&url,
+			"1",
+			input,
+			files.dir.path().join("expected.json").to_str().unwrap(),
+		])
 		.output()
 		.expect("node runs");
-	let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-	assert!(output.status.success(), "the polkadot.js script failed:\n{stdout}{stderr}\n{}", node.log_tail());
+	let (stdout, stderr) =
+		(String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+	assert!(
+		output.status.success(),
+		"the polkadot.js script failed:\n{stdout}{stderr}\n{}",
+		node.log_tail()
+	);
 	eprintln!("polkadot.js: {stdout}");
 
 	// Worker accounts, last: a worker without a node would be assigned jobs it never answers.
 	let (ok, status, _) = verin(&url, &["worker", "status", "--suri", "//Alice"]);
-	assert!(ok && status.contains(&format!("models: 0@1.0, 1@1.0, 2@1.0, {model}@1.0")) && status.contains("pending: []"));
-	let (ok, _, _) = verin(&url, &["worker", "register", "--stake", "20", "--models", name, "--tiers", "vanilla", "--suri", "//Charlie"]);
+	assert!(
+		ok && status.contains(&format!("models: 0@1.0, 1@1.0, 2@1.0, {model}@1.0"))
+			&& status.contains("pending: []")
+	);
+	let (ok, _, _) = verin(
+		&url,
+		&[
+			"worker",
+			"register",
+			"--stake",
+			"20",
+			"--models",
+			name,
+			"--tiers",
+			"vanilla",
+			"--suri",
+			"//Charlie",
+		],
+	);
 	assert!(ok, "Charlie registers as a worker");
 	let (ok, _, _) = verin(&url, &["worker", "unbond", "5", "--suri", "//Charlie"]);
 	assert!(ok, "Charlie starts unbonding part of the stake");
 	let (ok, status, _) = verin(&url, &["worker", "status", "--suri", "//Charlie"]);
-	assert!(ok && status.contains("stake: 15.000000 VRN") && status.contains("unbonding: 5.000000 VRN until block #"));
+	assert!(
+		ok && status.contains("stake: 15.000000 VRN")
+			&& status.contains("unbonding: 5.000000 VRN until block #")
+	);
 	assert!(status.contains(&format!("models: {model}@1.0")), "{status}");
-	let (ok, _, stderr) = verin(&url, &["worker", "register", "--stake", "20", "--models", name, "--suri", "//Charlie"]);
+	let (ok, _, stderr) = verin(
+		&url,
+		&["worker", "register", "--stake", "20", "--models", name, "--suri", "//Charlie"],
+	);
 	assert!(!ok && stderr.contains("AlreadyRegistered"), "registering twice is refused by name");
 }

@@ -12,18 +12,22 @@ use subxt::{
 use subxt_signer::{sr25519::Keypair, SecretUri};
 use verin_primitives::{
 	market::{FeeBreakdown, JobId},
-	model::{chunk_count, content_id_of, ModelId, ModelMetadata, ModelVersion, VersionSpec, MODEL_CHUNK_SIZE},
+	model::{
+		chunk_count, content_id_of, ModelId, ModelMetadata, ModelVersion, VersionSpec,
+		MODEL_CHUNK_SIZE,
+	},
 	tensor::{TensorData, TensorPayload},
 	tier::{Tier, TierSet},
 };
 
-use sp_core::ConstU32;
 use sp_core::bounded::BoundedVec;
+use sp_core::ConstU32;
 
 use crate::{
 	error::{hint, is_insufficient_balance},
+	runtime,
 	spec::SpecError,
-	runtime, AccountId, Error, Job, ModelInfo, VersionInfo,
+	AccountId, Error, Job, ModelInfo, VersionInfo,
 };
 
 type Api = OnlineClient<SubstrateConfig>;
@@ -37,7 +41,8 @@ pub fn signer(suri_or_file: &str) -> Result<Keypair, Error> {
 		Ok(contents) => contents.trim().to_string(),
 		Err(_) => suri_or_file.to_string(),
 	};
-	let uri = SecretUri::from_str(&text).map_err(|e| Error::Key(format!("not a secret URI or key file: {e}")))?;
+	let uri = SecretUri::from_str(&text)
+		.map_err(|e| Error::Key(format!("not a secret URI or key file: {e}")))?;
 	Keypair::from_uri(&uri).map_err(|e| Error::Key(e.to_string()))
 }
 
@@ -47,7 +52,8 @@ fn account_of(key: &Keypair) -> AccountId {
 
 /// Re-encodes a runtime type as the generated type of the same shape.
 fn generated<A: Encode, B: Decode>(value: &A) -> B {
-	B::decode(&mut &value.encode()[..]).expect("the generated type has the runtime type's SCALE shape")
+	B::decode(&mut &value.encode()[..])
+		.expect("the generated type has the runtime type's SCALE shape")
 }
 
 /// An ONNX file to deploy and what to declare about it.
@@ -143,8 +149,10 @@ impl Verin {
 	/// SDK was built for.
 	pub async fn connect(url: &str) -> Result<Self, Error> {
 		let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
-		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(e.to_string()))?;
-		let api = Api::from_rpc_client(rpc.clone()).await.map_err(|e| unreachable(e.to_string()))?;
+		let rpc =
+			RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(e.to_string()))?;
+		let api =
+			Api::from_rpc_client(rpc.clone()).await.map_err(|e| unreachable(e.to_string()))?;
 		let at = api.at_current_block().await.map_err(|e| Error::Node(e.to_string()))?;
 		let metadata = at.metadata();
 		runtime::is_codegen_valid_for(&metadata)
@@ -153,7 +161,11 @@ impl Verin {
 		Ok(Verin { api, rpc, metadata })
 	}
 
-	async fn call<R: DeserializeOwned>(&self, method: &str, params: subxt::rpcs::client::RpcParams) -> Result<R, Error> {
+	async fn call<R: DeserializeOwned>(
+		&self,
+		method: &str,
+		params: subxt::rpcs::client::RpcParams,
+	) -> Result<R, Error> {
 		self.rpc.request(method, params).await.map_err(|e| self.rpc_error(method, e))
 	}
 
@@ -216,13 +228,19 @@ impl Verin {
 
 	/// A published version of a model.
 	pub async fn version(&self, id: ModelId, version: ModelVersion) -> Result<VersionInfo, Error> {
-		let info: Option<VersionInfo> = self.call("models_version", rpc_params![id, version]).await?;
+		let info: Option<VersionInfo> =
+			self.call("models_version", rpc_params![id, version]).await?;
 		info.ok_or_else(|| Error::NoPublishedVersion(format!("{id}@{version}")))
 	}
 
 	/// The newest published version of `model` (whose id is `id`).
-	pub async fn latest_version(&self, id: ModelId, model: &ModelInfo) -> Result<(ModelVersion, VersionInfo), Error> {
-		let version = model.latest_version().ok_or_else(|| Error::NoPublishedVersion(id.to_string()))?;
+	pub async fn latest_version(
+		&self,
+		id: ModelId,
+		model: &ModelInfo,
+	) -> Result<(ModelVersion, VersionInfo), Error> {
+		let version =
+			model.latest_version().ok_or_else(|| Error::NoPublishedVersion(id.to_string()))?;
 		Ok((version, self.version(id, version).await?))
 	}
 
@@ -260,21 +278,38 @@ impl Verin {
 		call: &Call,
 		key: &Keypair,
 		nonce: u64,
-	) -> Result<subxt::transactions::TransactionProgress<SubstrateConfig, subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>>, Error> {
-		let mut transactions = self.api.transactions().await.map_err(|e| Error::Node(e.to_string()))?;
+	) -> Result<
+		subxt::transactions::TransactionProgress<
+			SubstrateConfig,
+			subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+		>,
+		Error,
+	> {
+		let mut transactions =
+			self.api.transactions().await.map_err(|e| Error::Node(e.to_string()))?;
 		let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
-		transactions.sign_and_submit_then_watch(call, key, params).await.map_err(|e| self.failure(key, e.to_string()))
+		transactions
+			.sign_and_submit_then_watch(call, key, params)
+			.await
+			.map_err(|e| self.failure(key, e.to_string()))
 	}
 
 	/// Waits until a submitted transaction is finalized and succeeded; returns its events.
 	async fn finalized(
 		&self,
 		key: &Keypair,
-		progress: subxt::transactions::TransactionProgress<SubstrateConfig, subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>>,
+		progress: subxt::transactions::TransactionProgress<
+			SubstrateConfig,
+			subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+		>,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, Error> {
 		tokio::time::timeout(FINALITY_TIMEOUT, progress.wait_for_finalized_success())
 			.await
-			.map_err(|_| Error::Node(format!("the transaction was not finalized within {FINALITY_TIMEOUT:?}")))?
+			.map_err(|_| {
+				Error::Node(format!(
+					"the transaction was not finalized within {FINALITY_TIMEOUT:?}"
+				))
+			})?
 			.map_err(|e| self.failure(key, e.to_string()))
 	}
 
@@ -294,9 +329,9 @@ impl Verin {
 			return Error::InsufficientBalance(account_of(key).to_string());
 		}
 		// subxt names module errors `Pallet::Error`.
-		let named = message
-			.split(|c: char| !(c.is_alphanumeric() || c == ':'))
-			.find(|word| word.contains("::") && word.split("::").count() == 2 && !word.starts_with("::"));
+		let named = message.split(|c: char| !(c.is_alphanumeric() || c == ':')).find(|word| {
+			word.contains("::") && word.split("::").count() == 2 && !word.starts_with("::")
+		});
 		match named {
 			Some(name) => Error::Refused { error: name.to_string(), hint: hint(name) },
 			None => Error::Node(message),
@@ -304,7 +339,9 @@ impl Verin {
 	}
 
 	/// Registers a model, uploads its bytes in chunks, publishes version 1.0 and, when the ZK
-	/// tier is offered, compiles and registers its circuit. `progress` sees each step.
+	/// tier is offered, compiles and registers its circuit (which needs the `zk` feature:
+	/// without it such a deployment is [`Error::ZkFeatureDisabled`], before anything is
+	/// submitted). `progress` sees each step.
 	pub async fn deploy(
 		&self,
 		key: &Keypair,
@@ -312,9 +349,9 @@ impl Verin {
 		mut progress: impl FnMut(DeployProgress),
 	) -> Result<Deployed, Error> {
 		let circuit = if file.spec.tiers.contains(Tier::Zk) {
-			// Compile before anything is paid for: a model outside the subset fails here.
-			let program = verin_zk::compile::compile_onnx(&file.bytes).map_err(|e| Error::Circuit(e.to_string()))?;
-			Some(verin_zk::circuit::Circuit::build(&program))
+			// Compile before anything is paid for: a model outside the subset (or an SDK
+			// built without the `zk` feature) fails here.
+			Some(crate::zk::compile_circuit(&file.bytes)?)
 		} else {
 			None
 		};
@@ -327,7 +364,10 @@ impl Verin {
 		};
 		let owner = account_of(key);
 		let registered = self
-			.send(&runtime::transactions().models().register_model(generated(&metadata), file.price), key)
+			.send(
+				&runtime::transactions().models().register_model(generated(&metadata), file.price),
+				key,
+			)
 			.await?;
 		let model = registered
 			.find_first::<runtime::models::events::ModelRegistered>()
@@ -343,24 +383,42 @@ impl Verin {
 		let chunks = chunk_count(size) as u32;
 		let mut nonce = self.next_nonce(&owner).await?;
 		let mut pending = Vec::with_capacity(chunks as usize + 3);
-		let begin = runtime::transactions().models().begin_upload(model, generated(&version), generated(&file.spec), size, chunks);
+		let begin = runtime::transactions().models().begin_upload(
+			model,
+			generated(&version),
+			generated(&file.spec),
+			size,
+			chunks,
+		);
 		pending.push(self.submit(&begin, key, nonce).await?);
 		nonce += 1;
 		for (index, chunk) in file.bytes.chunks(MODEL_CHUNK_SIZE as usize).enumerate() {
-			let call = runtime::transactions().models().upload_chunk(model, index as u32, generated(&chunk.to_vec()));
+			let call = runtime::transactions().models().upload_chunk(
+				model,
+				index as u32,
+				generated(&chunk.to_vec()),
+			);
 			pending.push(self.submit(&call, key, nonce).await?);
 			nonce += 1;
 			progress(DeployProgress::Chunk { sent: index as u32 + 1, total: chunks });
 		}
-		pending.push(self.submit(&runtime::transactions().models().finish_upload(model), key, nonce).await?);
+		pending.push(
+			self.submit(&runtime::transactions().models().finish_upload(model), key, nonce).await?,
+		);
 		nonce += 1;
-		let circuit_digest = match &circuit {
+		let circuit_digest = match circuit {
 			Some(circuit) => {
-				let data = circuit.verifier_data();
-				progress(DeployProgress::CircuitCompiled { digest: circuit.digest(), bytes: data.len() });
-				let call = runtime::transactions().models().register_circuit(model, generated(&version), generated(&data));
+				progress(DeployProgress::CircuitCompiled {
+					digest: circuit.digest,
+					bytes: circuit.verifier_data.len(),
+				});
+				let call = runtime::transactions().models().register_circuit(
+					model,
+					generated(&version),
+					generated(&circuit.verifier_data),
+				);
 				pending.push(self.submit(&call, key, nonce).await?);
-				Some(circuit.digest())
+				Some(circuit.digest)
 			},
 			None => None,
 		};
@@ -373,6 +431,8 @@ impl Verin {
 
 	/// Requests an inference: checks the fee against `max_fee` first, then submits and
 	/// waits until the request is finalized.
+	// Each argument is a field of the `inference.request` call; a struct would only rename them.
+	#[allow(clippy::too_many_arguments)]
 	pub async fn request(
 		&self,
 		key: &Keypair,
@@ -418,7 +478,11 @@ impl Verin {
 		let follow = async {
 			let mut updates = self
 				.rpc
-				.subscribe::<Update>("inference_subscribeJob", rpc_params![job], "inference_unsubscribeJob")
+				.subscribe::<Update>(
+					"inference_subscribeJob",
+					rpc_params![job],
+					"inference_unsubscribeJob",
+				)
 				.await
 				.map_err(|e| self.rpc_error("inference_subscribeJob", e))?;
 			while let Some(update) = updates.next().await {
@@ -427,11 +491,15 @@ impl Verin {
 					return Ok(JobOutcome { block: update.block_number, job: update.job });
 				}
 			}
-			Err(Error::Node(format!("the node closed the subscription to job {job} before it ended")))
+			Err(Error::Node(format!(
+				"the node closed the subscription to job {job} before it ended"
+			)))
 		};
-		tokio::time::timeout(timeout, follow)
-			.await
-			.map_err(|_| Error::Node(format!("job {job} did not end within {timeout:?}; `verin job {job}` shows where it stands")))?
+		tokio::time::timeout(timeout, follow).await.map_err(|_| {
+			Error::Node(format!(
+				"job {job} did not end within {timeout:?}; `verin job {job}` shows where it stands"
+			))
+		})?
 	}
 
 	/// Registers the signer as a worker bonding `stake`, serving `models` at `tiers`.
@@ -443,12 +511,20 @@ impl Verin {
 		models: &[(ModelId, ModelVersion)],
 	) -> Result<(), Error> {
 		let served = served(models);
-		self.send(&runtime::transactions().workers().register(stake, generated(&tiers), served), key).await?;
+		self.send(
+			&runtime::transactions().workers().register(stake, generated(&tiers), served),
+			key,
+		)
+		.await?;
 		Ok(())
 	}
 
 	/// Replaces the models the signer's worker serves.
-	pub async fn serve(&self, key: &Keypair, models: &[(ModelId, ModelVersion)]) -> Result<(), Error> {
+	pub async fn serve(
+		&self,
+		key: &Keypair,
+		models: &[(ModelId, ModelVersion)],
+	) -> Result<(), Error> {
 		self.send(&runtime::transactions().workers().set_models(served(models)), key).await?;
 		Ok(())
 	}
@@ -467,7 +543,8 @@ impl Verin {
 			.entry(runtime::storage().workers().registered())
 			.map_err(|e| Error::RuntimeMismatch(e.to_string()))?;
 		let key: subxt::utils::AccountId32 = subxt::utils::AccountId32(who.clone().into());
-		let Some(value) = entry.try_fetch((key,)).await.map_err(|e| Error::Node(e.to_string()))? else {
+		let Some(value) = entry.try_fetch((key,)).await.map_err(|e| Error::Node(e.to_string()))?
+		else {
 			return Ok(None);
 		};
 		let info = value.decode().map_err(|e| Error::Node(e.to_string()))?;
@@ -476,7 +553,12 @@ impl Verin {
 			stake: info.stake,
 			unbonding: info.unbonding.map(|u| (u.amount, u.unlock_at)),
 			tiers: tiers.iter().collect(),
-			models: info.models.0.iter().map(|served| (served.model, generated(&served.version))).collect(),
+			models: info
+				.models
+				.0
+				.iter()
+				.map(|served| (served.model, generated(&served.version)))
+				.collect(),
 			online: info.online,
 			load: info.load,
 			answered: info.answered,
@@ -486,13 +568,18 @@ impl Verin {
 }
 
 /// `text` as a registry field of at most `N` bytes.
-fn bounded_text<const N: u32>(text: &str, what: &'static str) -> Result<BoundedVec<u8, ConstU32<N>>, Error> {
+fn bounded_text<const N: u32>(
+	text: &str,
+	what: &'static str,
+) -> Result<BoundedVec<u8, ConstU32<N>>, Error> {
 	text.as_bytes().to_vec().try_into().map_err(|_| Error::Spec(SpecError::TooLarge(what)))
 }
 
 fn served(
 	models: &[(ModelId, ModelVersion)],
-) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<runtime::runtime_types::pallet_workers::ServedVersion> {
+) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<
+	runtime::runtime_types::pallet_workers::ServedVersion,
+> {
 	let list: Vec<(ModelId, ModelVersion)> = models.to_vec();
 	generated(&list)
 }

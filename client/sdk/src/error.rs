@@ -29,6 +29,9 @@ pub enum Error {
 	Spec(SpecError),
 	/// The model cannot be compiled into a ZK circuit.
 	Circuit(String),
+	/// The operation needs the ZK circuit compiler, and this SDK was built without its `zk`
+	/// feature; says what was asked.
+	ZkFeatureDisabled(&'static str),
 	/// A file could not be read.
 	File(String),
 	/// The node or the connection failed in another way.
@@ -64,6 +67,12 @@ impl core::fmt::Display for Error {
 			Self::Input(e) => write!(f, "{e}"),
 			Self::Spec(e) => write!(f, "{e}"),
 			Self::Circuit(e) => write!(f, "the model cannot be proven in ZK: {e}"),
+			Self::ZkFeatureDisabled(what) => write!(
+				f,
+				"this SDK was built without the `zk` feature: {what} needs the ZK circuit compiler; depend on verin-sdk \
+				 with `features = [\"zk\"]` (its plonky2 dependency builds on stable Rust only with \
+				 RUSTC_BOOTSTRAP=plonky2_field,plonky2)"
+			),
 			Self::File(e) => write!(f, "{e}"),
 			Self::Node(e) => write!(f, "{e}"),
 		}
@@ -88,20 +97,32 @@ impl From<SpecError> for Error {
 pub(crate) fn hint(error: &str) -> Option<&'static str> {
 	Some(match error.split("::").last()? {
 		"ModelNotActive" => "the model is disabled by its owner",
-		"TierNotOffered" => "the model does not offer this tier; `verin model show` lists its tiers",
+		"TierNotOffered" => {
+			"the model does not offer this tier; `verin model show` lists its tiers"
+		},
 		"TierUnavailable" => "this chain does not verify that tier yet",
 		"ZkOneRowOnly" => "a zk request proves one row: send a single row",
 		"ZkCircuitNotRegistered" => "the model's owner has not registered its circuit yet",
-		"NoEligibleWorker" => "no online worker serves this model at this tier now; try later or another tier",
-		"InputTensorCountMismatch" | "InputShapeMismatch" | "InputBatchInvalid" | "InputDataLengthMismatch" =>
-			"the input does not match the model's schema; `verin model show` prints it",
+		"NoEligibleWorker" => {
+			"no online worker serves this model at this tier now; try later or another tier"
+		},
+		"InputTensorCountMismatch"
+		| "InputShapeMismatch"
+		| "InputBatchInvalid"
+		| "InputDataLengthMismatch" => {
+			"the input does not match the model's schema; `verin model show` prints it"
+		},
 		"InputTooLarge" | "OutputWouldBeTooLarge" => "send fewer rows per request",
 		"NameTaken" => "you already have a model with this name; pick another --name",
 		"NotOwner" => "only the model's owner can do this",
 		"ModelTooLarge" => "the file exceeds the chain's model size limit",
-		"AlreadyRegistered" => "this account is already a worker; use `verin worker serve` to change its models",
+		"AlreadyRegistered" => {
+			"this account is already a worker; use `verin worker serve` to change its models"
+		},
 		"NotRegistered" => "this account is not a worker; `verin worker register` first",
-		"StakeBelowMinimum" | "WouldFallBelowMinimum" => "bond at least the chain's minimum stake (--stake)",
+		"StakeBelowMinimum" | "WouldFallBelowMinimum" => {
+			"bond at least the chain's minimum stake (--stake)"
+		},
 		"UnknownModelVersion" => "a served model has no such published version",
 		"UnbondExceedsStake" => "unbond at most the bonded stake (`verin worker status`)",
 		_ => return None,

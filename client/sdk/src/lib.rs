@@ -13,14 +13,20 @@
 //! let (id, model) = verin.find_model("digits-mlp-int8").await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Features: `zk` (off by default) adds the ZK circuit compiler ([`zk::compile_circuit`],
+//! and [`Verin::deploy`] of a model offering the zk tier). It builds on plonky2, which
+//! needs `RUSTC_BOOTSTRAP=plonky2_field,plonky2` on stable Rust; without it the SDK builds on
+//! plain stable and those calls return [`Error::ZkFeatureDisabled`].
 
 mod client;
 mod error;
 pub mod spec;
 pub mod tensors;
+pub mod zk;
 
 pub use client::{
-	signer, Deployed, DeployProgress, JobOutcome, ModelFile, Requested, Verin, WorkerStatus,
+	signer, DeployProgress, Deployed, JobOutcome, ModelFile, Requested, Verin, WorkerStatus,
 };
 pub use error::Error;
 pub use subxt_signer::sr25519::Keypair;
@@ -41,7 +47,10 @@ pub type VersionInfo = verin_primitives::model::VersionInfo<u128, u32>;
 
 /// Types and calls generated from the runtime's metadata. SCALE codecs on every type let
 /// the SDK move values between them and `verin-primitives`' types of the same shape.
-#[subxt::subxt(runtime_metadata_path = "metadata/verin.scale", derive_for_all_types = "::codec::Encode, ::codec::Decode")]
+#[subxt::subxt(
+	runtime_metadata_path = "metadata/verin.scale",
+	derive_for_all_types = "::codec::Encode, ::codec::Decode"
+)]
 pub mod runtime {}
 
 /// Smallest unit of the chain's token per whole token (12 decimals).
@@ -61,4 +70,9 @@ pub fn exact_amount(amount: u128) -> String {
 	} else {
 		format!("{}.{fraction}", amount / UNIT)
 	}
+}
+
+/// `bytes` as `0x`-prefixed lowercase hex, as digests are printed.
+pub fn hex(bytes: &[u8]) -> String {
+	sp_core::bytes::to_hex(bytes, false)
 }

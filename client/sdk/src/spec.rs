@@ -2,6 +2,7 @@
 //! (names, element types, shapes with the batch dimension), the opset, and the determinism
 //! class. The owner only chooses the tiers and, for float models, the tolerance rule.
 
+use verin_onnx::{self as onnx, data_type, ValueInfoProto};
 use verin_primitives::{
 	model::{
 		validate_version_properties, DeterminismClass, Dim, ElementType, ModelFormat, SchemaError,
@@ -9,11 +10,6 @@ use verin_primitives::{
 	},
 	tier::TierSet,
 };
-use verin_zk::onnx::{self, data_type, ValueInfoProto};
-
-/// ONNX `TensorProto.DataType` values beyond those the ZK compiler names.
-const INT32: i32 = 6;
-const INT64: i32 = 7;
 
 /// Why a graph cannot be declared as a Verin model version.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,7 +50,11 @@ impl std::error::Error for SpecError {}
 
 /// The declaration of `onnx_bytes` offered at `tiers`; `tolerance` is how executions of a
 /// float model are compared (ignored for integer-exact models).
-pub fn spec_from_onnx(onnx_bytes: &[u8], tiers: TierSet, tolerance: ToleranceRule) -> Result<VersionSpec, SpecError> {
+pub fn spec_from_onnx(
+	onnx_bytes: &[u8],
+	tiers: TierSet,
+	tolerance: ToleranceRule,
+) -> Result<VersionSpec, SpecError> {
 	let model = onnx::decode(onnx_bytes).map_err(|e| SpecError::NotOnnx(e.to_string()))?;
 	let graph = model.graph.as_ref().ok_or(SpecError::Incomplete("graph"))?;
 	let opset = model
@@ -70,33 +70,53 @@ pub fn spec_from_onnx(onnx_bytes: &[u8], tiers: TierSet, tolerance: ToleranceRul
 		.filter(|input| !graph.initializer.iter().any(|init| init.name == input.name))
 		.map(tensor_spec)
 		.collect::<Result<_, _>>()?;
-	let outputs: Vec<TensorSpec> = graph.output.iter().map(tensor_spec).collect::<Result<_, _>>()?;
-	let integer_weights =
-		graph.initializer.iter().all(|init| onnx::integer_type(init.data_type).is_some() || init.data_type == INT64);
-	let integer_exact = integer_weights && inputs.iter().chain(&outputs).all(|t| t.element.is_integer());
+	let outputs: Vec<TensorSpec> =
+		graph.output.iter().map(tensor_spec).collect::<Result<_, _>>()?;
+	let integer_weights = graph.initializer.iter().all(|init| {
+		use data_type::*;
+		matches!(init.data_type, INT8 | UINT8 | INT16 | INT32 | INT64)
+	});
+	let integer_exact =
+		integer_weights && inputs.iter().chain(&outputs).all(|t| t.element.is_integer());
 	let spec = VersionSpec {
-		format: ModelFormat::Onnx { opset: u16::try_from(opset).map_err(|_| SpecError::TooLarge("the opset"))? },
+		format: ModelFormat::Onnx {
+			opset: u16::try_from(opset).map_err(|_| SpecError::TooLarge("the opset"))?,
+		},
 		schema: TensorSchema {
 			inputs: inputs.try_into().map_err(|_| SpecError::TooLarge("the number of inputs"))?,
-			outputs: outputs.try_into().map_err(|_| SpecError::TooLarge("the number of outputs"))?,
+			outputs: outputs
+				.try_into()
+				.map_err(|_| SpecError::TooLarge("the number of outputs"))?,
 		},
-		determinism: if integer_exact { DeterminismClass::IntegerExact } else { DeterminismClass::Float(tolerance) },
+		determinism: if integer_exact {
+			DeterminismClass::IntegerExact
+		} else {
+			DeterminismClass::Float(tolerance)
+		},
 		tiers,
 	};
-	validate_version_properties(&spec.schema, &spec.determinism, &spec.tiers).map_err(SpecError::Invalid)?;
+	validate_version_properties(&spec.schema, &spec.determinism, &spec.tiers)
+		.map_err(SpecError::Invalid)?;
 	Ok(spec)
 }
 
 fn tensor_spec(value: &ValueInfoProto) -> Result<TensorSpec, SpecError> {
 	let tensor = value.name.clone();
-	let shape_error = |reason: &str| SpecError::UnsupportedShape { tensor: tensor.clone(), reason: reason.into() };
-	let typed = value.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()).ok_or_else(|| shape_error("not a tensor"))?;
+	let shape_error = |reason: &str| SpecError::UnsupportedShape {
+		tensor: tensor.clone(),
+		reason: reason.into(),
+	};
+	let typed = value
+		.r#type
+		.as_ref()
+		.and_then(|t| t.tensor_type.as_ref())
+		.ok_or_else(|| shape_error("not a tensor"))?;
 	let element = match typed.elem_type {
 		data_type::FLOAT => ElementType::F32,
 		data_type::INT8 => ElementType::I8,
 		data_type::UINT8 => ElementType::U8,
-		INT32 => ElementType::I32,
-		INT64 => ElementType::I64,
+		data_type::INT32 => ElementType::I32,
+		data_type::INT64 => ElementType::I64,
 		other => return Err(SpecError::UnsupportedElement { tensor, onnx_type: other }),
 	};
 	let dims = typed.shape.as_ref().ok_or_else(|| shape_error("no shape declared"))?;
@@ -112,7 +132,12 @@ fn tensor_spec(value: &ValueInfoProto) -> Result<TensorSpec, SpecError> {
 		})
 		.collect::<Result<Vec<Dim>, _>>()?;
 	Ok(TensorSpec {
-		name: value.name.as_bytes().to_vec().try_into().map_err(|_| SpecError::TooLarge("a tensor name"))?,
+		name: value
+			.name
+			.as_bytes()
+			.to_vec()
+			.try_into()
+			.map_err(|_| SpecError::TooLarge("a tensor name"))?,
 		element,
 		shape: shape.try_into().map_err(|_| SpecError::TooLarge("a tensor's rank"))?,
 	})
@@ -124,7 +149,8 @@ mod tests {
 	use verin_primitives::tier::Tier;
 
 	fn model(name: &str) -> Vec<u8> {
-		std::fs::read(format!("{}/../../scripts/models/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+		std::fs::read(format!("{}/../../scripts/models/{name}", env!("CARGO_MANIFEST_DIR")))
+			.unwrap()
 	}
 
 	fn tiers(list: &[Tier]) -> TierSet {
@@ -133,7 +159,12 @@ mod tests {
 
 	#[test]
 	fn the_integer_digits_model_is_integer_exact_with_a_batch_dimension() {
-		let spec = spec_from_onnx(&model("digits-mlp-int8.onnx"), tiers(&[Tier::Vanilla, Tier::Zk]), ToleranceRule::ArgmaxEqual).unwrap();
+		let spec = spec_from_onnx(
+			&model("digits-mlp-int8.onnx"),
+			tiers(&[Tier::Vanilla, Tier::Zk]),
+			ToleranceRule::ArgmaxEqual,
+		)
+		.unwrap();
 		assert_eq!(spec.determinism, DeterminismClass::IntegerExact);
 		let input = &spec.schema.inputs[0];
 		assert_eq!((input.name.as_slice(), input.element), (&b"pixels"[..], ElementType::I8));
@@ -145,7 +176,8 @@ mod tests {
 	#[test]
 	fn a_float_model_takes_the_tolerance_and_cannot_offer_zk() {
 		let bytes = model("digits-mlp-f32.onnx");
-		let spec = spec_from_onnx(&bytes, tiers(&[Tier::Vanilla]), ToleranceRule::ArgmaxEqual).unwrap();
+		let spec =
+			spec_from_onnx(&bytes, tiers(&[Tier::Vanilla]), ToleranceRule::ArgmaxEqual).unwrap();
 		assert_eq!(spec.determinism, DeterminismClass::Float(ToleranceRule::ArgmaxEqual));
 		assert_eq!(
 			spec_from_onnx(&bytes, tiers(&[Tier::Zk]), ToleranceRule::ArgmaxEqual),
@@ -156,7 +188,11 @@ mod tests {
 	#[test]
 	fn other_bytes_are_not_onnx() {
 		assert!(matches!(
-			spec_from_onnx(b"\xff\xff\xff not a protobuf", tiers(&[Tier::Vanilla]), ToleranceRule::ArgmaxEqual),
+			spec_from_onnx(
+				b"\xff\xff\xff not a protobuf",
+				tiers(&[Tier::Vanilla]),
+				ToleranceRule::ArgmaxEqual
+			),
 			Err(SpecError::NotOnnx(_))
 		));
 	}

@@ -31,9 +31,12 @@ impl core::fmt::Display for InputError {
 		match self {
 			Self::Unreadable(e) => write!(f, "cannot read the input: {e}"),
 			Self::Tensors(e) => write!(f, "{e}"),
-			Self::Shape { tensor, expected, found } =>
-				write!(f, "input `{tensor}` has shape {found:?}; the model declares {expected}"),
-			Self::Value { tensor, value, element } => write!(f, "input `{tensor}`: {value} is not a valid {element:?} value"),
+			Self::Shape { tensor, expected, found } => {
+				write!(f, "input `{tensor}` has shape {found:?}; the model declares {expected}")
+			},
+			Self::Value { tensor, value, element } => {
+				write!(f, "input `{tensor}`: {value} is not a valid {element:?} value")
+			},
 			Self::TooLarge => write!(f, "the input exceeds the chain's size bound for a tensor"),
 		}
 	}
@@ -59,16 +62,24 @@ pub fn shape_text(spec: &TensorSpec) -> String {
 }
 
 /// Reads an input file: `.npy` by extension, JSON otherwise.
-pub fn read_input(path: &std::path::Path, inputs: &[TensorSpec]) -> Result<TensorPayload, InputError> {
-	let bytes = std::fs::read(path).map_err(|e| InputError::Unreadable(format!("{}: {e}", path.display())))?;
+pub fn read_input(
+	path: &std::path::Path,
+	inputs: &[TensorSpec],
+) -> Result<TensorPayload, InputError> {
+	let bytes = std::fs::read(path)
+		.map_err(|e| InputError::Unreadable(format!("{}: {e}", path.display())))?;
 	if path.extension().is_some_and(|ext| ext == "npy") {
 		let [spec] = inputs else {
-			return Err(InputError::Tensors(format!("a .npy file holds one tensor; the model takes {}", inputs.len())));
+			return Err(InputError::Tensors(format!(
+				"a .npy file holds one tensor; the model takes {}",
+				inputs.len()
+			)));
 		};
 		let (shape, values) = npy::read(&bytes).map_err(InputError::Unreadable)?;
 		return payload(vec![tensor(spec, shape, &values)?]);
 	}
-	let json: Value = serde_json::from_slice(&bytes).map_err(|e| InputError::Unreadable(format!("{}: {e}", path.display())))?;
+	let json: Value = serde_json::from_slice(&bytes)
+		.map_err(|e| InputError::Unreadable(format!("{}: {e}", path.display())))?;
 	from_json(&json, inputs)
 }
 
@@ -76,25 +87,39 @@ pub fn read_input(path: &std::path::Path, inputs: &[TensorSpec]) -> Result<Tenso
 pub fn from_json(json: &Value, inputs: &[TensorSpec]) -> Result<TensorPayload, InputError> {
 	let named = match (json, inputs) {
 		(Value::Object(map), _) => {
-			if let Some(unknown) = map.keys().find(|key| !inputs.iter().any(|spec| name(spec) == **key)) {
+			if let Some(unknown) =
+				map.keys().find(|key| !inputs.iter().any(|spec| name(spec) == **key))
+			{
 				let declared: Vec<String> = inputs.iter().map(name).collect();
-				return Err(InputError::Tensors(format!("the model has no input `{unknown}`; its inputs are {declared:?}")));
+				return Err(InputError::Tensors(format!(
+					"the model has no input `{unknown}`; its inputs are {declared:?}"
+				)));
 			}
 			inputs
 				.iter()
 				.map(|spec| {
-					map.get(&name(spec))
-						.map(|value| (spec, value))
-						.ok_or_else(|| InputError::Tensors(format!("input `{}` {} is missing", name(spec), shape_text(spec))))
+					map.get(&name(spec)).map(|value| (spec, value)).ok_or_else(|| {
+						InputError::Tensors(format!(
+							"input `{}` {} is missing",
+							name(spec),
+							shape_text(spec)
+						))
+					})
 				})
 				.collect::<Result<Vec<_>, _>>()?
 		},
 		(array @ Value::Array(_), [spec]) => vec![(spec, array)],
 		(Value::Array(_), _) => {
 			let declared: Vec<String> = inputs.iter().map(name).collect();
-			return Err(InputError::Tensors(format!("the model takes several inputs {declared:?}: name them in a JSON object")));
+			return Err(InputError::Tensors(format!(
+				"the model takes several inputs {declared:?}: name them in a JSON object"
+			)));
 		},
-		_ => return Err(InputError::Unreadable("the JSON input must be an array or an object of arrays".into())),
+		_ => {
+			return Err(InputError::Unreadable(
+				"the JSON input must be an array or an object of arrays".into(),
+			))
+		},
 	};
 	let tensors = named
 		.into_iter()
@@ -105,12 +130,18 @@ pub fn from_json(json: &Value, inputs: &[TensorSpec]) -> Result<TensorPayload, I
 				found: vec![],
 			})?;
 			if spec.shape.first() == Some(&Dim::Batch) {
-				let row: Vec<usize> = spec.shape[1..].iter().map(|d| if let Dim::Fixed(size) = d { *size as usize } else { 0 }).collect();
+				let row: Vec<usize> = spec.shape[1..]
+					.iter()
+					.map(|d| if let Dim::Fixed(size) = d { *size as usize } else { 0 })
+					.collect();
 				let row_len: usize = row.iter().product();
 				if shape.len() + 1 == spec.shape.len() {
 					// One row may be written without its batch dimension.
 					shape.insert(0, 1);
-				} else if shape.len() == 1 && spec.shape.len() > 2 && row_len > 0 && shape[0] % row_len == 0 {
+				} else if shape.len() == 1
+					&& spec.shape.len() > 2
+					&& row_len > 0 && shape[0] % row_len == 0
+				{
 					// Flat rows of a multi-dimensional input (an image as its pixels).
 					shape = core::iter::once(shape[0] / row_len).chain(row).collect();
 				}
@@ -128,7 +159,9 @@ fn payload(tensors: Vec<TensorData>) -> Result<TensorPayload, InputError> {
 /// Shape and values of a nested JSON array of numbers.
 fn flatten(value: &Value) -> Result<(Vec<usize>, Vec<f64>), String> {
 	match value {
-		Value::Number(number) => Ok((vec![], vec![number.as_f64().ok_or("a number out of range")?])),
+		Value::Number(number) => {
+			Ok((vec![], vec![number.as_f64().ok_or("a number out of range")?]))
+		},
 		Value::Array(items) => {
 			let mut shape = None;
 			let mut values = Vec::new();
@@ -148,26 +181,44 @@ fn flatten(value: &Value) -> Result<(Vec<usize>, Vec<f64>), String> {
 }
 
 fn tensor(spec: &TensorSpec, shape: Vec<usize>, values: &[f64]) -> Result<TensorData, InputError> {
-	let fits = shape.len() == spec.shape.len() &&
-		shape.iter().zip(spec.shape.iter()).all(|(found, declared)| match declared {
+	let fits = shape.len() == spec.shape.len()
+		&& shape.iter().zip(spec.shape.iter()).all(|(found, declared)| match declared {
 			Dim::Batch => *found > 0,
 			Dim::Fixed(size) => *found == *size as usize,
 		});
 	if !fits {
-		return Err(InputError::Shape { tensor: name(spec), expected: shape_text(spec), found: shape });
+		return Err(InputError::Shape {
+			tensor: name(spec),
+			expected: shape_text(spec),
+			found: shape,
+		});
 	}
-	let bad = |value: f64| InputError::Value { tensor: name(spec), value: value.to_string(), element: spec.element };
+	let bad = |value: f64| InputError::Value {
+		tensor: name(spec),
+		value: value.to_string(),
+		element: spec.element,
+	};
 	let mut data = Vec::with_capacity(values.len() * spec.element.byte_width() as usize);
 	for &value in values {
-		let integer = |lo: f64, hi: f64| if value.fract() == 0.0 && (lo..=hi).contains(&value) { Ok(value) } else { Err(bad(value)) };
+		let integer = |lo: f64, hi: f64| {
+			if value.fract() == 0.0 && (lo..=hi).contains(&value) {
+				Ok(value)
+			} else {
+				Err(bad(value))
+			}
+		};
 		match spec.element {
 			ElementType::F32 if value.is_finite() => data.extend((value as f32).to_le_bytes()),
 			ElementType::F32 => return Err(bad(value)),
 			ElementType::I8 => data.push(integer(i8::MIN as f64, i8::MAX as f64)? as i8 as u8),
 			ElementType::U8 => data.push(integer(0.0, u8::MAX as f64)? as u8),
-			ElementType::I32 => data.extend((integer(i32::MIN as f64, i32::MAX as f64)? as i32).to_le_bytes()),
+			ElementType::I32 => {
+				data.extend((integer(i32::MIN as f64, i32::MAX as f64)? as i32).to_le_bytes())
+			},
 			// JSON numbers are doubles: int64 inputs beyond 2^53 cannot be written exactly.
-			ElementType::I64 => data.extend((integer(-(2f64.powi(53)), 2f64.powi(53))? as i64).to_le_bytes()),
+			ElementType::I64 => {
+				data.extend((integer(-(2f64.powi(53)), 2f64.powi(53))? as i64).to_le_bytes())
+			},
 		}
 	}
 	let shape: Vec<u32> = shape.iter().map(|d| *d as u32).collect();
@@ -187,11 +238,17 @@ pub fn to_json(outputs: &[TensorSpec], payload: &[TensorData]) -> Value {
 			.data
 			.chunks_exact(width)
 			.map(|bytes| match spec.element {
-				ElementType::F32 => serde_json::json!(f32::from_le_bytes(bytes.try_into().expect("4 bytes"))),
+				ElementType::F32 => {
+					serde_json::json!(f32::from_le_bytes(bytes.try_into().expect("4 bytes")))
+				},
 				ElementType::I8 => serde_json::json!(bytes[0] as i8),
 				ElementType::U8 => serde_json::json!(bytes[0]),
-				ElementType::I32 => serde_json::json!(i32::from_le_bytes(bytes.try_into().expect("4 bytes"))),
-				ElementType::I64 => serde_json::json!(i64::from_le_bytes(bytes.try_into().expect("8 bytes"))),
+				ElementType::I32 => {
+					serde_json::json!(i32::from_le_bytes(bytes.try_into().expect("4 bytes")))
+				},
+				ElementType::I64 => {
+					serde_json::json!(i64::from_le_bytes(bytes.try_into().expect("8 bytes")))
+				},
 			})
 			.collect();
 		map.insert(name(spec), nest(&values, &tensor.shape));
@@ -217,24 +274,35 @@ mod npy {
 		let rest = bytes.strip_prefix(b"\x93NUMPY").ok_or("not a .npy file")?;
 		let (major, rest) = rest.split_at_checked(2).ok_or("truncated .npy header")?;
 		let (header_len, rest) = match major[0] {
-			1 => rest.split_at_checked(2).map(|(len, rest)| (u16::from_le_bytes([len[0], len[1]]) as usize, rest)),
-			2 | 3 => rest.split_at_checked(4).map(|(len, rest)| (u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize, rest)),
+			1 => rest
+				.split_at_checked(2)
+				.map(|(len, rest)| (u16::from_le_bytes([len[0], len[1]]) as usize, rest)),
+			2 | 3 => rest.split_at_checked(4).map(|(len, rest)| {
+				(u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize, rest)
+			}),
 			_ => None,
 		}
 		.ok_or("unsupported .npy version")?;
 		let (header, data) = rest.split_at_checked(header_len).ok_or("truncated .npy header")?;
 		let header = std::str::from_utf8(header).map_err(|_| "the .npy header is not text")?;
 		let field = |key: &str| -> Result<&str, String> {
-			let at = header.find(&format!("'{key}':")).ok_or(format!("the .npy header has no {key}"))?;
+			let at =
+				header.find(&format!("'{key}':")).ok_or(format!("the .npy header has no {key}"))?;
 			Ok(header[at + key.len() + 3..].trim_start())
 		};
 		if field("fortran_order")?.starts_with("True") {
 			return Err("Fortran-ordered .npy arrays are not supported; save with C order".into());
 		}
 		let descr = field("descr")?;
-		let descr = descr.get(1..).and_then(|d| d.split('\'').next()).ok_or("bad dtype in the .npy header")?;
+		let descr = descr
+			.get(1..)
+			.and_then(|d| d.split('\'').next())
+			.ok_or("bad dtype in the .npy header")?;
 		let shape_text = field("shape")?;
-		let shape_text = shape_text.get(1..).and_then(|s| s.split(')').next()).ok_or("bad shape in the .npy header")?;
+		let shape_text = shape_text
+			.get(1..)
+			.and_then(|s| s.split(')').next())
+			.ok_or("bad shape in the .npy header")?;
 		let shape: Vec<usize> = shape_text
 			.split(',')
 			.map(str::trim)
@@ -248,10 +316,18 @@ mod npy {
 			"|u1" => (1, |b| b[0] as f64),
 			"<i4" => (4, |b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64),
 			"<i8" => (8, |b| i64::from_le_bytes(b.try_into().expect("8 bytes")) as f64),
-			other => return Err(format!("dtype {other} is not supported (float32, int8, uint8, int32, int64)")),
+			other => {
+				return Err(format!(
+					"dtype {other} is not supported (float32, int8, uint8, int32, int64)"
+				))
+			},
 		};
 		if data.len() != count * width {
-			return Err(format!("the .npy data holds {} bytes; shape {shape:?} needs {}", data.len(), count * width));
+			return Err(format!(
+				"the .npy data holds {} bytes; shape {shape:?} needs {}",
+				data.len(),
+				count * width
+			));
 		}
 		Ok((shape, data.chunks_exact(width).map(decode).collect()))
 	}
@@ -284,11 +360,16 @@ mod tests {
 		let image = TensorSpec {
 			name: b"image".to_vec().try_into().unwrap(),
 			element: ElementType::U8,
-			shape: vec![Dim::Batch, Dim::Fixed(1), Dim::Fixed(2), Dim::Fixed(2)].try_into().unwrap(),
+			shape: vec![Dim::Batch, Dim::Fixed(1), Dim::Fixed(2), Dim::Fixed(2)]
+				.try_into()
+				.unwrap(),
 		};
-		let payload = from_json(&serde_json::json!([1, 2, 3, 4]), &[image.clone()]).unwrap();
+		let payload =
+			from_json(&serde_json::json!([1, 2, 3, 4]), std::slice::from_ref(&image)).unwrap();
 		assert_eq!(payload[0].shape.as_slice(), &[1, 1, 2, 2]);
-		let nested = from_json(&serde_json::json!([[[1, 2], [3, 4]]]), &[image.clone()]).unwrap();
+		let nested =
+			from_json(&serde_json::json!([[[1, 2], [3, 4]]]), std::slice::from_ref(&image))
+				.unwrap();
 		assert_eq!(nested, payload);
 		assert!(from_json(&serde_json::json!([1, 2, 3]), &[image]).is_err());
 	}
@@ -296,7 +377,11 @@ mod tests {
 	#[test]
 	fn named_inputs_and_batches() {
 		let inputs = [spec("a", ElementType::F32, 2), spec("b", ElementType::I32, 1)];
-		let payload = from_json(&serde_json::json!({"b": [[5], [6]], "a": [[0.5, 1.0], [2.0, 3.0]]}), &inputs).unwrap();
+		let payload = from_json(
+			&serde_json::json!({"b": [[5], [6]], "a": [[0.5, 1.0], [2.0, 3.0]]}),
+			&inputs,
+		)
+		.unwrap();
 		assert_eq!(payload[0].shape.as_slice(), &[2, 2]);
 		assert_eq!(payload[1].data.as_slice(), &[5, 0, 0, 0, 6, 0, 0, 0]);
 	}
@@ -304,11 +389,26 @@ mod tests {
 	#[test]
 	fn wrong_inputs_are_named() {
 		let inputs = [spec("pixels", ElementType::I8, 3)];
-		assert!(matches!(from_json(&serde_json::json!([1, 2]), &inputs), Err(InputError::Shape { .. })));
-		assert!(matches!(from_json(&serde_json::json!([1, 2, 300]), &inputs), Err(InputError::Value { .. })));
-		assert!(matches!(from_json(&serde_json::json!([1, 2, 0.5]), &inputs), Err(InputError::Value { .. })));
-		assert!(matches!(from_json(&serde_json::json!({"pixel": [1, 2, 3]}), &inputs), Err(InputError::Tensors(_))));
-		assert!(matches!(from_json(&serde_json::json!([[1, 2, 3], [1, 2]]), &inputs), Err(InputError::Shape { .. })));
+		assert!(matches!(
+			from_json(&serde_json::json!([1, 2]), &inputs),
+			Err(InputError::Shape { .. })
+		));
+		assert!(matches!(
+			from_json(&serde_json::json!([1, 2, 300]), &inputs),
+			Err(InputError::Value { .. })
+		));
+		assert!(matches!(
+			from_json(&serde_json::json!([1, 2, 0.5]), &inputs),
+			Err(InputError::Value { .. })
+		));
+		assert!(matches!(
+			from_json(&serde_json::json!({"pixel": [1, 2, 3]}), &inputs),
+			Err(InputError::Tensors(_))
+		));
+		assert!(matches!(
+			from_json(&serde_json::json!([[1, 2, 3], [1, 2]]), &inputs),
+			Err(InputError::Shape { .. })
+		));
 	}
 
 	#[test]
@@ -316,7 +416,12 @@ mod tests {
 		let outputs = [spec("scores", ElementType::I32, 2)];
 		let tensor = TensorData {
 			shape: vec![2, 2].try_into().unwrap(),
-			data: [1i32, -1, 2, 3].iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>().try_into().unwrap(),
+			data: [1i32, -1, 2, 3]
+				.iter()
+				.flat_map(|v| v.to_le_bytes())
+				.collect::<Vec<u8>>()
+				.try_into()
+				.unwrap(),
 		};
 		assert_eq!(to_json(&outputs, &[tensor]), serde_json::json!({"scores": [[1, -1], [2, 3]]}));
 	}
@@ -326,7 +431,7 @@ mod tests {
 		// numpy.save of np.array([[1, -2, 3]], dtype=np.int8)
 		let header = "{'descr': '|i1', 'fortran_order': False, 'shape': (1, 3), }";
 		let mut padded = header.to_string();
-		while (10 + padded.len() + 1) % 64 != 0 {
+		while !(10 + padded.len() + 1).is_multiple_of(64) {
 			padded.push(' ');
 		}
 		padded.push('\n');

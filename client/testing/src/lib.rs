@@ -46,6 +46,26 @@ pub fn free_port() -> u16 {
 		.expect("the OS hands out an ephemeral port on 127.0.0.1")
 }
 
+/// A binary of this workspace's build (`verin-node`, `verin-node-lying`, `verin`), for tests
+/// in packages other than the binary's own: cargo puts binaries in `target/<profile>/` and
+/// test executables in `target/<profile>/deps/`. `cargo test --workspace` builds every
+/// binary whose package has integration tests before it runs any test.
+pub fn workspace_binary(name: &str) -> PathBuf {
+	let test_executable = std::env::current_exe().expect("the test knows its executable");
+	let profile_dir = test_executable
+		.parent()
+		.and_then(Path::parent)
+		.expect("test executables live in target/<profile>/deps");
+	let binary = profile_dir.join(name);
+	assert!(binary.exists(), "no {} (build it: bash scripts/build.sh)", binary.display());
+	binary
+}
+
+/// The node binary of this build.
+pub fn node_binary() -> PathBuf {
+	workspace_binary("verin-node")
+}
+
 /// A running `verin-node` process, killed on drop.
 pub struct DevNode {
 	child: Child,
@@ -108,9 +128,9 @@ impl DevNode {
 
 	/// A subxt client connected to this node.
 	pub async fn client(&self) -> Client {
-		Client::from_insecure_url(self.ws_url())
-			.await
-			.unwrap_or_else(|e| panic!("cannot connect to {}: {e}\n{}", self.ws_url(), self.log_tail()))
+		Client::from_insecure_url(self.ws_url()).await.unwrap_or_else(|e| {
+			panic!("cannot connect to {}: {e}\n{}", self.ws_url(), self.log_tail())
+		})
 	}
 
 	/// A raw JSON-RPC client to this node, for methods subxt does not wrap.
@@ -141,7 +161,9 @@ impl DevNode {
 			.request("state_getStorage", rpc_params![format!("0x{}", hex::encode(key))])
 			.await
 			.unwrap_or_else(|e| panic!("state_getStorage failed: {e}"));
-		value.map(|hex_value| hex::decode(hex_value.trim_start_matches("0x")).expect("the RPC returns hex"))
+		value.map(|hex_value| {
+			hex::decode(hex_value.trim_start_matches("0x")).expect("the RPC returns hex")
+		})
 	}
 
 	/// Inserts the key of secret URI `suri` with public key `public` under `key_type` (e.g.
@@ -150,7 +172,10 @@ impl DevNode {
 		let _: () = self
 			.rpc()
 			.await
-			.request("author_insertKey", rpc_params![key_type, suri, format!("0x{}", hex::encode(public))])
+			.request(
+				"author_insertKey",
+				rpc_params![key_type, suri, format!("0x{}", hex::encode(public))],
+			)
 			.await
 			.unwrap_or_else(|e| panic!("author_insertKey failed: {e}"));
 	}
@@ -214,7 +239,10 @@ impl DevNode {
 				return;
 			}
 			if Instant::now() > deadline {
-				panic!("verin-node's RPC did not open within {STARTUP_TIMEOUT:?}\n{}", self.log_tail());
+				panic!(
+					"verin-node's RPC did not open within {STARTUP_TIMEOUT:?}\n{}",
+					self.log_tail()
+				);
 			}
 			std::thread::sleep(Duration::from_millis(200));
 		}

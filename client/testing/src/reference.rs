@@ -34,7 +34,12 @@ pub fn load(name: &str) -> Reference {
 	let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 	let json: Value = serde_json::from_str(&text).expect("reference files are JSON");
 	let shape = |v: &Value| -> Vec<u32> {
-		v["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as u32).collect()
+		v["shape"]
+			.as_array()
+			.expect("shape")
+			.iter()
+			.map(|d| d.as_u64().expect("dim") as u32)
+			.collect()
 	};
 	let numbers = |v: &Value| -> Vec<f64> {
 		v["data"].as_array().expect("data").iter().map(|x| x.as_f64().expect("number")).collect()
@@ -67,15 +72,25 @@ impl Reference {
 		assert_eq!(shape, &self.output_shape[..], "{}: output shape", self.model);
 		match self.output_dtype.as_str() {
 			"int32" => {
-				let got: Vec<i32> = bytes.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().unwrap())).collect();
+				let got: Vec<i32> = bytes
+					.chunks_exact(4)
+					.map(|c| i32::from_le_bytes(c.try_into().unwrap()))
+					.collect();
 				let want: Vec<i32> = self.output.iter().map(|x| *x as i32).collect();
 				assert_eq!(got, want, "{}: integer outputs must be bit-exact", self.model);
 			},
 			"float32" => {
-				let got: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+				let got: Vec<f32> = bytes
+					.chunks_exact(4)
+					.map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+					.collect();
 				assert_eq!(got.len(), self.output.len(), "{}: output length", self.model);
 				for (index, (got, want)) in got.iter().zip(&self.output).enumerate() {
-					assert!((*got as f64 - want).abs() <= 1e-5, "{}[{index}]: {got} vs onnxruntime {want}", self.model);
+					assert!(
+						(*got as f64 - want).abs() <= 1e-5,
+						"{}[{index}]: {got} vs onnxruntime {want}",
+						self.model
+					);
 				}
 			},
 			other => panic!("unexpected output dtype {other}"),

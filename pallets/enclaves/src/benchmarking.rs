@@ -9,12 +9,6 @@ use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use verin_attestation::dev::{self, DocumentBuilder};
 
-/// What the benchmarks need from the runtime: a chain time they can set.
-pub trait BenchmarkHelper {
-	/// Sets the chain's time (milliseconds since the Unix epoch).
-	fn set_time(now_ms: u64);
-}
-
 /// The chain time of the benchmarks (2026-05-28).
 const NOW_MS: u64 = 1_780_000_000_000;
 /// The benchmark enclave's ed25519 key (seed `[42; 32]`) and its signature over
@@ -39,7 +33,10 @@ fn trusted<T: Config>() -> [Pcr; 3] {
 	let root = verin_attestation::DEV_ROOT_CERTIFICATE;
 	Roots::<T>::insert(root_id(root), BoundedVec::truncate_from(root.to_vec()));
 	let pcrs = dev::measurement("verin-node bench");
-	Measurements::<T>::insert(measurement_id(&pcrs), Measurement { pcrs, software_version: version::<T>(), revoked: false });
+	Measurements::<T>::insert(
+		measurement_id(&pcrs),
+		Measurement { pcrs, software_version: version::<T>(), revoked: false },
+	);
 	pcrs
 }
 
@@ -52,11 +49,18 @@ mod benchmarks {
 		T::BenchmarkHelper::set_time(NOW_MS);
 		let pcrs = trusted::<T>();
 		let caller: T::AccountId = whitelisted_caller();
-		let nonce = verin_attestation::enclave_nonce(&Pallet::<T>::genesis_hash(), &caller.encode());
-		let mut document =
-			DocumentBuilder::new(NOW_MS, pcrs, &unhex::<32>(ENCLAVE_KEY), &nonce, dev::key_from_label("bench leaf"));
+		let nonce =
+			verin_attestation::enclave_nonce(&Pallet::<T>::genesis_hash(), &caller.encode());
+		let mut document = DocumentBuilder::new(
+			NOW_MS,
+			pcrs,
+			&unhex::<32>(ENCLAVE_KEY),
+			&nonce,
+			dev::key_from_label("bench leaf"),
+		);
 		document.intermediates = nitro::MAX_CA_BUNDLE - 1;
-		let attestation = BoundedVec::try_from(document.build()).expect("fits the attestation limit");
+		let attestation =
+			BoundedVec::try_from(document.build()).expect("fits the attestation limit");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), attestation);
 		assert!(Enclaves::<T>::contains_key(&caller));
@@ -66,7 +70,8 @@ mod benchmarks {
 	fn pin_root() -> Result<(), BenchmarkError> {
 		let certificate = dev::root_certificate();
 		Roots::<T>::remove(root_id(&certificate));
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, BoundedVec::truncate_from(certificate.clone()));
 		assert!(Roots::<T>::contains_key(root_id(&certificate)));
@@ -77,7 +82,8 @@ mod benchmarks {
 	fn unpin_root() -> Result<(), BenchmarkError> {
 		trusted::<T>();
 		let root = root_id(verin_attestation::DEV_ROOT_CERTIFICATE);
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, root);
 		assert!(!Roots::<T>::contains_key(root));
@@ -87,7 +93,8 @@ mod benchmarks {
 	#[benchmark]
 	fn allow_measurement() -> Result<(), BenchmarkError> {
 		let pcrs = dev::measurement("verin-node bench 2");
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, version::<T>(), pcrs);
 		assert!(Measurements::<T>::contains_key(measurement_id(&pcrs)));
@@ -97,7 +104,8 @@ mod benchmarks {
 	#[benchmark]
 	fn revoke_measurement() -> Result<(), BenchmarkError> {
 		let measurement = measurement_id(&trusted::<T>());
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, measurement);
 		assert!(Measurements::<T>::get(measurement).is_some_and(|m| m.revoked));

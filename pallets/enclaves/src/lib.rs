@@ -65,7 +65,9 @@ pub fn root_id(certificate: &[u8]) -> H256 {
 }
 
 /// An enclave image governance allows.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
 #[scale_info(skip_type_params(T))]
 pub struct Measurement<T: Config> {
 	/// PCR0 (enclave image), PCR1 (kernel and boot), PCR2 (application).
@@ -78,7 +80,16 @@ pub struct Measurement<T: Config> {
 
 /// A worker's registered enclave.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub struct Enclave {
 	/// The enclave's ed25519 result-signing key.
@@ -91,6 +102,13 @@ pub struct Enclave {
 	pub attested_at: u64,
 	/// When the attestation stops qualifying the worker for new TEE jobs (ms).
 	pub expires_at: u64,
+}
+
+/// What the benchmarks need from the runtime: a chain time they can set.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Sets the chain's time (milliseconds since the Unix epoch).
+	fn set_time(now_ms: u64);
 }
 
 #[frame_support::pallet]
@@ -145,12 +163,13 @@ pub mod pallet {
 
 		/// Sets the chain's time for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: benchmarking::BenchmarkHelper;
+		type BenchmarkHelper: BenchmarkHelper;
 	}
 
 	/// Pinned root certificates (DER), by [`root_id`].
 	#[pallet::storage]
-	pub type Roots<T: Config> = StorageMap<_, Identity, H256, BoundedVec<u8, T::MaxCertificateLength>>;
+	pub type Roots<T: Config> =
+		StorageMap<_, Identity, H256, BoundedVec<u8, T::MaxCertificateLength>>;
 
 	/// Enclave measurements governance allowed (and revoked), by [`measurement_id`].
 	#[pallet::storage]
@@ -176,15 +195,24 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for root in &self.roots {
-				Pallet::<T>::pin(root.clone().try_into().expect("genesis root certificate too long"))
-					.expect("genesis root certificate is not an ECDSA P-384 certificate");
+				Pallet::<T>::pin(
+					root.clone().try_into().expect("genesis root certificate too long"),
+				)
+				.expect("genesis root certificate is not an ECDSA P-384 certificate");
 			}
 			for (version, concatenated) in &self.measurements {
-				let version = version.clone().try_into().expect("genesis software version too long");
-				assert_eq!(concatenated.len(), 3 * verin_attestation::PCR_LENGTH, "genesis PCRs are not 3 x 48 bytes");
+				let version =
+					version.clone().try_into().expect("genesis software version too long");
+				assert_eq!(
+					concatenated.len(),
+					3 * verin_attestation::PCR_LENGTH,
+					"genesis PCRs are not 3 x 48 bytes"
+				);
 				let pcrs: [Pcr; 3] = core::array::from_fn(|index| {
 					let start = index * verin_attestation::PCR_LENGTH;
-					concatenated[start..start + verin_attestation::PCR_LENGTH].try_into().expect("length checked")
+					concatenated[start..start + verin_attestation::PCR_LENGTH]
+						.try_into()
+						.expect("length checked")
 				});
 				Measurements::<T>::insert(
 					measurement_id(&pcrs),
@@ -202,11 +230,19 @@ pub mod pallet {
 		/// Governance unpinned a root: enclaves attested through it are inactive.
 		RootUnpinned { root: H256 },
 		/// Governance allowed an enclave measurement for a software version.
-		MeasurementAllowed { measurement: H256, software_version: BoundedVec<u8, T::MaxVersionLength> },
+		MeasurementAllowed {
+			measurement: H256,
+			software_version: BoundedVec<u8, T::MaxVersionLength>,
+		},
 		/// Governance revoked a measurement: every enclave attested with it is inactive.
 		MeasurementRevoked { measurement: H256 },
 		/// A worker registered (or renewed) its enclave key with a verified attestation.
-		EnclaveRegistered { worker: T::AccountId, key: EnclaveKey, measurement: H256, expires_at: u64 },
+		EnclaveRegistered {
+			worker: T::AccountId,
+			key: EnclaveKey,
+			measurement: H256,
+			expires_at: u64,
+		},
 	}
 
 	#[pallet::error]
@@ -301,11 +337,16 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let now_ms = T::UnixTime::now().as_millis() as u64;
-			let attested = nitro::verify(&attestation, |root| Roots::<T>::contains_key(root_id(root)), now_ms / 1000)
-				.map_err(Error::<T>::from)?;
+			let attested = nitro::verify(
+				&attestation,
+				|root| Roots::<T>::contains_key(root_id(root)),
+				now_ms / 1000,
+			)
+			.map_err(Error::<T>::from)?;
 
 			let measurement = measurement_id(&attested.pcrs);
-			let allowed = Measurements::<T>::get(measurement).ok_or(Error::<T>::UnknownMeasurement)?;
+			let allowed =
+				Measurements::<T>::get(measurement).ok_or(Error::<T>::UnknownMeasurement)?;
 			ensure!(!allowed.revoked, Error::<T>::MeasurementRevoked);
 			let nonce = verin_attestation::enclave_nonce(&Self::genesis_hash(), &who.encode());
 			ensure!(attested.nonce == Some(&nonce[..]), Error::<T>::WrongNonce);
@@ -320,10 +361,20 @@ pub mod pallet {
 			let expires_at = attested.timestamp_ms.saturating_add(T::AttestationLifetime::get());
 			ensure!(expires_at > now_ms, Error::<T>::AttestationTooOld);
 
-			let enclave =
-				Enclave { key, measurement, root: root_id(attested.root), attested_at: attested.timestamp_ms, expires_at };
+			let enclave = Enclave {
+				key,
+				measurement,
+				root: root_id(attested.root),
+				attested_at: attested.timestamp_ms,
+				expires_at,
+			};
 			Enclaves::<T>::insert(&who, enclave);
-			Self::deposit_event(Event::EnclaveRegistered { worker: who, key, measurement, expires_at });
+			Self::deposit_event(Event::EnclaveRegistered {
+				worker: who,
+				key,
+				measurement,
+				expires_at,
+			});
 			Ok(())
 		}
 
@@ -331,7 +382,10 @@ pub mod pallet {
 		/// start at. Governance only. Emits [`Event::RootPinned`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::pin_root())]
-		pub fn pin_root(origin: OriginFor<T>, certificate: BoundedVec<u8, T::MaxCertificateLength>) -> DispatchResult {
+		pub fn pin_root(
+			origin: OriginFor<T>,
+			certificate: BoundedVec<u8, T::MaxCertificateLength>,
+		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let root = Self::pin(certificate)?;
 			Self::deposit_event(Event::RootPinned { root });
@@ -394,7 +448,8 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	fn pin(certificate: BoundedVec<u8, T::MaxCertificateLength>) -> Result<H256, Error<T>> {
-		verin_attestation::x509::Certificate::parse(&certificate).map_err(|_| Error::<T>::InvalidRootCertificate)?;
+		verin_attestation::x509::Certificate::parse(&certificate)
+			.map_err(|_| Error::<T>::InvalidRootCertificate)?;
 		let root = root_id(&certificate);
 		ensure!(!Roots::<T>::contains_key(root), Error::<T>::RootAlreadyPinned);
 		Roots::<T>::insert(root, certificate);
@@ -420,7 +475,11 @@ impl<T: Config> Pallet<T> {
 	/// Checks a TEE result's evidence: the 64-byte ed25519 signature of `worker`'s trusted
 	/// enclave over `message`. An expired attestation still signs the jobs its worker
 	/// already holds (expiry only stops new ones); a revoked or unrooted one does not.
-	pub fn verify_result(worker: &T::AccountId, message: &[u8], evidence: &[u8]) -> Result<(), EvidenceError> {
+	pub fn verify_result(
+		worker: &T::AccountId,
+		message: &[u8],
+		evidence: &[u8],
+	) -> Result<(), EvidenceError> {
 		let signature: [u8; 64] = evidence.try_into().map_err(|_| EvidenceError::Malformed)?;
 		let enclave = Self::trusted_enclave(worker).ok_or(EvidenceError::Invalid)?;
 		let valid = sp_io::crypto::ed25519_verify(

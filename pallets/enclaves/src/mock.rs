@@ -1,7 +1,10 @@
 //! A minimal runtime for the pallet's tests: System and Enclaves, a settable clock, root as
 //! governance, and the development CA's root pinned at genesis.
 
-use frame_support::{derive_impl, parameter_types, traits::{ConstU32, ConstU64, UnixTime}};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, UnixTime},
+};
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 
@@ -60,51 +63,14 @@ impl pallet_enclaves::Config for Test {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::benchmarking::BenchmarkHelper for TestTime {
+impl crate::BenchmarkHelper for TestTime {
 	fn set_time(now_ms: u64) {
 		NowMs::set(now_ms);
 	}
 }
 
-impl frame_system::offchain::SigningTypes for Test {
-	type Public = sp_runtime::testing::UintAuthorityId;
-	type Signature = sp_runtime::testing::TestSignature;
-}
-
-/// Extrinsics of the mock: signed by a plain account id, no extensions.
-pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, ()>;
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
-		call: RuntimeCall,
-		_public: Self::Public,
-		account: AccountId,
-		_nonce: u32,
-	) -> Option<Extrinsic> {
-		Some(Extrinsic::new_signed(call, account, (), ()))
-	}
-}
-
-/// Worker keys of the mock: `UintAuthorityId(n)` is account `n`.
-pub struct TestWorkerKey;
-impl frame_system::offchain::AppCrypto<sp_runtime::testing::UintAuthorityId, sp_runtime::testing::TestSignature>
-	for TestWorkerKey
-{
-	type RuntimeAppPublic = sp_runtime::testing::UintAuthorityId;
-	type GenericPublic = sp_runtime::testing::UintAuthorityId;
-	type GenericSignature = sp_runtime::testing::TestSignature;
-}
+// Signed extrinsics and worker keys for the offchain worker.
+verin_pallet_support::impl_test_signing!(Test);
 
 /// Genesis: the development root pinned, the development measurement of [`VERSION`] allowed.
 pub fn new_test_ext() -> sp_io::TestExternalities {
@@ -113,7 +79,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		system: Default::default(),
 		tee: pallet_enclaves::GenesisConfig {
 			roots: vec![verin_attestation::DEV_ROOT_CERTIFICATE.to_vec()],
-			measurements: vec![(VERSION.as_bytes().to_vec(), verin_attestation::dev_measurement(VERSION).concat())],
+			measurements: vec![(
+				VERSION.as_bytes().to_vec(),
+				verin_attestation::dev_measurement(VERSION).concat(),
+			)],
 			..Default::default()
 		},
 	};

@@ -5,13 +5,12 @@
 //! local enclave's (the enclave restarted and made a new key), or when less than a quarter
 //! of [`Config::AttestationLifetime`] is left. The node's enclave makes a document with the
 //! worker's nonce (host function `verin_tee::attest`), and the worker key submits it. A
-//! sent registration is remembered in the persistent offchain storage for
-//! [`RESEND_AFTER`] blocks, so one that is still in the pool is not sent twice.
+//! sent registration is claimed in the persistent offchain storage for [`RESEND_AFTER`]
+//! blocks, so one that is still in the pool is not sent twice.
 
 use super::*;
-use frame_system::offchain::{AppCrypto, SendSignedTransaction, Signer, SigningTypes};
-use sp_runtime::{offchain::storage::StorageValueRef, traits::IdentifyAccount, RuntimeAppPublic, Saturating};
-use verin_inference_host::{verin_tee, TeeError};
+use verin_pallet_support::{local_worker_keys_with_accounts, send_signed, work_claim};
+use verin_worker_primitives::{verin_tee, TeeError};
 
 /// Blocks after which a registration that did not land is sent again.
 pub const RESEND_AFTER: u32 = 10;
@@ -26,24 +25,17 @@ impl<T: Config> Pallet<T> {
 		let now_ms = T::UnixTime::now().as_millis() as u64;
 		let renew_before = T::AttestationLifetime::get() / 4;
 		let genesis_hash = Self::genesis_hash();
-		for public in local_worker_keys::<T>() {
-			let worker = public.clone().into_account();
+		for (public, worker) in local_worker_keys_with_accounts::<T, T::AuthorityId>() {
 			let current = Enclaves::<T>::get(&worker).is_some_and(|enclave| {
 				enclave.key == local_key && now_ms.saturating_add(renew_before) < enclave.expires_at
 			});
 			if current {
 				continue;
 			}
-			let sent = (SENT_PREFIX, &worker).encode();
-			let sent = StorageValueRef::persistent(&sent);
-			let recently = sent
-				.get::<BlockNumberFor<T>>()
-				.ok()
-				.flatten()
-				.is_some_and(|at| now < at.saturating_add(RESEND_AFTER.into()));
-			if recently {
-				continue;
-			}
+			let key = (SENT_PREFIX, &worker).encode();
+			let mut claim = work_claim::<T, RESEND_AFTER>(&key, now);
+			// Held: a registration went out less than `RESEND_AFTER` blocks ago.
+			let Ok(sending) = claim.try_lock() else { continue };
 			let nonce = verin_attestation::enclave_nonce(&genesis_hash, &worker.encode());
 			let document = match verin_tee::attest(&nonce) {
 				Ok(document) => document,
@@ -57,23 +49,10 @@ impl<T: Config> Pallet<T> {
 				log::warn!(target: "runtime::enclaves", "the enclave's attestation is longer than this chain accepts");
 				return;
 			};
-			let results = Signer::<T, T::AuthorityId>::all_accounts()
-				.with_filter(alloc::vec![public])
-				.send_signed_transaction(|_| Call::register_enclave { attestation: attestation.clone() });
-			if results.iter().any(|(_, result)| result.is_ok()) {
-				sent.set(&now);
+			if send_signed::<T, T::AuthorityId, _>(&public, Call::register_enclave { attestation })
+			{
+				sending.forget();
 			}
 		}
 	}
-}
-
-/// The worker keys in the node's keystore, as the runtime's signer type.
-fn local_worker_keys<T: Config>() -> Vec<<T as SigningTypes>::Public> {
-	<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all()
-		.into_iter()
-		.map(|key| {
-			let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
-			generic.into()
-		})
-		.collect()
 }

@@ -33,13 +33,20 @@ fn register(worker: AccountId, document: &DocumentBuilder) -> DispatchResult {
 fn last_event() -> Event<Test> {
 	System::events()
 		.into_iter()
-		.filter_map(|record| if let RuntimeEvent::Tee(event) = record.event { Some(event) } else { None })
+		.filter_map(
+			|record| if let RuntimeEvent::Tee(event) = record.event { Some(event) } else { None },
+		)
 		.last()
 		.expect("an enclaves event")
 }
 
 fn message() -> Vec<u8> {
-	verin_primitives::market::tee_result_message(7, H256::repeat_byte(1), H256::repeat_byte(2), H256::repeat_byte(3))
+	verin_primitives::market::tee_result_message(
+		7,
+		H256::repeat_byte(1),
+		H256::repeat_byte(2),
+		H256::repeat_byte(3),
+	)
 }
 
 #[test]
@@ -51,7 +58,12 @@ fn a_valid_attestation_registers_the_enclave_key() {
 		let expires_at = START_MS + LIFETIME_MS;
 		assert_eq!(
 			last_event(),
-			Event::EnclaveRegistered { worker: ALICE, key: enclave_pair().public().0, measurement, expires_at }
+			Event::EnclaveRegistered {
+				worker: ALICE,
+				key: enclave_pair().public().0,
+				measurement,
+				expires_at
+			}
 		);
 		let enclave = pallet::Enclaves::<Test>::get(ALICE).unwrap();
 		assert_eq!(enclave.root, root_id(verin_attestation::DEV_ROOT_CERTIFICATE));
@@ -67,8 +79,16 @@ fn a_chain_from_an_unpinned_root_is_refused() {
 		let mut document = document_for(ALICE);
 		let impostor = dev::key_from_label("an impostor CA");
 		let name = dev::name(dev::ROOT_NAME);
-		document.root_certificate =
-			dev::certificate(1, &name, &name, 0, 4_000_000_000, impostor.verifying_key(), true, &impostor);
+		document.root_certificate = dev::certificate(
+			1,
+			&name,
+			&name,
+			0,
+			4_000_000_000,
+			impostor.verifying_key(),
+			true,
+			&impostor,
+		);
 		document.issuer_key = Some(impostor);
 		assert_noop!(register(ALICE, &document), Error::<Test>::UnknownRoot);
 	});
@@ -115,7 +135,11 @@ fn a_revoked_measurement_is_refused_and_deactivates_its_enclaves_at_once() {
 
 		// Governance may allow it again (e.g. a revocation by mistake).
 		let pcrs = dev::measurement(VERSION);
-		assert_ok!(Tee::allow_measurement(RuntimeOrigin::root(), VERSION.as_bytes().to_vec().try_into().unwrap(), pcrs));
+		assert_ok!(Tee::allow_measurement(
+			RuntimeOrigin::root(),
+			VERSION.as_bytes().to_vec().try_into().unwrap(),
+			pcrs
+		));
 		assert!(Tee::is_attested(&ALICE));
 	});
 }
@@ -169,12 +193,18 @@ fn truncated_or_malformed_cbor_is_refused() {
 		let bytes = document_for(ALICE).build();
 		for end in [0, 1, 10, bytes.len() / 2, bytes.len() - 1] {
 			assert_noop!(
-				Tee::register_enclave(RuntimeOrigin::signed(ALICE), bytes[..end].to_vec().try_into().unwrap()),
+				Tee::register_enclave(
+					RuntimeOrigin::signed(ALICE),
+					bytes[..end].to_vec().try_into().unwrap()
+				),
 				Error::<Test>::TruncatedCbor
 			);
 		}
 		assert_noop!(
-			Tee::register_enclave(RuntimeOrigin::signed(ALICE), vec![0x84, 0x01, 0x02, 0x03, 0x04].try_into().unwrap()),
+			Tee::register_enclave(
+				RuntimeOrigin::signed(ALICE),
+				vec![0x84, 0x01, 0x02, 0x03, 0x04].try_into().unwrap()
+			),
 			Error::<Test>::MalformedCbor
 		);
 		let mut document = document_for(ALICE);
@@ -224,7 +254,12 @@ fn a_result_signed_by_another_key_is_rejected() {
 			Err(EvidenceError::Invalid)
 		);
 		// The enclave's own signature, but over another job's message.
-		let other = verin_primitives::market::tee_result_message(8, H256::repeat_byte(1), H256::repeat_byte(2), H256::repeat_byte(3));
+		let other = verin_primitives::market::tee_result_message(
+			8,
+			H256::repeat_byte(1),
+			H256::repeat_byte(2),
+			H256::repeat_byte(3),
+		);
 		assert_eq!(
 			Tee::verify_result(&ALICE, &message(), &enclave_pair().sign(&other).0),
 			Err(EvidenceError::Invalid)
@@ -265,17 +300,29 @@ fn governance_calls_need_governance_and_check_their_input() {
 		let pcrs = dev::measurement("verin-node 0.2.0");
 		let version: BoundedVec<u8, _> = b"verin-node 0.2.0".to_vec().try_into().unwrap();
 		let signed = RuntimeOrigin::signed(ALICE);
-		assert_noop!(Tee::pin_root(signed.clone(), root.clone().try_into().unwrap()), DispatchError::BadOrigin);
+		assert_noop!(
+			Tee::pin_root(signed.clone(), root.clone().try_into().unwrap()),
+			DispatchError::BadOrigin
+		);
 		assert_noop!(Tee::unpin_root(signed.clone(), root_id(&root)), DispatchError::BadOrigin);
-		assert_noop!(Tee::allow_measurement(signed.clone(), version.clone(), pcrs), DispatchError::BadOrigin);
-		assert_noop!(Tee::revoke_measurement(signed, measurement_id(&pcrs)), DispatchError::BadOrigin);
+		assert_noop!(
+			Tee::allow_measurement(signed.clone(), version.clone(), pcrs),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Tee::revoke_measurement(signed, measurement_id(&pcrs)),
+			DispatchError::BadOrigin
+		);
 
 		assert_noop!(
 			Tee::pin_root(RuntimeOrigin::root(), root.clone().try_into().unwrap()),
 			Error::<Test>::RootAlreadyPinned
 		);
 		assert_noop!(
-			Tee::pin_root(RuntimeOrigin::root(), vec![0x30, 0x03, 0x02, 0x01, 0x01].try_into().unwrap()),
+			Tee::pin_root(
+				RuntimeOrigin::root(),
+				vec![0x30, 0x03, 0x02, 0x01, 0x01].try_into().unwrap()
+			),
 			Error::<Test>::InvalidRootCertificate
 		);
 		assert_noop!(
@@ -285,7 +332,10 @@ fn governance_calls_need_governance_and_check_their_input() {
 		assert_ok!(Tee::allow_measurement(RuntimeOrigin::root(), version.clone(), pcrs));
 		assert_eq!(
 			last_event(),
-			Event::MeasurementAllowed { measurement: measurement_id(&pcrs), software_version: version.clone() }
+			Event::MeasurementAllowed {
+				measurement: measurement_id(&pcrs),
+				software_version: version.clone()
+			}
 		);
 		assert_noop!(
 			Tee::allow_measurement(RuntimeOrigin::root(), version, pcrs),
@@ -301,28 +351,36 @@ fn governance_calls_need_governance_and_check_their_input() {
 fn a_real_nitro_attestation_passes_the_chain_checks_and_meets_the_nonce_policy() {
 	new_test_ext().execute_with(|| {
 		use base64::Engine;
-		let text = include_str!("../../../primitives/attestation/tests/vectors/nitro-2025-09-09.b64");
+		let text =
+			include_str!("../../../primitives/attestation/tests/vectors/nitro-2025-09-09.b64");
 		let document = base64::engine::general_purpose::STANDARD.decode(text.trim()).unwrap();
 		let aws_root = verin_attestation::AWS_NITRO_ROOT_G1;
 		NowMs::set(1_757_440_781_958);
-		let attempt = || Tee::register_enclave(RuntimeOrigin::signed(ALICE), document.clone().try_into().unwrap());
+		let attempt = || {
+			Tee::register_enclave(
+				RuntimeOrigin::signed(ALICE),
+				document.clone().try_into().unwrap(),
+			)
+		};
 		assert_noop!(attempt(), Error::<Test>::UnknownRoot);
 		assert_ok!(Tee::pin_root(RuntimeOrigin::root(), aws_root.to_vec().try_into().unwrap()));
 		assert_noop!(attempt(), Error::<Test>::UnknownMeasurement);
-		let pcrs = verin_attestation::nitro::verify(&document, |_| true, 1_757_440_781).unwrap().pcrs;
-		assert_ok!(Tee::allow_measurement(RuntimeOrigin::root(), b"real".to_vec().try_into().unwrap(), pcrs));
+		let pcrs =
+			verin_attestation::nitro::verify(&document, |_| true, 1_757_440_781).unwrap().pcrs;
+		assert_ok!(Tee::allow_measurement(
+			RuntimeOrigin::root(),
+			b"real".to_vec().try_into().unwrap(),
+			pcrs
+		));
 		assert_noop!(attempt(), Error::<Test>::WrongNonce);
 	});
 }
 
 mod offchain_worker {
 	use super::*;
-	use sp_core::offchain::{
-		testing::{TestOffchainExt, TestTransactionPoolExt},
-		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
-	};
 	use std::sync::Arc;
-	use verin_inference_host::{EnclaveBackend, TeeError, TeeExt};
+	use verin_pallet_support::testing::offchain_worker_node;
+	use verin_worker_primitives::{EnclaveBackend, TeeError, TeeExt};
 
 	/// An enclave backed by the development CA, as the node's development provider.
 	struct DevEnclave;
@@ -332,7 +390,14 @@ mod offchain_worker {
 		}
 		fn attest(&self, nonce: &[u8]) -> Result<Vec<u8>, TeeError> {
 			let leaf = dev::key_from_label("offchain test leaf");
-			Ok(DocumentBuilder::new(NowMs::get(), dev::measurement(VERSION), &self.public_key(), nonce, leaf).build())
+			Ok(DocumentBuilder::new(
+				NowMs::get(),
+				dev::measurement(VERSION),
+				&self.public_key(),
+				nonce,
+				leaf,
+			)
+			.build())
 		}
 		fn sign(&self, message: &[u8]) -> [u8; 64] {
 			enclave_pair().sign(message).0
@@ -342,50 +407,42 @@ mod offchain_worker {
 	#[test]
 	fn a_node_with_an_enclave_registers_it_once_and_renews_it_before_expiry() {
 		let mut ext = new_test_ext();
-		let (offchain, _) = TestOffchainExt::new();
-		let (pool, pool_state) = TestTransactionPoolExt::new();
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		ext.register_extension(OffchainWorkerExt::new(offchain));
-		ext.register_extension(TransactionPoolExt::new(pool));
+		let pool = offchain_worker_node(&mut ext, [ALICE]);
 		ext.register_extension(TeeExt::new(Arc::new(DevEnclave)));
-		sp_runtime::testing::UintAuthorityId::set_all_keys([ALICE]);
-		let submitted = || -> Vec<Extrinsic> {
-			pool_state.write().transactions.drain(..).map(|bytes| Extrinsic::decode(&mut &bytes[..]).unwrap()).collect()
+		// The offchain worker of block `block`, on that block's state.
+		let registrations_at = |block: u64| -> Vec<(AccountId, RuntimeCall)> {
+			System::set_block_number(block);
+			Tee::renew_local_enclaves(block);
+			pool.take_signed()
 		};
 		ext.execute_with(|| {
-			Tee::renew_local_enclaves(1);
-			let sent = submitted();
+			let sent = registrations_at(1);
 			assert_eq!(sent.len(), 1);
-			Tee::renew_local_enclaves(2);
-			assert!(submitted().is_empty(), "the first registration may still be in the pool");
+			assert!(
+				registrations_at(2).is_empty(),
+				"the first registration may still be in the pool"
+			);
 
-			let xt = sent.into_iter().next().unwrap();
-			let RuntimeCall::Tee(call) = xt.function else { panic!("not an enclaves call") };
+			let (who, call) = sent.into_iter().next().unwrap();
+			let RuntimeCall::Tee(call) = call else { panic!("not an enclaves call") };
 			assert_ok!(frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
 				call,
-				RuntimeOrigin::signed(ALICE)
+				RuntimeOrigin::signed(who)
 			));
 			assert!(Tee::is_attested(&ALICE));
-			Tee::renew_local_enclaves(20);
-			assert!(submitted().is_empty(), "registered and fresh");
+			assert!(registrations_at(20).is_empty(), "registered and fresh");
 
 			// With less than a quarter of the lifetime left, the node renews.
 			NowMs::set(START_MS + LIFETIME_MS * 3 / 4 + 1);
-			Tee::renew_local_enclaves(21);
-			assert_eq!(submitted().len(), 1);
+			assert_eq!(registrations_at(21).len(), 1);
 		});
 	}
 
 	#[test]
 	fn a_node_without_an_enclave_sends_nothing() {
 		let mut ext = new_test_ext();
-		let (offchain, _) = TestOffchainExt::new();
-		let (pool, pool_state) = TestTransactionPoolExt::new();
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		ext.register_extension(OffchainWorkerExt::new(offchain));
-		ext.register_extension(TransactionPoolExt::new(pool));
-		sp_runtime::testing::UintAuthorityId::set_all_keys([ALICE]);
+		let pool = offchain_worker_node(&mut ext, [ALICE]);
 		ext.execute_with(|| Tee::renew_local_enclaves(1));
-		assert!(pool_state.read().transactions.is_empty());
+		assert!(pool.is_empty());
 	}
 }

@@ -6,38 +6,11 @@ use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use sp_runtime::SaturatedConversion;
 use verin_primitives::{
-	model::{DeterminismClass, Dim, ElementType, ModelFormat, TensorSchema, TensorSpec, VersionSpec},
+	model::{
+		DeterminismClass, Dim, ElementType, ModelFormat, TensorSchema, TensorSpec, VersionSpec,
+	},
 	tensor::TensorData,
 };
-
-/// What the benchmarks need from the runtime: models to request and workers to answer.
-pub trait BenchmarkHelper<T: Config> {
-	/// Publishes a model version with `spec`, owned by `owner`, priced `price`.
-	fn publish_model(owner: &T::AccountId, price: BalanceOf<T>, spec: VersionSpec) -> (ModelId, ModelVersion);
-
-	/// Registers `worker` (already funded) serving `model`@`version` at every tier.
-	fn register_worker(worker: &T::AccountId, model: ModelId, version: ModelVersion);
-
-	/// The costliest evidence the runtime's [`Config::Verifier`] checks, with the result it
-	/// backs (a ZK proof, where that tier is supported).
-	fn costliest_evidence() -> EvidenceCase;
-}
-
-/// A result and the evidence that backs it, for [`BenchmarkHelper::costliest_evidence`].
-pub struct EvidenceCase {
-	/// The tier the evidence is for.
-	pub tier: Tier,
-	/// The model version's spec.
-	pub spec: VersionSpec,
-	/// The job's input.
-	pub input: TensorPayload,
-	/// The result's output.
-	pub output: TensorPayload,
-	/// The version's registered circuit: its digest and verifier data.
-	pub circuit: Option<(H256, alloc::vec::Vec<u8>)>,
-	/// The evidence.
-	pub evidence: alloc::vec::Vec<u8>,
-}
 
 fn funded<T: Config>(who: &T::AccountId) {
 	let plenty: BalanceOf<T> = u64::MAX.saturated_into();
@@ -54,7 +27,11 @@ fn bytes_tensor(name: &[u8], len: u32) -> TensorSpec {
 
 /// A model taking `input_len` bytes and giving `output_len` bytes, served by `workers`
 /// workers; returns the model, its version and the workers.
-fn market<T: Config>(input_len: u32, output_len: u32, workers: u32) -> (ModelId, ModelVersion, Vec<T::AccountId>) {
+fn market<T: Config>(
+	input_len: u32,
+	output_len: u32,
+	workers: u32,
+) -> (ModelId, ModelVersion, Vec<T::AccountId>) {
 	let owner: T::AccountId = account("owner", 0, 0);
 	funded::<T>(&owner);
 	let spec = VersionSpec {
@@ -84,7 +61,12 @@ fn payload(len: u32) -> TensorPayload {
 	filled(len, 7)
 }
 
-fn requested<T: Config>(requester: &T::AccountId, model: ModelId, version: ModelVersion, input_len: u32) -> JobId {
+fn requested<T: Config>(
+	requester: &T::AccountId,
+	model: ModelId,
+	version: ModelVersion,
+	input_len: u32,
+) -> JobId {
 	requested_at::<T>(requester, model, version, input_len, Tier::Vanilla)
 }
 
@@ -127,16 +109,25 @@ fn filled(len: u32, byte: u8) -> TensorPayload {
 /// An Optimistic job of a model with `output_len`-byte outputs, answered by its worker and
 /// challenged by another of `workers` workers; returns the job, its worker, the challenger
 /// and the committee.
-fn disputed<T: Config>(output_len: u32, workers: u32) -> (JobId, T::AccountId, T::AccountId, Vec<T::AccountId>) {
+fn disputed<T: Config>(
+	output_len: u32,
+	workers: u32,
+) -> (JobId, T::AccountId, T::AccountId, Vec<T::AccountId>) {
 	let (model, version, all) = market::<T>(16, output_len, workers);
 	let requester: T::AccountId = account("requester", 0, 0);
 	funded::<T>(&requester);
 	let job = requested_at::<T>(&requester, model, version, 16, Tier::Optimistic);
 	let worker = assigned::<T>(job);
-	Pallet::<T>::submit_result(RawOrigin::Signed(worker.clone()).into(), job, filled(output_len, 7), Default::default())
-		.expect("the assigned worker answers");
+	Pallet::<T>::submit_result(
+		RawOrigin::Signed(worker.clone()).into(),
+		job,
+		filled(output_len, 7),
+		Default::default(),
+	)
+	.expect("the assigned worker answers");
 	let challenger = all.into_iter().find(|w| *w != worker).expect("two workers at least");
-	Pallet::<T>::challenge(RawOrigin::Signed(challenger.clone()).into(), job).expect("a committee is left");
+	Pallet::<T>::challenge(RawOrigin::Signed(challenger.clone()).into(), job)
+		.expect("a committee is left");
 	let committee = Disputes::<T>::get(job).expect("challenged").committee.into_inner();
 	(job, worker, challenger, committee)
 }
@@ -146,7 +137,10 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn request(w: Linear<1, { T::Workers::max_candidates() }>, i: Linear<1, { T::MaxInputBytes::get() }>) {
+	fn request(
+		w: Linear<1, { T::Workers::max_candidates() }>,
+		i: Linear<1, { T::MaxInputBytes::get() }>,
+	) {
 		let (model, version, _) = market::<T>(i, 16, w);
 		let caller: T::AccountId = whitelisted_caller();
 		funded::<T>(&caller);
@@ -220,7 +214,8 @@ mod benchmarks {
 		let (model, version, _) = market::<T>(16, 16, T::Workers::max_candidates());
 		let requester: T::AccountId = account("requester", 0, 0);
 		funded::<T>(&requester);
-		let jobs: Vec<JobId> = (0..n).map(|_| requested::<T>(&requester, model, version, 16)).collect();
+		let jobs: Vec<JobId> =
+			(0..n).map(|_| requested::<T>(&requester, model, version, 16)).collect();
 		let due = frame_system::Pallet::<T>::block_number()
 			.saturating_add(T::MinResponseBlocks::get())
 			.saturating_add(One::one());
@@ -248,8 +243,13 @@ mod benchmarks {
 		funded::<T>(&requester);
 		let job = requested_at::<T>(&requester, model, version, 16, Tier::Optimistic);
 		let worker = assigned::<T>(job);
-		Pallet::<T>::submit_result(RawOrigin::Signed(worker.clone()).into(), job, payload(16), Default::default())
-			.expect("the assigned worker answers");
+		Pallet::<T>::submit_result(
+			RawOrigin::Signed(worker.clone()).into(),
+			job,
+			payload(16),
+			Default::default(),
+		)
+		.expect("the assigned worker answers");
 		let challenger = all.into_iter().find(|w| *w != worker).unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(challenger), job);
@@ -276,7 +276,8 @@ mod benchmarks {
 		let output_len = T::MaxOutputBytes::get();
 		let (job, _, _, committee) = disputed::<T>(output_len, T::CommitteeSize::get() + 2);
 		let majority = committee.len() / 2 + 1;
-		for member in committee.iter().take(majority.min(committee.len().saturating_sub(1)).max(1)) {
+		for member in committee.iter().take(majority.min(committee.len().saturating_sub(1)).max(1))
+		{
 			Pallet::<T>::vote(RawOrigin::Signed(member.clone()).into(), job, filled(output_len, 8))
 				.expect("a member votes");
 		}

@@ -20,10 +20,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(challenger != worker, Error::<T>::OwnResult);
 		ensure!(T::Workers::is_bonded(&challenger), Error::<T>::ChallengerNotBonded);
 
-		let mut candidates: Vec<_> = T::Workers::candidates(record.model, record.version, Tier::Optimistic)
-			.into_iter()
-			.filter(|candidate| candidate.worker != worker && candidate.worker != challenger)
-			.collect();
+		let mut candidates: Vec<_> =
+			T::Workers::candidates(record.model, record.version, Tier::Optimistic)
+				.into_iter()
+				.filter(|candidate| candidate.worker != worker && candidate.worker != challenger)
+				.collect();
 		let considered = candidates.len() as u32;
 		let committee = Self::draw_committee(&mut candidates, job);
 		ensure!(!committee.is_empty(), Error::<T>::NoCommitteeAvailable);
@@ -62,7 +63,11 @@ impl<T: Config> Pallet<T> {
 	) -> BoundedVec<T::AccountId, T::CommitteeSize> {
 		let mut committee = BoundedVec::new();
 		for seat in 0..T::CommitteeSize::get() {
-			let Some(member) = Self::draw_for(candidates, &(b"verin/committee", job, seat).encode()) else { break };
+			let Some(member) =
+				Self::draw_for(candidates, &(b"verin/committee", job, seat).encode())
+			else {
+				break;
+			};
 			candidates.retain(|candidate| candidate.worker != member);
 			if committee.try_push(member).is_err() {
 				break;
@@ -73,7 +78,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Records `voter`'s vote on `job`; decides the dispute once every member voted. Returns
 	/// whether it was decided.
-	pub(crate) fn cast_vote(job: JobId, voter: T::AccountId, output: TensorPayload) -> Result<bool, DispatchError> {
+	pub(crate) fn cast_vote(
+		job: JobId,
+		voter: T::AccountId,
+		output: TensorPayload,
+	) -> Result<bool, DispatchError> {
 		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 		let JobStatus::Disputed { deadline, .. } = record.status else {
 			return Err(Error::<T>::NotDisputed.into());
@@ -81,7 +90,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(frame_system::Pallet::<T>::block_number() <= deadline, Error::<T>::VotingClosed);
 		let mut dispute = Disputes::<T>::get(job).ok_or(Error::<T>::NotDisputed)?;
 		ensure!(dispute.committee.contains(&voter), Error::<T>::NotCommitteeMember);
-		ensure!(!dispute.votes.iter().any(|(member, _)| *member == voter), Error::<T>::AlreadyVoted);
+		ensure!(
+			!dispute.votes.iter().any(|(member, _)| *member == voter),
+			Error::<T>::AlreadyVoted
+		);
 		let served = T::Models::served_model(record.model, Some(record.version))
 			.ok_or(Error::<T>::UnknownModelVersion)?;
 		Self::check_output(&served, &record, &output).map_err(Self::output_error)?;
@@ -92,7 +104,9 @@ impl<T: Config> Pallet<T> {
 		let upholds = record.output.as_ref().is_some_and(|answered| agrees(answered, &output));
 		let ballot = if upholds {
 			Ballot::Upholds
-		} else if let Some(index) = dispute.alternatives.iter().position(|other| agrees(other, &output)) {
+		} else if let Some(index) =
+			dispute.alternatives.iter().position(|other| agrees(other, &output))
+		{
 			Ballot::Alternative(index as u32)
 		} else {
 			let index = dispute.alternatives.len() as u32;
@@ -119,7 +133,9 @@ impl<T: Config> Pallet<T> {
 		match Disputes::<T>::take(job) {
 			Some(dispute) => Self::decide(job, record, dispute, now),
 			// Not reachable: a disputed job's record and dispute are written together.
-			None => log::error!(target: "runtime::inference", "job {job}: disputed without a dispute record"),
+			None => {
+				log::error!(target: "runtime::inference", "job {job}: disputed without a dispute record")
+			},
 		}
 	}
 
@@ -127,16 +143,25 @@ impl<T: Config> Pallet<T> {
 	/// job as completed, overturned or unresolved.
 	fn decide(job: JobId, mut record: JobOf<T>, dispute: DisputeOf<T>, now: BlockNumberFor<T>) {
 		let JobStatus::Disputed { worker, challenger, .. } = record.status.clone() else { return };
-		for member in dispute.committee.iter().filter(|member| !dispute.votes.iter().any(|(voter, _)| voter == *member)) {
+		for member in dispute
+			.committee
+			.iter()
+			.filter(|member| !dispute.votes.iter().any(|(voter, _)| voter == *member))
+		{
 			T::Workers::job_released(member, false);
-			let penalty =
-				T::Workers::slash(member, T::MissPenalty::get(), &T::TreasuryAccount::get(), SlashReason::MissedVote);
+			let penalty = T::Workers::slash(
+				member,
+				T::MissPenalty::get(),
+				&T::TreasuryAccount::get(),
+				SlashReason::MissedVote,
+			);
 			T::Workers::suspend(member);
 			Self::deposit_event(Event::VoteMissed { job, voter: member.clone(), penalty });
 		}
 
 		let majority = dispute.committee.len() / 2 + 1;
-		let count = |ballot: Ballot| dispute.votes.iter().filter(|(_, cast)| *cast == ballot).count();
+		let count =
+			|ballot: Ballot| dispute.votes.iter().filter(|(_, cast)| *cast == ballot).count();
 		let winner = core::iter::once(Ballot::Upholds)
 			.chain((0..dispute.alternatives.len() as u32).map(Ballot::Alternative))
 			.find(|ballot| count(*ballot) >= majority);
@@ -149,8 +174,12 @@ impl<T: Config> Pallet<T> {
 
 		match winner {
 			Some(Ballot::Upholds) => {
-				let (forfeited, to_winner, to_committee) =
-					Self::forfeit_challenge_bond(&challenger, dispute.bond, &worker, &majority_voters);
+				let (forfeited, to_winner, to_committee) = Self::forfeit_challenge_bond(
+					&challenger,
+					dispute.bond,
+					&worker,
+					&majority_voters,
+				);
 				Self::deposit_event(Event::DisputeResolved {
 					job,
 					outcome: DisputeOutcome::Upheld,
@@ -227,11 +256,12 @@ impl<T: Config> Pallet<T> {
 		let reason = HoldReason::ChallengeBond;
 		let (winner_share, per_voter) = Self::shares(bond, voters.len());
 		let to_winner = Self::pay(reason, challenger, worker, winner_share);
-		let to_committee = voters
-			.iter()
-			.fold(Zero::zero(), |sum: BalanceOf<T>, voter| sum.saturating_add(Self::pay(reason, challenger, voter, per_voter)));
+		let to_committee = voters.iter().fold(Zero::zero(), |sum: BalanceOf<T>, voter| {
+			sum.saturating_add(Self::pay(reason, challenger, voter, per_voter))
+		});
 		let paid = to_winner.saturating_add(to_committee);
-		let to_treasury = Self::pay(reason, challenger, &T::TreasuryAccount::get(), bond.saturating_sub(paid));
+		let to_treasury =
+			Self::pay(reason, challenger, &T::TreasuryAccount::get(), bond.saturating_sub(paid));
 		let forfeited = paid.saturating_add(to_treasury);
 		Self::release_hold(reason, challenger, bond.saturating_sub(forfeited));
 		(forfeited, to_winner, to_committee)
@@ -247,10 +277,13 @@ impl<T: Config> Pallet<T> {
 	) -> (BalanceOf<T>, BalanceOf<T>, BalanceOf<T>) {
 		let penalty = T::WrongResultPenalty::get();
 		let (winner_share, per_voter) = Self::shares(penalty, voters.len());
-		let slash = |to: &T::AccountId, amount| T::Workers::slash(worker, amount, to, SlashReason::WrongResult);
+		let slash = |to: &T::AccountId, amount| {
+			T::Workers::slash(worker, amount, to, SlashReason::WrongResult)
+		};
 		let to_winner = slash(challenger, winner_share);
-		let to_committee =
-			voters.iter().fold(Zero::zero(), |sum: BalanceOf<T>, voter| sum.saturating_add(slash(voter, per_voter)));
+		let to_committee = voters.iter().fold(Zero::zero(), |sum: BalanceOf<T>, voter| {
+			sum.saturating_add(slash(voter, per_voter))
+		});
 		let paid = to_winner.saturating_add(to_committee);
 		let to_treasury = slash(&T::TreasuryAccount::get(), penalty.saturating_sub(paid));
 		(paid.saturating_add(to_treasury), to_winner, to_committee)

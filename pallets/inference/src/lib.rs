@@ -82,13 +82,13 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+mod disputes;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 #[cfg(test)]
 mod tests;
-mod disputes;
 mod timers;
-pub mod offchain;
 pub mod weights;
 
 use alloc::vec::Vec;
@@ -108,12 +108,11 @@ use sp_runtime::{
 	Perbill,
 };
 use verin_primitives::{
+	compare,
 	market::{
 		Candidate, EvidenceError, FailureReason, FeeBreakdown, JobId, JobStatus, ModelCatalog,
-		ResultContext, ServedModel, SlashReason, TierVerifier, Verdict, WorkerPool,
-		WorkerStaking,
+		ResultContext, ServedModel, SlashReason, TierVerifier, Verdict, WorkerPool, WorkerStaking,
 	},
-	compare,
 	model::{ModelId, ModelStatus, ModelVersion},
 	tensor::{self, TensorError, TensorPayload},
 	tier::Tier,
@@ -143,7 +142,15 @@ pub type DisputeOf<T> = Dispute<
 
 /// What a committee member's vote counted for.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
 )]
 pub enum Ballot {
@@ -174,7 +181,15 @@ pub struct Dispute<AccountId, Balance, BlockNumber, MaxMembers: Get<u32>> {
 
 /// How a dispute ended.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
 )]
 pub enum DisputeOutcome {
@@ -200,6 +215,41 @@ impl<T: frame_system::Config> Randomness<H256, BlockNumberFor<T>> for ParentHash
 	}
 }
 
+/// What the benchmarks need from the runtime: models to request and workers to answer.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<T: Config> {
+	/// Publishes a model version with `spec`, owned by `owner`, priced `price`.
+	fn publish_model(
+		owner: &T::AccountId,
+		price: BalanceOf<T>,
+		spec: verin_primitives::model::VersionSpec,
+	) -> (ModelId, ModelVersion);
+
+	/// Registers `worker` (already funded) serving `model`@`version` at every tier.
+	fn register_worker(worker: &T::AccountId, model: ModelId, version: ModelVersion);
+
+	/// The costliest evidence the runtime's [`Config::Verifier`] checks, with the result it
+	/// backs (a ZK proof, where that tier is supported).
+	fn costliest_evidence() -> EvidenceCase;
+}
+
+/// A result and the evidence that backs it, for [`BenchmarkHelper::costliest_evidence`].
+#[cfg(feature = "runtime-benchmarks")]
+pub struct EvidenceCase {
+	/// The tier the evidence is for.
+	pub tier: Tier,
+	/// The model version's spec.
+	pub spec: verin_primitives::model::VersionSpec,
+	/// The job's input.
+	pub input: TensorPayload,
+	/// The result's output.
+	pub output: TensorPayload,
+	/// The version's registered circuit: its digest and verifier data.
+	pub circuit: Option<(H256, alloc::vec::Vec<u8>)>,
+	/// The evidence.
+	pub evidence: alloc::vec::Vec<u8>,
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -216,7 +266,8 @@ pub mod pallet {
 	pub trait Config:
 		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
 	{
-		/// The worker key the offchain worker signs answers with ([`offchain::crypto`]).
+		/// The worker key the offchain worker signs answers with (`verin_pallet_support::WorkerAuthority`
+		/// in a runtime).
 		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 
 		/// The currency in which fees are held and paid.
@@ -329,7 +380,7 @@ pub mod pallet {
 
 		/// Sets up models and workers for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: benchmarking::BenchmarkHelper<Self>;
+		type BenchmarkHelper: BenchmarkHelper<Self>;
 	}
 
 	/// Why this pallet holds funds.
@@ -413,7 +464,12 @@ pub mod pallet {
 			refunded: BalanceOf<T>,
 		},
 		/// The worker reported it could not answer; the fee was refunded.
-		JobFailed { job: JobId, worker: T::AccountId, reason: FailureReason, refunded: BalanceOf<T> },
+		JobFailed {
+			job: JobId,
+			worker: T::AccountId,
+			reason: FailureReason,
+			refunded: BalanceOf<T>,
+		},
 		/// No worker answered in time within the allowed attempts (or none was left); the
 		/// fee was refunded.
 		JobExpired { job: JobId, refunded: BalanceOf<T> },
@@ -446,7 +502,12 @@ pub mod pallet {
 		},
 		/// The committee overturned the job's result: the requester gets the majority's
 		/// output and `refunded`.
-		ResultOverturned { job: JobId, worker: T::AccountId, output_hash: H256, refunded: BalanceOf<T> },
+		ResultOverturned {
+			job: JobId,
+			worker: T::AccountId,
+			output_hash: H256,
+			refunded: BalanceOf<T>,
+		},
 		/// A dispute ended without a majority: the requester was refunded `refunded`.
 		DisputeUnresolved { job: JobId, refunded: BalanceOf<T> },
 	}
@@ -556,13 +617,13 @@ pub mod pallet {
 			response_blocks: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
-			let served = T::Models::served_model(model, version)
-				.ok_or(Error::<T>::UnknownModelVersion)?;
+			let served =
+				T::Models::served_model(model, version).ok_or(Error::<T>::UnknownModelVersion)?;
 			let (batch, fee) = Self::check_request(&served, &input, tier)?;
 			ensure!(fee.total <= max_fee, Error::<T>::FeeCapTooLow);
 			ensure!(
-				response_blocks >= T::MinResponseBlocks::get() &&
-					response_blocks <= T::MaxResponseBlocks::get(),
+				response_blocks >= T::MinResponseBlocks::get()
+					&& response_blocks <= T::MaxResponseBlocks::get(),
 				Error::<T>::ResponseWindowOutOfRange
 			);
 
@@ -657,7 +718,11 @@ pub mod pallet {
 			PendingJobs::<T>::remove(&worker, job);
 			T::Workers::job_released(&worker, true);
 			record.output = Some(output);
-			Self::deposit_event(Event::ResultSubmitted { job, worker: worker.clone(), output_hash });
+			Self::deposit_event(Event::ResultSubmitted {
+				job,
+				worker: worker.clone(),
+				output_hash,
+			});
 			match verdict {
 				Verdict::Final => Self::settle(job, &mut record, worker),
 				Verdict::Provisional { challenge_period } => {
@@ -718,11 +783,20 @@ pub mod pallet {
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::vote(tensor::payload_bytes(output))
 			.saturating_add(T::WeightInfo::decide_dispute()))]
-		pub fn vote(origin: OriginFor<T>, job: JobId, output: TensorPayload) -> DispatchResultWithPostInfo {
+		pub fn vote(
+			origin: OriginFor<T>,
+			job: JobId,
+			output: TensorPayload,
+		) -> DispatchResultWithPostInfo {
 			let voter = ensure_signed(origin)?;
 			let voted = T::WeightInfo::vote(tensor::payload_bytes(&output));
 			let decided = Self::cast_vote(job, voter, output)?;
-			Ok(Some(if decided { voted.saturating_add(T::WeightInfo::decide_dispute()) } else { voted }).into())
+			Ok(Some(if decided {
+				voted.saturating_add(T::WeightInfo::decide_dispute())
+			} else {
+				voted
+			})
+			.into())
 		}
 	}
 
@@ -744,7 +818,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxAttempts::get() > 0, "a job must be assigned at least once");
 			assert!(T::MaxBatch::get() > 0, "a request needs a batch of at least one");
-			assert!(T::MaxTimersPerBlock::get() > 0 && T::TimerBudget::get() > 0, "timers must run");
+			assert!(
+				T::MaxTimersPerBlock::get() > 0 && T::TimerBudget::get() > 0,
+				"timers must run"
+			);
 			assert!(!T::ResultRetention::get().is_zero(), "timers must go to later blocks");
 			assert!(T::CommitteeSize::get() > 0, "a dispute needs a committee");
 			assert!(!T::VotingBlocks::get().is_zero(), "a committee needs time to vote");
@@ -753,8 +830,8 @@ pub mod pallet {
 				"a forfeit cannot pay out more than itself"
 			);
 			assert!(
-				T::MinResponseBlocks::get() >= One::one() &&
-					T::MinResponseBlocks::get() <= T::MaxResponseBlocks::get(),
+				T::MinResponseBlocks::get() >= One::one()
+					&& T::MinResponseBlocks::get() <= T::MaxResponseBlocks::get(),
 				"the response window must be a non-empty range of at least one block"
 			);
 		}
@@ -832,7 +909,8 @@ impl<T: Config> Pallet<T> {
 
 	fn price(royalty: BalanceOf<T>, tier: Tier, bytes: u64) -> FeeBreakdown<BalanceOf<T>> {
 		let bytes: BalanceOf<T> = bytes.unique_saturated_into();
-		let service = T::TierFee::convert(tier).saturating_add(T::FeePerByte::get().saturating_mul(bytes));
+		let service =
+			T::TierFee::convert(tier).saturating_add(T::FeePerByte::get().saturating_mul(bytes));
 		let cut = T::TreasuryCut::get();
 		let royalty_paid = royalty.saturating_sub(cut * royalty);
 		let worker_paid = service.saturating_sub(cut * service);
@@ -856,7 +934,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Draws a worker, each with odds `stake / (1 + load)`, from randomness for `subject`;
 	/// `None` if there is no candidate.
-	fn draw_for(candidates: &[Candidate<T::AccountId, BalanceOf<T>>], subject: &[u8]) -> Option<T::AccountId> {
+	fn draw_for(
+		candidates: &[Candidate<T::AccountId, BalanceOf<T>>],
+		subject: &[u8],
+	) -> Option<T::AccountId> {
 		let odds = |c: &Candidate<T::AccountId, BalanceOf<T>>| -> u128 {
 			let stake: u128 = c.stake.unique_saturated_into();
 			stake / (c.load as u128 + 1)
@@ -888,10 +969,7 @@ impl<T: Config> Pallet<T> {
 			return Err(Error::<T>::JobNotAssigned.into());
 		};
 		ensure!(worker == who, Error::<T>::NotAssignedWorker);
-		ensure!(
-			frame_system::Pallet::<T>::block_number() <= *deadline,
-			Error::<T>::DeadlinePassed
-		);
+		ensure!(frame_system::Pallet::<T>::block_number() <= *deadline, Error::<T>::DeadlinePassed);
 		Ok(record)
 	}
 
@@ -904,20 +982,38 @@ impl<T: Config> Pallet<T> {
 	fn settle(job: JobId, record: &mut JobOf<T>, worker: T::AccountId) {
 		let fee = record.fee;
 		let paid_worker = Self::pay(HoldReason::JobFee, &record.requester, &worker, fee.worker);
-		let royalty = Self::pay(HoldReason::JobFee, &record.requester, &record.royalty_to, fee.royalty);
-		let treasury = Self::pay(HoldReason::JobFee, &record.requester, &T::TreasuryAccount::get(), fee.treasury);
+		let royalty =
+			Self::pay(HoldReason::JobFee, &record.requester, &record.royalty_to, fee.royalty);
+		let treasury = Self::pay(
+			HoldReason::JobFee,
+			&record.requester,
+			&T::TreasuryAccount::get(),
+			fee.treasury,
+		);
 		let paid = paid_worker.saturating_add(royalty).saturating_add(treasury);
 		let refunded = Self::release(&record.requester, fee.total.saturating_sub(paid));
 		let now = frame_system::Pallet::<T>::block_number();
 		record.status = JobStatus::Completed { worker: worker.clone(), at: now };
 		Self::job_ended(record.model);
-		Self::deposit_event(Event::JobCompleted { job, worker, paid_worker, royalty, treasury, refunded });
+		Self::deposit_event(Event::JobCompleted {
+			job,
+			worker,
+			paid_worker,
+			royalty,
+			treasury,
+			refunded,
+		});
 	}
 
 	/// Moves `amount` of `payer`'s hold for `reason` to `payee`'s free balance. A payee that
 	/// cannot receive it (it would stay below the existential deposit) leaves it in the
 	/// hold, and the caller returns what is left to the payer.
-	fn pay(reason: HoldReason, payer: &T::AccountId, payee: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+	fn pay(
+		reason: HoldReason,
+		payer: &T::AccountId,
+		payee: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> BalanceOf<T> {
 		if amount.is_zero() || payer == payee {
 			return Zero::zero();
 		}
@@ -949,7 +1045,8 @@ impl<T: Config> Pallet<T> {
 		if amount.is_zero() {
 			return amount;
 		}
-		T::Currency::release(&reason.into(), who, amount, Precision::BestEffort).unwrap_or_else(|_| Zero::zero())
+		T::Currency::release(&reason.into(), who, amount, Precision::BestEffort)
+			.unwrap_or_else(|_| Zero::zero())
 	}
 
 	/// The most any tier's verifier may weigh for evidence of `evidence_len` bytes.
@@ -982,7 +1079,9 @@ impl<T: Config> Pallet<T> {
 	fn output_error(error: TensorError) -> DispatchError {
 		match error {
 			TensorError::TensorCountMismatch => Error::<T>::OutputTensorCountMismatch,
-			TensorError::ShapeMismatch | TensorError::BadBatchSize => Error::<T>::OutputShapeMismatch,
+			TensorError::ShapeMismatch | TensorError::BadBatchSize => {
+				Error::<T>::OutputShapeMismatch
+			},
 			TensorError::DataLengthMismatch => Error::<T>::OutputDataLengthMismatch,
 			TensorError::PayloadTooLarge => Error::<T>::OutputTooLarge,
 		}

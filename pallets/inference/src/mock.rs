@@ -2,15 +2,11 @@
 //! market, with a stand-in model registry and a verifier for several tiers.
 
 use frame_support::{
-	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64, Hooks},
+	parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64},
 };
 use sp_core::H256;
-use sp_runtime::{
-	testing::{TestSignature, UintAuthorityId},
-	traits::Convert,
-	BuildStorage, Perbill, Weight,
-};
+use sp_runtime::{traits::Convert, Perbill, Weight};
 use verin_primitives::{
 	market::{EvidenceError, ModelCatalog, ResultContext, ServedModel, TierVerifier, Verdict},
 	model::{
@@ -23,7 +19,6 @@ use verin_primitives::{
 
 use crate as pallet_inference;
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
@@ -70,19 +65,7 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-	type RuntimeHoldReason = RuntimeHoldReason;
-}
+verin_pallet_support::impl_test_system_with_balances!(Test, Balance);
 
 parameter_types! {
 	/// Model status the catalog reports (tests change it).
@@ -92,7 +75,11 @@ parameter_types! {
 }
 
 fn tensor(name: &[u8], shape: Vec<Dim>) -> TensorSpec {
-	TensorSpec { name: name.to_vec().try_into().unwrap(), element: ElementType::F32, shape: shape.try_into().unwrap() }
+	TensorSpec {
+		name: name.to_vec().try_into().unwrap(),
+		element: ElementType::F32,
+		shape: shape.try_into().unwrap(),
+	}
 }
 
 /// Input: f32 [batch, 4]; output: f32 [batch, 2].
@@ -110,8 +97,12 @@ pub fn test_spec(tiers: &[Tier]) -> VersionSpec {
 
 pub struct TestCatalog;
 impl ModelCatalog<AccountId, Balance> for TestCatalog {
-	fn served_model(model: ModelId, version: Option<ModelVersion>) -> Option<ServedModel<AccountId, Balance>> {
-		if let Some((_, owner, spec)) = BenchModels::get().into_iter().find(|(id, ..)| *id == model) {
+	fn served_model(
+		model: ModelId,
+		version: Option<ModelVersion>,
+	) -> Option<ServedModel<AccountId, Balance>> {
+		if let Some((_, owner, spec)) = BenchModels::get().into_iter().find(|(id, ..)| *id == model)
+		{
 			return (version.unwrap_or(V1) == V1).then(|| ServedModel {
 				owner,
 				price: MODEL_PRICE,
@@ -153,7 +144,11 @@ impl TierVerifier<AccountId, u64> for TestVerifier {
 		tier != Tier::Tee
 	}
 
-	fn verify(tier: Tier, context: &ResultContext<'_, AccountId>, evidence: &[u8]) -> Result<Verdict<u64>, EvidenceError> {
+	fn verify(
+		tier: Tier,
+		context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<u64>, EvidenceError> {
 		match tier {
 			Tier::Vanilla if evidence.is_empty() => Ok(Verdict::Final),
 			Tier::Vanilla => Err(EvidenceError::Malformed),
@@ -207,49 +202,14 @@ impl pallet_workers::Config for Test {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct WorkerBenchHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_workers::benchmarking::BenchmarkHelper<Test> for WorkerBenchHelper {
-	fn published_version(_index: u32) -> pallet_workers::ServedVersion {
-		pallet_workers::ServedVersion { model: MODEL, version: V1 }
+impl pallet_workers::BenchmarkHelper<Test> for WorkerBenchHelper {
+	fn published_version(_index: u32) -> verin_primitives::market::ServedVersion {
+		verin_primitives::market::ServedVersion { model: MODEL, version: V1 }
 	}
 }
 
-impl frame_system::offchain::SigningTypes for Test {
-	type Public = UintAuthorityId;
-	type Signature = TestSignature;
-}
-
-/// Extrinsics of the mock: signed by a plain account id, no extensions.
-pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, ()>;
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
-		call: RuntimeCall,
-		_public: UintAuthorityId,
-		account: AccountId,
-		_nonce: u32,
-	) -> Option<Extrinsic> {
-		Some(Extrinsic::new_signed(call, account, (), ()))
-	}
-}
-
-/// Worker keys of the mock: `UintAuthorityId(n)` is account `n`.
-pub struct TestWorkerKey;
-impl frame_system::offchain::AppCrypto<UintAuthorityId, TestSignature> for TestWorkerKey {
-	type RuntimeAppPublic = UintAuthorityId;
-	type GenericPublic = UintAuthorityId;
-	type GenericSignature = TestSignature;
-}
+// Signed extrinsics and worker keys for the offchain worker.
+verin_pallet_support::impl_test_signing!(Test);
 
 impl pallet_inference::Config for Test {
 	type AuthorityId = TestWorkerKey;
@@ -286,15 +246,19 @@ impl pallet_inference::Config for Test {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
-	fn publish_model(owner: &AccountId, _price: Balance, spec: VersionSpec) -> (ModelId, ModelVersion) {
+impl crate::BenchmarkHelper<Test> for TestCatalog {
+	fn publish_model(
+		owner: &AccountId,
+		_price: Balance,
+		spec: VersionSpec,
+	) -> (ModelId, ModelVersion) {
 		let id = 100 + BenchModels::get().len() as ModelId;
 		BenchModels::mutate(|models| models.push((id, *owner, spec)));
 		(id, V1)
 	}
 
 	fn register_worker(worker: &AccountId, model: ModelId, version: ModelVersion) {
-		let served = vec![pallet_workers::ServedVersion { model, version }];
+		let served = vec![verin_primitives::market::ServedVersion { model, version }];
 		pallet_workers::Pallet::<Test>::register(
 			RuntimeOrigin::signed(*worker),
 			MIN_STAKE * 10,
@@ -305,9 +269,9 @@ impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
 	}
 
 	/// The mock verifier's ZK rule: the evidence is the output's hash.
-	fn costliest_evidence() -> crate::benchmarking::EvidenceCase {
+	fn costliest_evidence() -> crate::EvidenceCase {
 		let output = output(1, 2.0);
-		crate::benchmarking::EvidenceCase {
+		crate::EvidenceCase {
 			tier: Tier::Zk,
 			spec: test_spec(&[Tier::Zk]),
 			input: input(1, 1.0),
@@ -319,12 +283,21 @@ impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
 }
 
 /// Every account the tests use, for balance accounting.
-pub const ACCOUNTS: [AccountId; 10] =
-	[REQUESTER, OTHER_REQUESTER, OWNER, POOR, WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E, TREASURY];
+pub const ACCOUNTS: [AccountId; 10] = [
+	REQUESTER,
+	OTHER_REQUESTER,
+	OWNER,
+	POOR,
+	WORKER_A,
+	WORKER_B,
+	WORKER_C,
+	WORKER_D,
+	WORKER_E,
+	TREASURY,
+];
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let balances = vec![
+	verin_pallet_support::testing::new_test_ext_with_balances::<Test>(vec![
 		(REQUESTER, INITIAL_BALANCE),
 		(OTHER_REQUESTER, INITIAL_BALANCE),
 		(OWNER, 1),
@@ -335,22 +308,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		(WORKER_D, INITIAL_BALANCE),
 		(WORKER_E, INITIAL_BALANCE),
 		(TREASURY, 1),
-	];
-	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
-		.assimilate_storage(&mut storage)
-		.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	])
 }
 
 /// Runs blocks up to `n`, with the market's `on_initialize` at the start of each.
 pub fn run_to_block(n: u64) {
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		Inference::on_initialize(next);
-	}
+	verin_pallet_support::testing::run_to_block::<Test, Inference>(n)
 }
 
 /// `batch` rows of the model's input, every element `value`.
@@ -365,7 +328,10 @@ pub fn output(batch: u32, value: f32) -> TensorPayload {
 
 fn payload(batch: u32, width: u32, value: f32) -> TensorPayload {
 	let data: Vec<u8> = (0..batch * width).flat_map(|_| value.to_le_bytes()).collect();
-	vec![TensorData { shape: vec![batch, width].try_into().unwrap(), data: data.try_into().unwrap() }]
-		.try_into()
-		.unwrap()
+	vec![TensorData {
+		shape: vec![batch, width].try_into().unwrap(),
+		data: data.try_into().unwrap(),
+	}]
+	.try_into()
+	.unwrap()
 }

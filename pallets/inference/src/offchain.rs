@@ -1,15 +1,15 @@
 //! The worker side: the offchain worker of an inference node answers the jobs assigned to
 //! the worker keys in its keystore.
 //!
-//! After each imported block, for every local worker key (key type [`KEY_TYPE`]) it lists
+//! After each imported block, for every local worker key (key type `vwrk`, `verin_worker_primitives::key`) it lists
 //! the key's pending jobs, runs each job's model natively through the
 //! `verin_inference::run` host function, and submits a signed `submit_result` with the
 //! output, or `report_failure` with the reason when the model cannot be run on the input.
 //!
 //! A job is claimed in the node's persistent offchain storage before it is run, keyed by job
-//! and attempt, with a compare-and-set, so two offchain-worker runs (overlapping blocks, or
-//! a restart) never submit for the same assignment. The claim is retried only if the job
-//! is still assigned to the same key [`RESUBMIT_AFTER`] blocks later, i.e. the first
+//! and attempt ([`verin_pallet_support::claim`]), so two offchain-worker runs (overlapping
+//! blocks, or a restart) never submit for the same assignment. The claim is retried only if
+//! the job is still assigned to the same key [`RESUBMIT_AFTER`] blocks later, i.e. the first
 //! transaction never made it into a block. Because the storage persists and the pending
 //! list is read afresh from the chain every block, a restarted node picks up where it was.
 //!
@@ -21,35 +21,10 @@
 //!   key's vote, the output of its own execution.
 
 use super::*;
-use frame_system::offchain::{AppCrypto, SendSignedTransaction, Signer, SigningTypes};
-use sp_runtime::{
-	offchain::storage::{MutateStorageError, StorageValueRef},
-	traits::{AtLeast32BitUnsigned, IdentifyAccount},
-	RuntimeAppPublic,
-};
-use verin_inference_host::{verin_inference, InferenceError};
-
-pub use verin_primitives::market::WORKER_KEY_TYPE as KEY_TYPE;
-
-/// The worker key: sr25519 under [`KEY_TYPE`] in the node's keystore.
-pub mod crypto {
-	use super::KEY_TYPE;
-	use sp_runtime::{
-		app_crypto::{app_crypto, sr25519},
-		MultiSignature, MultiSigner,
-	};
-
-	app_crypto!(sr25519, KEY_TYPE);
-
-	/// Signs worker transactions with the key's sr25519 pair.
-	pub struct WorkerAuthority;
-
-	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for WorkerAuthority {
-		type RuntimeAppPublic = Public;
-		type GenericSignature = sp_core::sr25519::Signature;
-		type GenericPublic = sp_core::sr25519::Public;
-	}
-}
+use frame_system::offchain::SigningTypes;
+use sp_runtime::offchain::storage::StorageValueRef;
+use verin_pallet_support::{local_worker_keys_with_accounts, work_claim};
+use verin_worker_primitives::{verin_inference, InferenceError};
 
 /// Blocks after which an unanswered claim may be submitted again (the first transaction was
 /// dropped before inclusion).
@@ -66,7 +41,12 @@ const CHECK_PREFIX: &[u8] = b"verin/inference/check/";
 const VOTE_PREFIX: &[u8] = b"verin/inference/vote/";
 
 /// The answer a worker sends for a job.
-#[derive(frame_support::DebugNoBound, frame_support::CloneNoBound, frame_support::PartialEqNoBound, frame_support::EqNoBound)]
+#[derive(
+	frame_support::DebugNoBound,
+	frame_support::CloneNoBound,
+	frame_support::PartialEqNoBound,
+	frame_support::EqNoBound,
+)]
 pub enum Answer<T: Config> {
 	/// The model ran: submit the output with the tier's evidence.
 	Result(TensorPayload, BoundedVec<u8, T::MaxEvidenceBytes>),
@@ -77,41 +57,48 @@ pub enum Answer<T: Config> {
 impl<T: Config> Pallet<T> {
 	/// Answers the local worker keys' pending jobs (the offchain worker's entry point).
 	pub fn answer_local_jobs(now: BlockNumberFor<T>) {
-		for (public, worker) in local_workers::<T>() {
+		for (public, worker) in local_worker_keys_with_accounts::<T, T::AuthorityId>() {
 			for job in Self::pending_jobs(&worker).into_iter().take(MAX_JOBS_PER_RUN) {
 				Self::answer_job(job, &worker, &public, now);
 			}
 		}
 	}
 
-	fn answer_job(job: JobId, worker: &T::AccountId, public: &<T as SigningTypes>::Public, now: BlockNumberFor<T>) {
+	fn answer_job(
+		job: JobId,
+		worker: &T::AccountId,
+		public: &<T as SigningTypes>::Public,
+		now: BlockNumberFor<T>,
+	) {
 		let Some(record) = Jobs::<T>::get(job) else { return };
-		if !matches!(&record.status, JobStatus::Assigned { worker: assigned, deadline } if assigned == worker && *deadline >= now) {
+		if !matches!(&record.status, JobStatus::Assigned { worker: assigned, deadline } if assigned == worker && *deadline >= now)
+		{
 			return;
 		}
-		let claim_key = (CLAIM_PREFIX, job, record.attempts).encode();
-		if !claim(&claim_key, now) {
-			return;
-		}
-		let Some(answer) = Self::compute_answer(job, &record) else {
-			// Nothing was sent: let the next run (e.g. after a restart with a backend) try
-			// at once instead of waiting out the claim.
-			release_claim(&claim_key);
-			return;
-		};
+		let key = (CLAIM_PREFIX, job, record.attempts).encode();
+		let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
+		let Ok(answering) = claim.try_lock() else { return };
+		// Dropping `answering` releases the claim: nothing was sent, so the next run (e.g.
+		// after a restart with a backend) tries at once instead of waiting out the claim.
+		let Some(answer) = Self::compute_answer(job, &record) else { return };
 		let call = match answer {
 			Answer::Result(output, evidence) => Call::submit_result { job, output, evidence },
 			Answer::Failure(reason) => Call::report_failure { job, reason },
 		};
 		send_signed::<T>(public, call, job, "answer");
+		// Kept whether or not the pool took the answer: a refused answer is sent again after
+		// `RESUBMIT_AFTER` blocks, like one that was dropped.
+		answering.forget();
 	}
 
 	/// Re-executes provisional results a local key could challenge, and challenges those
 	/// whose output disagrees with this node's.
 	pub fn watch_provisional_results(now: BlockNumberFor<T>) {
 		// Only a bonded key may challenge; whether a key is bonded does not change within a run.
-		let challengers: Vec<_> =
-			local_workers::<T>().into_iter().filter(|(_, account)| T::Workers::is_bonded(account)).collect();
+		let challengers: Vec<_> = local_worker_keys_with_accounts::<T, T::AuthorityId>()
+			.into_iter()
+			.filter(|(_, account)| T::Workers::is_bonded(account))
+			.collect();
 		if challengers.is_empty() {
 			return;
 		}
@@ -124,22 +111,32 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let Some(record) = Jobs::<T>::get(job) else { continue };
-			let (JobStatus::Provisional { worker, .. }, Some(answered)) = (&record.status, &record.output) else {
+			let (JobStatus::Provisional { worker, .. }, Some(answered)) =
+				(&record.status, &record.output)
+			else {
 				continue;
 			};
-			let Some((challenger, _)) = challengers.iter().find(|(_, account)| account != worker) else { continue };
-			let claim_key = (CHECK_PREFIX, job).encode();
-			if !claim(&claim_key, now) {
+			let Some((challenger, _)) = challengers.iter().find(|(_, account)| account != worker)
+			else {
 				continue;
-			}
+			};
+			let key = (CHECK_PREFIX, job).encode();
+			let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
+			let Ok(checking) = claim.try_lock() else { continue };
 			checked += 1;
 			let served = T::Models::served_model(record.model, Some(record.version));
-			let (Some(served), Some(own)) = (served, Self::re_execute(&record)) else {
-				// No engine, or no model: another run may do better; do not block it.
-				release_claim(&claim_key);
-				continue;
-			};
-			if compare::outputs_agree(&served.spec.determinism, &served.spec.schema.outputs, answered, &own) {
+			// No engine, or no model: dropping `checking` releases the claim, so that another
+			// run, which may do better, is not blocked.
+			let (Some(served), Some(own)) = (served, Self::re_execute(&record)) else { continue };
+			// Checked: whether it agrees or is challenged, this node has nothing more to do
+			// for it while the claim holds.
+			checking.forget();
+			if compare::outputs_agree(
+				&served.spec.determinism,
+				&served.spec.schema.outputs,
+				answered,
+				&own,
+			) {
 				continue;
 			}
 			log::info!(target: "runtime::inference", "job {job}: the provisional result differs from this node's; challenging");
@@ -150,7 +147,7 @@ impl<T: Config> Pallet<T> {
 	/// Votes with every local key that sits on a dispute's committee and has not voted; the
 	/// model runs once per dispute, however many local keys sit on its committee.
 	pub fn vote_in_local_disputes(now: BlockNumberFor<T>) {
-		let workers = local_workers::<T>();
+		let workers = local_worker_keys_with_accounts::<T, T::AuthorityId>();
 		if workers.is_empty() {
 			return;
 		}
@@ -160,21 +157,21 @@ impl<T: Config> Pallet<T> {
 			}
 			let mut output = None;
 			for (public, member) in &workers {
-				if !dispute.committee.contains(member) || dispute.votes.iter().any(|(voter, _)| voter == member) {
+				if !dispute.committee.contains(member)
+					|| dispute.votes.iter().any(|(voter, _)| voter == member)
+				{
 					continue;
 				}
-				let claim_key = (VOTE_PREFIX, job, member).encode();
-				if !claim(&claim_key, now) {
-					continue;
-				}
+				let key = (VOTE_PREFIX, job, member).encode();
+				let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
+				let Ok(voting) = claim.try_lock() else { continue };
 				if output.is_none() {
 					output = Jobs::<T>::get(job).and_then(|record| Self::re_execute(&record));
 				}
-				let Some(output) = output.clone() else {
-					release_claim(&claim_key);
-					continue;
-				};
+				// No output to vote with: dropping `voting` releases the claim.
+				let Some(output) = output.clone() else { continue };
 				send_signed::<T>(public, Call::vote { job, output }, job, "vote");
+				voting.forget();
 			}
 		}
 	}
@@ -189,12 +186,15 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-/// Sends `call` signed by the local key `public`; logs when no transaction left the node.
-fn send_signed<T: Config>(public: &<T as SigningTypes>::Public, call: Call<T>, job: JobId, what: &str) {
-	let sent = Signer::<T, T::AuthorityId>::all_accounts()
-		.with_filter(alloc::vec![public.clone()])
-		.send_signed_transaction(|_| call.clone());
-	if sent.iter().all(|(_, result)| result.is_err()) {
+/// Sends `call` about `job` (`what` names it in the log) signed by the local key `public`;
+/// logs when no transaction left the node.
+fn send_signed<T: Config>(
+	public: &<T as SigningTypes>::Public,
+	call: Call<T>,
+	job: JobId,
+	what: &str,
+) {
+	if !verin_pallet_support::send_signed::<T, T::AuthorityId, _>(public, call) {
 		log::warn!(target: "runtime::inference", "job {job}: the {what} could not be submitted");
 	}
 }
@@ -206,8 +206,10 @@ impl<T: Config> Pallet<T> {
 		let served = T::Models::served_model(record.model, Some(record.version));
 		let computed = match record.tier {
 			// An Optimistic result's evidence is the worker's bond: no bytes, as for Vanilla.
-			Tier::Vanilla | Tier::Optimistic => verin_inference::run(record.content_id.0, record.input.clone())
-				.map(|output| (output, alloc::vec::Vec::new())),
+			Tier::Vanilla | Tier::Optimistic => {
+				verin_inference::run(record.content_id.0, record.input.clone())
+					.map(|output| (output, alloc::vec::Vec::new()))
+			},
 			Tier::Zk => {
 				let Some(digest) = served.as_ref().and_then(|served| served.circuit_digest) else {
 					return Some(Answer::Failure(FailureReason::EvidenceUnavailable));
@@ -216,17 +218,19 @@ impl<T: Config> Pallet<T> {
 					.map(|proven| (proven.output, proven.proof))
 			},
 			// The enclave signs what the runtime's TEE check rebuilds from the job and output.
-			Tier::Tee => verin_inference::run(record.content_id.0, record.input.clone()).and_then(|output| {
-				let message = verin_primitives::market::tee_result_message(
-					job,
-					record.content_id,
-					H256(record.input.using_encoded(sp_io::hashing::blake2_256)),
-					H256(output.using_encoded(sp_io::hashing::blake2_256)),
-				);
-				verin_inference_host::verin_tee::sign(&message)
-					.map(|signature| (output, signature.to_vec()))
-					.map_err(|_| InferenceError::Unavailable)
-			}),
+			Tier::Tee => {
+				verin_inference::run(record.content_id.0, record.input.clone()).and_then(|output| {
+					let message = verin_primitives::market::tee_result_message(
+						job,
+						record.content_id,
+						H256(record.input.using_encoded(sp_io::hashing::blake2_256)),
+						H256(output.using_encoded(sp_io::hashing::blake2_256)),
+					);
+					verin_worker_primitives::verin_tee::sign(&message)
+						.map(|signature| (output, signature.to_vec()))
+						.map_err(|_| InferenceError::Unavailable)
+				})
+			},
 		};
 		let (output, evidence) = match computed {
 			Ok(computed) => computed,
@@ -238,43 +242,18 @@ impl<T: Config> Pallet<T> {
 		let Ok(evidence) = BoundedVec::try_from(evidence) else {
 			return Some(Answer::Failure(FailureReason::EvidenceUnavailable));
 		};
-		let fits = served.is_some_and(|served| Self::check_output(&served, record, &output).is_ok());
-		Some(if fits { Answer::Result(output, evidence) } else { Answer::Failure(FailureReason::OutputMismatch) })
-	}
-}
-
-/// The worker keys in the node's keystore, as the runtime's signer type, with their accounts.
-fn local_workers<T: Config>() -> Vec<(<T as SigningTypes>::Public, T::AccountId)> {
-	<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all()
-		.into_iter()
-		.map(|key| {
-			let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = key.into();
-			let public: <T as SigningTypes>::Public = generic.into();
-			let account = public.clone().into_account();
-			(public, account)
+		let fits =
+			served.is_some_and(|served| Self::check_output(&served, record, &output).is_ok());
+		Some(if fits {
+			Answer::Result(output, evidence)
+		} else {
+			Answer::Failure(FailureReason::OutputMismatch)
 		})
-		.collect()
-}
-
-/// Claims a piece of work (an assignment, a check, a vote) for this node under `key`: true if
-/// no claim exists, or the existing one is older than [`RESUBMIT_AFTER`] blocks.
-fn claim<N: AtLeast32BitUnsigned + Copy + Encode + Decode>(key: &[u8], now: N) -> bool {
-	let result = StorageValueRef::persistent(key).mutate(|claimed: Result<Option<N>, _>| match claimed {
-		Ok(Some(at)) if now < at.saturating_add(RESUBMIT_AFTER.into()) => Err(()),
-		_ => Ok(now),
-	});
-	match result {
-		Ok(_) => true,
-		Err(MutateStorageError::ValueFunctionFailed(())) | Err(MutateStorageError::ConcurrentModification(_)) => false,
 	}
 }
 
-/// Drops this node's claim under `key`.
-fn release_claim(key: &[u8]) {
-	StorageValueRef::persistent(key).clear();
-}
-
-/// Whether this node has a claim on assignment `attempt` of `job` (for tests and tools).
+/// The block at which this node claimed assignment `attempt` of `job`, if it did (for tests
+/// and tools). The claim stays stored after it expires.
 pub fn claimed<N: Decode>(job: JobId, attempt: u32) -> Option<N> {
 	StorageValueRef::persistent(&(CLAIM_PREFIX, job, attempt).encode()).get().ok().flatten()
 }

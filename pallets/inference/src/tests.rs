@@ -4,12 +4,8 @@
 use super::*;
 use crate::mock::*;
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
-use pallet_workers::ServedVersion;
-use verin_primitives::{
-	market::Job,
-	tensor::TensorData,
-	tier::TierSet,
-};
+use verin_primitives::market::ServedVersion;
+use verin_primitives::{market::Job, tensor::TensorData, tier::TierSet};
 
 mod disputes;
 mod invariants;
@@ -130,15 +126,39 @@ mod requesting {
 		new_test_ext().execute_with(|| {
 			register_worker(WORKER_A, MIN_STAKE, &Tier::ALL);
 			assert_noop!(
-				Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, None, input(2, 0.0), Tier::Zk, Balance::MAX, 3),
+				Inference::request(
+					RuntimeOrigin::signed(REQUESTER),
+					MODEL,
+					None,
+					input(2, 0.0),
+					Tier::Zk,
+					Balance::MAX,
+					3
+				),
 				Error::<Test>::ZkOneRowOnly
 			);
 			BenchModels::mutate(|models| models.push((99, OWNER, test_spec(&Tier::ALL))));
 			assert_noop!(
-				Inference::request(RuntimeOrigin::signed(REQUESTER), 99, None, input(1, 0.0), Tier::Zk, Balance::MAX, 3),
+				Inference::request(
+					RuntimeOrigin::signed(REQUESTER),
+					99,
+					None,
+					input(1, 0.0),
+					Tier::Zk,
+					Balance::MAX,
+					3
+				),
 				Error::<Test>::ZkCircuitNotRegistered
 			);
-			assert_ok!(Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, None, input(1, 0.0), Tier::Zk, Balance::MAX, 3));
+			assert_ok!(Inference::request(
+				RuntimeOrigin::signed(REQUESTER),
+				MODEL,
+				None,
+				input(1, 0.0),
+				Tier::Zk,
+				Balance::MAX,
+				3
+			));
 		});
 	}
 
@@ -199,7 +219,14 @@ mod requesting {
 				Error::<Test>::UnknownModelVersion
 			);
 			assert_noop!(
-				call(MODEL, Some(ModelVersion::new(9, 0)), ok_input(), Tier::Vanilla, Balance::MAX, 3),
+				call(
+					MODEL,
+					Some(ModelVersion::new(9, 0)),
+					ok_input(),
+					Tier::Vanilla,
+					Balance::MAX,
+					3
+				),
 				Error::<Test>::UnknownModelVersion
 			);
 			assert_noop!(
@@ -355,7 +382,8 @@ mod matching {
 				Candidate { worker: WORKER_A, stake: 0, load: 0 },
 				Candidate { worker: WORKER_B, stake: 0, load: 0 },
 			];
-			let drawn: Vec<_> = (0..50).filter_map(|job| Inference::draw(&candidates, job, 0)).collect();
+			let drawn: Vec<_> =
+				(0..50).filter_map(|job| Inference::draw(&candidates, job, 0)).collect();
 			assert_eq!(drawn.len(), 50);
 			assert!(drawn.contains(&WORKER_A) && drawn.contains(&WORKER_B));
 		});
@@ -467,14 +495,20 @@ mod answering {
 				Default::default()
 			));
 			let until = 1 + CHALLENGE_PERIOD;
-			assert_eq!(Inference::job(job).unwrap().status, JobStatus::Provisional { worker: WORKER_A, until });
+			assert_eq!(
+				Inference::job(job).unwrap().status,
+				JobStatus::Provisional { worker: WORKER_A, until }
+			);
 			assert_eq!(last_event(), Event::ResultProvisional { job, until });
 			assert_eq!(fee_held(REQUESTER), fee.total, "nothing paid during the window");
 			assert!(Inference::has_open_jobs(MODEL));
 			run_to_block(until - 1);
 			assert_eq!(fee_held(REQUESTER), fee.total);
 			run_to_block(until);
-			assert_eq!(Inference::job(job).unwrap().status, JobStatus::Completed { worker: WORKER_A, at: until });
+			assert_eq!(
+				Inference::job(job).unwrap().status,
+				JobStatus::Completed { worker: WORKER_A, at: until }
+			);
 			assert_eq!(Balances::free_balance(WORKER_A), worker_balance + fee.worker);
 			assert_eq!(fee_held(REQUESTER), 0);
 			assert!(!Inference::has_open_jobs(MODEL));
@@ -486,7 +520,12 @@ mod answering {
 		new_test_ext().execute_with(|| {
 			all_tiers_worker(WORKER_A);
 			let submit = |who, job| {
-				Inference::submit_result(RuntimeOrigin::signed(who), job, output(1, 0.0), Default::default())
+				Inference::submit_result(
+					RuntimeOrigin::signed(who),
+					job,
+					output(1, 0.0),
+					Default::default(),
+				)
 			};
 			assert_noop!(submit(WORKER_A, 5), Error::<Test>::UnknownJob);
 			let job = requested(Tier::Vanilla);
@@ -507,9 +546,17 @@ mod answering {
 			all_tiers_worker(WORKER_A);
 			let job = requested(Tier::Vanilla);
 			let submit = |output: TensorPayload, evidence: Vec<u8>| {
-				Inference::submit_result(RuntimeOrigin::signed(WORKER_A), job, output, evidence.try_into().unwrap())
+				Inference::submit_result(
+					RuntimeOrigin::signed(WORKER_A),
+					job,
+					output,
+					evidence.try_into().unwrap(),
+				)
 			};
-			assert_noop!(submit(TensorPayload::default(), vec![]), Error::<Test>::OutputTensorCountMismatch);
+			assert_noop!(
+				submit(TensorPayload::default(), vec![]),
+				Error::<Test>::OutputTensorCountMismatch
+			);
 			assert_noop!(submit(output(2, 0.0), vec![]), Error::<Test>::OutputShapeMismatch);
 			assert_noop!(submit(input(1, 0.0), vec![]), Error::<Test>::OutputShapeMismatch);
 			let mut short = output(1, 0.0);
@@ -534,7 +581,12 @@ mod answering {
 			use verin_primitives::market::WorkerStaking;
 			Workers::slash(&WORKER_A, MIN_STAKE, &TREASURY, SlashReason::WrongResult);
 			assert_noop!(
-				Inference::submit_result(RuntimeOrigin::signed(WORKER_A), job, output(1, 0.0), Default::default()),
+				Inference::submit_result(
+					RuntimeOrigin::signed(WORKER_A),
+					job,
+					output(1, 0.0),
+					Default::default()
+				),
 				Error::<Test>::WorkerNotBonded
 			);
 		});
@@ -547,11 +599,19 @@ mod answering {
 			let balance = Balances::free_balance(REQUESTER);
 			let job = requested(Tier::Vanilla);
 			assert_noop!(
-				Inference::report_failure(RuntimeOrigin::signed(WORKER_B), job, FailureReason::ModelLoadFailed),
+				Inference::report_failure(
+					RuntimeOrigin::signed(WORKER_B),
+					job,
+					FailureReason::ModelLoadFailed
+				),
 				Error::<Test>::NotAssignedWorker
 			);
 			assert_noop!(
-				Inference::report_failure(RuntimeOrigin::signed(WORKER_A), 9, FailureReason::ModelLoadFailed),
+				Inference::report_failure(
+					RuntimeOrigin::signed(WORKER_A),
+					9,
+					FailureReason::ModelLoadFailed
+				),
 				Error::<Test>::UnknownJob
 			);
 			assert_ok!(Inference::report_failure(
@@ -572,12 +632,20 @@ mod answering {
 			);
 			assert_eq!(
 				Inference::job(job).unwrap().status,
-				JobStatus::Failed { worker: WORKER_A, reason: FailureReason::ModelLoadFailed, at: 1 }
+				JobStatus::Failed {
+					worker: WORKER_A,
+					reason: FailureReason::ModelLoadFailed,
+					at: 1
+				}
 			);
 			assert_eq!(Workers::bonded(&WORKER_A), MIN_STAKE);
 			assert!(!Inference::has_open_jobs(MODEL));
 			assert_noop!(
-				Inference::report_failure(RuntimeOrigin::signed(WORKER_A), job, FailureReason::ModelLoadFailed),
+				Inference::report_failure(
+					RuntimeOrigin::signed(WORKER_A),
+					job,
+					FailureReason::ModelLoadFailed
+				),
 				Error::<Test>::JobNotAssigned
 			);
 		});
@@ -606,7 +674,10 @@ mod deadlines {
 			assert_eq!((info.load, info.missed), (0, 1));
 			let new_deadline = deadline + 1 + RESPONSE_BLOCKS;
 			let record = Inference::job(job).unwrap();
-			assert_eq!(record.status, JobStatus::Assigned { worker: WORKER_B, deadline: new_deadline });
+			assert_eq!(
+				record.status,
+				JobStatus::Assigned { worker: WORKER_B, deadline: new_deadline }
+			);
 			assert_eq!(record.attempts, 2);
 			assert_eq!(Inference::pending_jobs(&WORKER_B), vec![job]);
 			assert!(Inference::pending_jobs(&WORKER_A).is_empty());
@@ -637,7 +708,10 @@ mod deadlines {
 			assert_eq!(Balances::free_balance(REQUESTER), balance);
 			assert_eq!(fee_held(REQUESTER), 0);
 			assert_eq!(Inference::job(job).unwrap().status, JobStatus::Expired { at: 9 });
-			assert_eq!(Workers::bonded(&WORKER_A) + Workers::bonded(&WORKER_B), 2 * MIN_STAKE - 2 * MISS_PENALTY);
+			assert_eq!(
+				Workers::bonded(&WORKER_A) + Workers::bonded(&WORKER_B),
+				2 * MIN_STAKE - 2 * MISS_PENALTY
+			);
 			assert!(!Inference::has_open_jobs(MODEL));
 		});
 	}

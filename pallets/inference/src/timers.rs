@@ -37,8 +37,8 @@ impl<T: Config> Pallet<T> {
 			cursor.saturating_inc();
 		}
 		TimerCursor::<T>::put(cursor);
-		let buckets_and_cursor = T::DbWeight::get()
-			.reads_writes(u64::from(buckets) + 1, u64::from(buckets) + 1);
+		let buckets_and_cursor =
+			T::DbWeight::get().reads_writes(u64::from(buckets) + 1, u64::from(buckets) + 1);
 		// The benchmark's fit over 0..=TimerBudget jobs has a large intercept (its setup
 		// warms dozens of workers); a block without due jobs only touches buckets and cursor.
 		if handled == 0 {
@@ -92,7 +92,12 @@ impl<T: Config> Pallet<T> {
 
 	/// The assigned worker let the deadline pass: penalise and suspend it, then give the job
 	/// to another eligible worker if attempts are left, or refund the requester.
-	fn deadline_missed(job: JobId, mut record: JobOf<T>, worker: T::AccountId, now: BlockNumberFor<T>) {
+	fn deadline_missed(
+		job: JobId,
+		mut record: JobOf<T>,
+		worker: T::AccountId,
+		now: BlockNumberFor<T>,
+	) {
 		PendingJobs::<T>::remove(&worker, job);
 		T::Workers::job_released(&worker, false);
 		let penalty = T::Workers::slash(
@@ -105,12 +110,15 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::DeadlineMissed { job, worker: worker.clone(), penalty });
 
 		if record.attempts < T::MaxAttempts::get() {
-			let candidates: Vec<_> = T::Workers::candidates(record.model, record.version, record.tier)
-				.into_iter()
-				.filter(|candidate| candidate.worker != worker)
-				.collect();
+			let candidates: Vec<_> =
+				T::Workers::candidates(record.model, record.version, record.tier)
+					.into_iter()
+					.filter(|candidate| candidate.worker != worker)
+					.collect();
 			if let Some(next) = Self::draw(&candidates, job, record.attempts) {
-				if let Some(deadline) = Self::schedule_deadline(now.saturating_add(record.response_blocks), job) {
+				if let Some(deadline) =
+					Self::schedule_deadline(now.saturating_add(record.response_blocks), job)
+				{
 					record.next_timer = deadline.saturating_add(One::one());
 					record.attempts.saturating_inc();
 					record.status = JobStatus::Assigned { worker: next.clone(), deadline };
@@ -139,7 +147,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn schedule_pruning(job: JobId, record: &mut JobOf<T>, ended_at: BlockNumberFor<T>) {
-		if let Some(at) = Self::schedule_from(ended_at.saturating_add(T::ResultRetention::get()), job) {
+		if let Some(at) =
+			Self::schedule_from(ended_at.saturating_add(T::ResultRetention::get()), job)
+		{
 			record.next_timer = at;
 			return;
 		}

@@ -49,7 +49,9 @@ fn largest_spec() -> VersionSpec {
 			.try_into()
 			.expect("bounded rank"),
 	};
-	let tensors = || (0..MAX_TENSORS).map(tensor).collect::<alloc::vec::Vec<_>>().try_into().expect("bounded");
+	let tensors = || {
+		(0..MAX_TENSORS).map(tensor).collect::<alloc::vec::Vec<_>>().try_into().expect("bounded")
+	};
 	VersionSpec {
 		format: ModelFormat::Onnx { opset: 17 },
 		schema: TensorSchema { inputs: tensors(), outputs: tensors() },
@@ -95,13 +97,6 @@ fn pending_upload<T: Config>(
 			let _ = upload.chunk_hashes.try_push(H256::repeat_byte(index as u8));
 		}
 	});
-}
-
-/// What the benchmarks need from the runtime.
-pub trait BenchmarkHelper {
-	/// Verifier data that the runtime's [`Config::Circuits`] accepts, of about `len` bytes.
-	/// A runtime whose real circuits all have one size returns that size whatever `len` is.
-	fn verifier_data(len: u32) -> alloc::vec::Vec<u8>;
 }
 
 #[benchmarks]
@@ -169,7 +164,13 @@ mod benchmarks {
 	fn cancel_upload() {
 		let caller: T::AccountId = whitelisted_caller();
 		let model = registered::<T>(&caller, 1);
-		pending_upload::<T>(&caller, model, ModelVersion::new(1, 0), T::MaxChunks::get(), T::MaxChunks::get() - 1);
+		pending_upload::<T>(
+			&caller,
+			model,
+			ModelVersion::new(1, 0),
+			T::MaxChunks::get(),
+			T::MaxChunks::get() - 1,
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model);
@@ -269,7 +270,13 @@ mod benchmarks {
 		let owner: T::AccountId = account("owner", 0, 0);
 		for seed in 0..n {
 			let model = registered::<T>(&owner, seed as u8);
-			pending_upload::<T>(&owner, model, ModelVersion::new(1, 0), T::MaxChunks::get(), T::MaxChunks::get() - 1);
+			pending_upload::<T>(
+				&owner,
+				model,
+				ModelVersion::new(1, 0),
+				T::MaxChunks::get(),
+				T::MaxChunks::get() - 1,
+			);
 		}
 		let expiry = frame_system::Pallet::<T>::block_number() + T::UploadTimeout::get();
 
@@ -286,9 +293,12 @@ mod benchmarks {
 	fn register_circuit(b: Linear<1, { T::MaxCircuitBytes::get() }>) {
 		let caller: T::AccountId = whitelisted_caller();
 		funded::<T>(&caller);
-		let (model, version) = Pallet::<T>::publish_for_benchmarks(caller.clone(), 1u32.into(), largest_spec());
+		let (model, version) =
+			Pallet::<T>::publish_for_benchmarks(caller.clone(), 1u32.into(), largest_spec());
 		let verifier_data: BoundedVec<u8, T::MaxCircuitBytes> =
-			T::BenchmarkHelper::verifier_data(b).try_into().expect("the helper's data fits MaxCircuitBytes");
+			T::BenchmarkHelper::verifier_data(b)
+				.try_into()
+				.expect("the helper's data fits MaxCircuitBytes");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model, version, verifier_data);

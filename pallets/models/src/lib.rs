@@ -114,28 +114,16 @@ impl<T: Config> PendingUpload<T> {
 	}
 }
 
-/// A model published at genesis, with one version `1.0`. Genesis cannot index bytes
-/// offchain: workers serve such models from a local model directory (or embedded copies).
-#[derive(
-	Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize,
-)]
-pub struct GenesisModel<AccountId, Balance> {
-	/// Owner; pays the usual deposits from its genesis balance.
-	pub owner: AccountId,
-	/// Descriptive fields.
-	pub metadata: ModelMetadata,
-	/// Price of one inference.
-	pub price: Balance,
-	/// What version 1.0 declares.
-	pub spec: VersionSpec,
-	/// Size of the file in bytes.
-	pub size: u64,
-	/// Hashes of its chunks, in order ([`verin_primitives::model::chunk_hash`]).
-	pub chunk_hashes: alloc::vec::Vec<H256>,
-	/// Verifier data of the version's ZK circuit, registered with it (see
-	/// `register_circuit`).
-	#[serde(default)]
-	pub circuit: Option<alloc::vec::Vec<u8>>,
+/// A model published at genesis; re-exported from `verin-primitives`, where the node can
+/// reach it without this crate.
+pub use verin_primitives::model::GenesisModel;
+
+/// What the benchmarks need from the runtime: circuits its verifier accepts.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Verifier data that the runtime's [`Config::Circuits`] accepts, of about `len` bytes.
+	/// A runtime whose real circuits all have one size returns that size whatever `len` is.
+	fn verifier_data(len: u32) -> alloc::vec::Vec<u8>;
 }
 
 #[frame_support::pallet]
@@ -203,7 +191,7 @@ pub mod pallet {
 
 		/// Supplies circuits for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: benchmarking::BenchmarkHelper;
+		type BenchmarkHelper: BenchmarkHelper;
 	}
 
 	/// Why this pallet holds funds.
@@ -224,14 +212,8 @@ pub mod pallet {
 
 	/// Model ids by owner and name: enforces unique names per owner.
 	#[pallet::storage]
-	pub type ModelIdByName<T: Config> = StorageDoubleMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		Blake2_128Concat,
-		ModelName,
-		ModelId,
-	>;
+	pub type ModelIdByName<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Blake2_128Concat, ModelName, ModelId>;
 
 	/// Published versions of each model.
 	#[pallet::storage]
@@ -324,7 +306,12 @@ pub mod pallet {
 		/// The model and all its versions were removed; the deposit was returned.
 		ModelRemoved { model: ModelId, deposit_returned: BalanceOf<T> },
 		/// A version's ZK circuit was registered; `deposit` is now held for its bytes.
-		CircuitRegistered { model: ModelId, version: ModelVersion, digest: H256, deposit: BalanceOf<T> },
+		CircuitRegistered {
+			model: ModelId,
+			version: ModelVersion,
+			digest: H256,
+			deposit: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -533,7 +520,13 @@ pub mod pallet {
 					expires_at,
 				},
 			);
-			Self::deposit_event(Event::UploadStarted { model, version, size, chunk_count, deposit });
+			Self::deposit_event(Event::UploadStarted {
+				model,
+				version,
+				size,
+				chunk_count,
+				deposit,
+			});
 			Ok(())
 		}
 
@@ -587,7 +580,10 @@ pub mod pallet {
 				size: upload.size,
 				chunk_hashes: upload.chunk_hashes.to_vec(),
 			};
-			sp_io::offchain_index::set(&model::offchain_manifest_key(&content_id), &manifest.encode());
+			sp_io::offchain_index::set(
+				&model::offchain_manifest_key(&content_id),
+				&manifest.encode(),
+			);
 			let version = upload.version;
 			Versions::<T>::insert(
 				model,
@@ -635,7 +631,11 @@ pub mod pallet {
 		/// Sets the price of one inference (the owner's royalty). Emits `PriceSet`.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_price())]
-		pub fn set_price(origin: OriginFor<T>, model: ModelId, price: BalanceOf<T>) -> DispatchResult {
+		pub fn set_price(
+			origin: OriginFor<T>,
+			model: ModelId,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::owned_model(model, &who)?;
 			info.price = price;
@@ -690,7 +690,7 @@ pub mod pallet {
 		}
 
 		/// Registers the ZK circuit of `version` of `model`: the verifier data the runtime
-		/// checks its proofs with, as `verin-node zk compile` derives it from the version's
+		/// checks its proofs with, as `verin zk compile` derives it from the version's
 		/// bytes. Only for versions that offer the ZK tier, once; holds `DepositPerByte` per
 		/// byte until the model is removed. Workers compile the circuit themselves and refuse
 		/// jobs if it differs. Emits `CircuitRegistered`.
@@ -765,7 +765,10 @@ impl<T: Config> Pallet<T> {
 		.expect("genesis model: the owner is funded and the name is unique");
 		validate_version_properties(&model.spec.schema, &model.spec.determinism, &model.spec.tiers)
 			.expect("genesis model: the version spec is valid");
-		assert!(model.size > 0 && model.size <= T::MaxModelSize::get(), "genesis model: size within limits");
+		assert!(
+			model.size > 0 && model.size <= T::MaxModelSize::get(),
+			"genesis model: size within limits"
+		);
 		assert_eq!(
 			model::chunk_count(model.size),
 			model.chunk_hashes.len() as u64,
@@ -774,7 +777,8 @@ impl<T: Config> Pallet<T> {
 		let chunk_hashes: BoundedVec<H256, T::MaxChunks> =
 			model.chunk_hashes.clone().try_into().expect("genesis model: within MaxChunks");
 		let deposit = Self::version_deposit(model.size);
-		Self::hold_deposit(&owner, deposit).expect("genesis model: the owner can pay the version deposit");
+		Self::hold_deposit(&owner, deposit)
+			.expect("genesis model: the owner can pay the version deposit");
 		let version = ModelVersion::new(1, 0);
 		let now = frame_system::Pallet::<T>::block_number();
 		Models::<T>::mutate(id, |info| {
@@ -796,8 +800,10 @@ impl<T: Config> Pallet<T> {
 		);
 		VersionChunks::<T>::insert(id, version, chunk_hashes);
 		if let Some(circuit) = &model.circuit {
-			let circuit = circuit.clone().try_into().expect("genesis model: circuit within MaxCircuitBytes");
-			Self::attach_circuit(&owner, id, version, circuit).expect("genesis model: the circuit registers");
+			let circuit =
+				circuit.clone().try_into().expect("genesis model: circuit within MaxCircuitBytes");
+			Self::attach_circuit(&owner, id, version, circuit)
+				.expect("genesis model: the circuit registers");
 		}
 	}
 
@@ -807,7 +813,8 @@ impl<T: Config> Pallet<T> {
 		version: ModelVersion,
 		verifier_data: BoundedVec<u8, T::MaxCircuitBytes>,
 	) -> DispatchResult {
-		let mut published = Versions::<T>::get(model, version).ok_or(Error::<T>::VersionNotFound)?;
+		let mut published =
+			Versions::<T>::get(model, version).ok_or(Error::<T>::VersionNotFound)?;
 		ensure!(published.spec.tiers.contains(Tier::Zk), Error::<T>::ZkNotOffered);
 		ensure!(published.circuit_digest.is_none(), Error::<T>::CircuitAlreadyRegistered);
 		let digest = T::Circuits::digest(&verifier_data).ok_or(Error::<T>::MalformedCircuit)?;

@@ -1,15 +1,13 @@
 //! A minimal runtime for the pallet's tests: System, Balances and Models.
 
 use frame_support::{
-	derive_impl, parameter_types,
+	parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
 };
-use sp_runtime::BuildStorage;
 use verin_primitives::{model::ModelId, traits::ModelJobs};
 
 use crate as pallet_models;
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
@@ -36,19 +34,7 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-	type RuntimeHoldReason = RuntimeHoldReason;
-}
+verin_pallet_support::impl_test_system_with_balances!(Test, Balance);
 
 parameter_types! {
 	/// Models the test marks as having open jobs.
@@ -94,7 +80,7 @@ impl pallet_models::Config for Test {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::benchmarking::BenchmarkHelper for TestCircuits {
+impl crate::BenchmarkHelper for TestCircuits {
 	fn verifier_data(len: u32) -> Vec<u8> {
 		let mut data = vec![7u8; len.max(1) as usize];
 		data[0] = CIRCUIT_MAGIC;
@@ -104,24 +90,15 @@ impl crate::benchmarking::BenchmarkHelper for TestCircuits {
 
 /// Externalities with funded accounts, at block 1 (events are only recorded from block 1).
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, INITIAL_BALANCE), (BOB, INITIAL_BALANCE), (POOR, 10), (CAROL, MODEL_DEPOSIT + 100)],
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	verin_pallet_support::testing::new_test_ext_with_balances::<Test>(vec![
+		(ALICE, INITIAL_BALANCE),
+		(BOB, INITIAL_BALANCE),
+		(POOR, 10),
+		(CAROL, MODEL_DEPOSIT + 100),
+	])
 }
 
 /// Advances to block `n`, running the pallet's `on_initialize` for each block.
 pub fn run_to_block(n: u64) {
-	use frame_support::traits::Hooks;
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		Models::on_initialize(next);
-	}
+	verin_pallet_support::testing::run_to_block::<Test, Models>(n)
 }

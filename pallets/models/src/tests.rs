@@ -13,7 +13,9 @@ use verin_primitives::{
 	tier::{Tier, TierSet},
 };
 
-use crate::{mock::*, ChunkBytes, Error, Event, HoldReason, ModelIdByName, Models as ModelRecords, Uploads};
+use crate::{
+	mock::*, ChunkBytes, Error, Event, HoldReason, ModelIdByName, Models as ModelRecords, Uploads,
+};
 
 const V1_0: ModelVersion = ModelVersion::new(1, 0);
 const V1_1: ModelVersion = ModelVersion::new(1, 1);
@@ -349,7 +351,14 @@ mod upload {
 			let model = register(ALICE, "digits");
 			publish(ALICE, model, V1_1, &file(10));
 			let start = |version| {
-				Models::begin_upload(RuntimeOrigin::signed(ALICE), model, version, int_spec(), 10, 1)
+				Models::begin_upload(
+					RuntimeOrigin::signed(ALICE),
+					model,
+					version,
+					int_spec(),
+					10,
+					1,
+				)
 			};
 			assert_noop!(start(V1_1), Error::<Test>::VersionNotIncreasing);
 			assert_noop!(start(V1_0), Error::<Test>::VersionNotIncreasing);
@@ -372,7 +381,14 @@ mod upload {
 		new_test_ext().execute_with(|| {
 			let model = register(CAROL, "digits");
 			assert_noop!(
-				Models::begin_upload(RuntimeOrigin::signed(CAROL), model, V1_0, int_spec(), 1000, 1),
+				Models::begin_upload(
+					RuntimeOrigin::signed(CAROL),
+					model,
+					V1_0,
+					int_spec(),
+					1000,
+					1
+				),
 				Error::<Test>::InsufficientDeposit
 			);
 		});
@@ -431,7 +447,12 @@ mod upload {
 				Error::<Test>::NoUploadInProgress
 			);
 			begin(ALICE, model, V1_0, &bytes);
-			assert_ok!(Models::upload_chunk(RuntimeOrigin::signed(ALICE), model, 0, chunk(&bytes, 0)));
+			assert_ok!(Models::upload_chunk(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				0,
+				chunk(&bytes, 0)
+			));
 			assert_noop!(
 				Models::finish_upload(RuntimeOrigin::signed(ALICE), model),
 				Error::<Test>::UploadIncomplete
@@ -485,7 +506,12 @@ mod upload {
 			let model = register(ALICE, "digits");
 			let bytes = file(MODEL_CHUNK_SIZE as usize + 10);
 			begin(ALICE, model, V1_0, &bytes);
-			assert_ok!(Models::upload_chunk(RuntimeOrigin::signed(ALICE), model, 0, chunk(&bytes, 0)));
+			assert_ok!(Models::upload_chunk(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				0,
+				chunk(&bytes, 0)
+			));
 			let balance_before = Balances::balance(&ALICE);
 
 			run_to_block(UPLOAD_TIMEOUT);
@@ -538,7 +564,10 @@ mod management {
 			assert_ok!(Models::set_price(RuntimeOrigin::signed(ALICE), model, 99));
 			assert_eq!(Models::model(model).unwrap().price, 99);
 			assert_eq!(last_event(), Event::PriceSet { model, price: 99 });
-			assert_noop!(Models::set_price(RuntimeOrigin::signed(BOB), model, 1), Error::<Test>::NotOwner);
+			assert_noop!(
+				Models::set_price(RuntimeOrigin::signed(BOB), model, 1),
+				Error::<Test>::NotOwner
+			);
 			assert_noop!(
 				Models::set_price(RuntimeOrigin::signed(ALICE), 42, 1),
 				Error::<Test>::ModelNotFound
@@ -552,14 +581,25 @@ mod management {
 			let model = register(ALICE, "digits");
 			assert_ok!(Models::deprecate(RuntimeOrigin::signed(ALICE), model));
 			assert_eq!(Models::model(model).unwrap().status, ModelStatus::Deprecated);
-			assert_eq!(last_event(), Event::StatusChanged { model, status: ModelStatus::Deprecated });
+			assert_eq!(
+				last_event(),
+				Event::StatusChanged { model, status: ModelStatus::Deprecated }
+			);
 			assert_noop!(
 				Models::deprecate(RuntimeOrigin::signed(ALICE), model),
 				Error::<Test>::StatusUnchanged
 			);
-			assert_ok!(Models::set_status(RuntimeOrigin::signed(ALICE), model, ModelStatus::Disabled));
+			assert_ok!(Models::set_status(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				ModelStatus::Disabled
+			));
 			assert_eq!(Models::model(model).unwrap().status, ModelStatus::Disabled);
-			assert_ok!(Models::set_status(RuntimeOrigin::signed(ALICE), model, ModelStatus::Active));
+			assert_ok!(Models::set_status(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				ModelStatus::Active
+			));
 			assert_noop!(
 				Models::set_status(RuntimeOrigin::signed(BOB), model, ModelStatus::Disabled),
 				Error::<Test>::NotOwner
@@ -600,10 +640,19 @@ mod management {
 		new_test_ext().execute_with(|| {
 			let model = register(ALICE, "digits");
 			BusyModels::mutate(|busy| busy.push(model));
-			assert_noop!(Models::remove(RuntimeOrigin::signed(ALICE), model), Error::<Test>::ModelHasOpenJobs);
+			assert_noop!(
+				Models::remove(RuntimeOrigin::signed(ALICE), model),
+				Error::<Test>::ModelHasOpenJobs
+			);
 			BusyModels::mutate(|busy| busy.clear());
-			assert_noop!(Models::remove(RuntimeOrigin::signed(BOB), model), Error::<Test>::NotOwner);
-			assert_noop!(Models::remove(RuntimeOrigin::signed(ALICE), 42), Error::<Test>::ModelNotFound);
+			assert_noop!(
+				Models::remove(RuntimeOrigin::signed(BOB), model),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				Models::remove(RuntimeOrigin::signed(ALICE), 42),
+				Error::<Test>::ModelNotFound
+			);
 			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
 		});
 	}
@@ -646,7 +695,10 @@ mod management {
 			let name = info.metadata.name;
 			assert_eq!(ModelIdByName::<Test>::get(BOB, &name), Some(model));
 			assert_eq!(ModelIdByName::<Test>::get(ALICE, &name), None);
-			assert_noop!(Models::set_price(RuntimeOrigin::signed(ALICE), model, 1), Error::<Test>::NotOwner);
+			assert_noop!(
+				Models::set_price(RuntimeOrigin::signed(ALICE), model, 1),
+				Error::<Test>::NotOwner
+			);
 			assert_ok!(Models::set_price(RuntimeOrigin::signed(BOB), model, 1));
 		});
 	}
@@ -739,18 +791,30 @@ fn genesis_publishes_models_with_deposits_held() {
 		}],
 	};
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> { balances: vec![(ALICE, INITIAL_BALANCE)], ..Default::default() }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, INITIAL_BALANCE)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	genesis.assimilate_storage(&mut storage).unwrap();
 	sp_io::TestExternalities::new(storage).execute_with(|| {
 		let info = Models::model(0).expect("registered at genesis");
-		assert_eq!((info.owner, info.price, info.versions.to_vec()), (ALICE, 7, vec![ModelVersion::new(1, 0)]));
+		assert_eq!(
+			(info.owner, info.price, info.versions.to_vec()),
+			(ALICE, 7, vec![ModelVersion::new(1, 0)])
+		);
 		let version = Models::version(0, ModelVersion::new(1, 0)).unwrap();
 		assert_eq!(version.content_id, verin_primitives::model::content_id_of(&bytes));
 		assert_eq!(Models::chunk_hashes(0, ModelVersion::new(1, 0)), Some(hashes));
-		assert_eq!(version.circuit_digest, Some(sp_core::H256(sp_io::hashing::blake2_256(&circuit_data(12)))));
-		assert_eq!(held(ALICE), MODEL_DEPOSIT + version_deposit(bytes.len()) + DEPOSIT_PER_BYTE * 12);
+		assert_eq!(
+			version.circuit_digest,
+			Some(sp_core::H256(sp_io::hashing::blake2_256(&circuit_data(12))))
+		);
+		assert_eq!(
+			held(ALICE),
+			MODEL_DEPOSIT + version_deposit(bytes.len()) + DEPOSIT_PER_BYTE * 12
+		);
 		assert_eq!(info.deposit, held(ALICE));
 	});
 }
@@ -762,7 +826,9 @@ fn circuit_data(len: usize) -> Vec<u8> {
 	data
 }
 
-fn circuit(len: usize) -> frame_support::BoundedVec<u8, frame_support::traits::ConstU32<MAX_CIRCUIT_BYTES>> {
+fn circuit(
+	len: usize,
+) -> frame_support::BoundedVec<u8, frame_support::traits::ConstU32<MAX_CIRCUIT_BYTES>> {
 	circuit_data(len).try_into().unwrap()
 }
 
@@ -777,14 +843,25 @@ mod register_circuit {
 			let model = register(ALICE, "zk");
 			publish(ALICE, model, V1_0, &file(1000));
 			let before = held(ALICE);
-			assert_ok!(Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(40)));
+			assert_ok!(Models::register_circuit(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				V1_0,
+				circuit(40)
+			));
 			let digest = sp_core::H256(sp_io::hashing::blake2_256(&circuit_data(40)));
 			let deposit = DEPOSIT_PER_BYTE * 40;
-			assert_eq!(last_event(), Event::CircuitRegistered { model, version: V1_0, digest, deposit });
+			assert_eq!(
+				last_event(),
+				Event::CircuitRegistered { model, version: V1_0, digest, deposit }
+			);
 			assert_eq!(held(ALICE), before + deposit);
 			assert_eq!(Models::version(model, V1_0).unwrap().circuit_digest, Some(digest));
 			assert_eq!(Models::served_model(model, None).unwrap().circuit_digest, Some(digest));
-			assert_eq!(<Models as ModelCatalog<_, _>>::circuit(model, V1_0), Some(circuit_data(40)));
+			assert_eq!(
+				<Models as ModelCatalog<_, _>>::circuit(model, V1_0),
+				Some(circuit_data(40))
+			);
 			assert_eq!(ModelRecords::<Test>::get(model).unwrap().deposit, held(ALICE));
 
 			// Removing the model returns everything, circuit included.
@@ -811,10 +888,20 @@ mod register_circuit {
 			let mut garbage = circuit_data(8);
 			garbage[0] = 0;
 			assert_noop!(
-				Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, garbage.try_into().unwrap()),
+				Models::register_circuit(
+					RuntimeOrigin::signed(ALICE),
+					model,
+					V1_0,
+					garbage.try_into().unwrap()
+				),
 				Error::<Test>::MalformedCircuit
 			);
-			assert_ok!(Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(8)));
+			assert_ok!(Models::register_circuit(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				V1_0,
+				circuit(8)
+			));
 			assert_noop!(
 				Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(9)),
 				Error::<Test>::CircuitAlreadyRegistered
@@ -826,8 +913,20 @@ mod register_circuit {
 			let mut spec = int_spec();
 			spec.tiers = [Tier::Vanilla].into_iter().collect();
 			let bytes = file(100);
-			assert_ok!(Models::begin_upload(RuntimeOrigin::signed(ALICE), plain, V1_0, spec, 100, 1));
-			assert_ok!(Models::upload_chunk(RuntimeOrigin::signed(ALICE), plain, 0, chunk(&bytes, 0)));
+			assert_ok!(Models::begin_upload(
+				RuntimeOrigin::signed(ALICE),
+				plain,
+				V1_0,
+				spec,
+				100,
+				1
+			));
+			assert_ok!(Models::upload_chunk(
+				RuntimeOrigin::signed(ALICE),
+				plain,
+				0,
+				chunk(&bytes, 0)
+			));
 			assert_ok!(Models::finish_upload(RuntimeOrigin::signed(ALICE), plain));
 			assert_noop!(
 				Models::register_circuit(RuntimeOrigin::signed(ALICE), plain, V1_0, circuit(8)),

@@ -5,12 +5,6 @@ use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use sp_runtime::SaturatedConversion;
 
-/// What the benchmarks need from the runtime: published model versions to serve.
-pub trait BenchmarkHelper<T: Config> {
-	/// Publishes (or finds) a distinct model version for each `index`.
-	fn published_version(index: u32) -> ServedVersion;
-}
-
 fn funded<T: Config>(who: &T::AccountId) {
 	let plenty: BalanceOf<T> = u64::MAX.saturated_into();
 	let _ = T::Currency::set_balance(who, plenty);
@@ -18,7 +12,10 @@ fn funded<T: Config>(who: &T::AccountId) {
 
 /// `count` published versions, each already served by `MaxWorkersPerModel - 1` other
 /// workers, so adding to or removing from their server lists is as costly as it gets.
-fn crowded_versions<T: Config>(count: u32, offset: u32) -> BoundedVec<ServedVersion, T::MaxModelsPerWorker> {
+fn crowded_versions<T: Config>(
+	count: u32,
+	offset: u32,
+) -> BoundedVec<ServedVersion, T::MaxModelsPerWorker> {
 	let versions: Vec<ServedVersion> = (0..count)
 		.map(|index| {
 			let served = T::BenchmarkHelper::published_version(offset + index);

@@ -36,9 +36,9 @@ pub use weights::WeightInfo;
 pub mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 #[cfg(test)]
 mod tests;
-pub mod offchain;
 pub mod weights;
 
 use alloc::vec::Vec;
@@ -61,21 +61,21 @@ use verin_primitives::{
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-/// A model version a worker serves.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
-	Debug, serde::Serialize, serde::Deserialize,
-)]
-pub struct ServedVersion {
-	/// The model.
-	pub model: ModelId,
-	/// The exact version: a worker vouches for the bytes it has, not for future versions.
-	pub version: ModelVersion,
-}
+/// A model version a worker serves; re-exported from `verin-primitives`, where the node
+/// can reach it without this crate.
+pub use verin_primitives::market::ServedVersion;
 
 /// Stake on its way out: still held and slashable until `unlock_at`.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
 )]
 pub struct Unbonding<Balance, BlockNumber> {
@@ -120,6 +120,13 @@ impl<T: Config> WorkerInfo<T> {
 	fn is_live(&self, now: BlockNumberFor<T>) -> bool {
 		now <= self.last_seen.saturating_add(T::LivenessWindow::get())
 	}
+}
+
+/// What the benchmarks need from the runtime: published model versions to serve.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<T: Config> {
+	/// Publishes (or finds) a distinct model version for each `index`.
+	fn published_version(index: u32) -> ServedVersion;
 }
 
 #[frame_support::pallet]
@@ -186,7 +193,7 @@ pub mod pallet {
 
 		/// Publishes model versions for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: benchmarking::BenchmarkHelper<Self>;
+		type BenchmarkHelper: BenchmarkHelper<Self>;
 	}
 
 	/// Why this pallet holds funds.
@@ -215,8 +222,16 @@ pub mod pallet {
 
 	/// Why a worker went offline.
 	#[derive(
-		Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq,
-		Eq, Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
 	)]
 	pub enum OfflineReason {
 		/// The worker asked to.
@@ -244,9 +259,12 @@ pub mod pallet {
 					frame_system::RawOrigin::Signed(worker.clone()).into(),
 					*stake,
 					*tiers,
-					BoundedVec::try_from(models.clone()).expect("genesis worker: within MaxModelsPerWorker"),
+					BoundedVec::try_from(models.clone())
+						.expect("genesis worker: within MaxModelsPerWorker"),
 				)
-				.expect("genesis worker: funded, bonded at least MinStake, serving published versions");
+				.expect(
+					"genesis worker: funded, bonded at least MinStake, serving published versions",
+				);
 			}
 		}
 	}
@@ -433,7 +451,10 @@ pub mod pallet {
 			ensure!(info.online, Error::<T>::AlreadyOffline);
 			info.online = false;
 			Registered::<T>::insert(&who, info);
-			Self::deposit_event(Event::WentOffline { worker: who, reason: OfflineReason::Requested });
+			Self::deposit_event(Event::WentOffline {
+				worker: who,
+				reason: OfflineReason::Requested,
+			});
 			Ok(())
 		}
 
@@ -596,12 +617,12 @@ impl<T: Config> Pallet<T> {
 			.into_iter()
 			.filter_map(|worker| {
 				let info = Registered::<T>::get(&worker)?;
-				let eligible = info.online &&
-					info.is_live(now) &&
-					info.stake >= T::MinStake::get() &&
-					info.tiers.contains(tier) &&
-					info.load < T::MaxJobsPerWorker::get() &&
-					(tier != Tier::Tee || T::Enclaves::is_attested(&worker));
+				let eligible = info.online
+					&& info.is_live(now)
+					&& info.stake >= T::MinStake::get()
+					&& info.tiers.contains(tier)
+					&& info.load < T::MaxJobsPerWorker::get()
+					&& (tier != Tier::Tee || T::Enclaves::is_attested(&worker));
 				eligible.then_some(Candidate { worker, stake: info.stake, load: info.load })
 			})
 			.collect()
@@ -623,7 +644,8 @@ impl<T: Config> WorkerPool<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn tier_check_weight(tier: Tier) -> Weight {
 		match tier {
-			Tier::Tee => T::Enclaves::is_attested_weight().saturating_mul(T::MaxWorkersPerModel::get().into()),
+			Tier::Tee => T::Enclaves::is_attested_weight()
+				.saturating_mul(T::MaxWorkersPerModel::get().into()),
 			_ => Weight::zero(),
 		}
 	}
@@ -683,7 +705,9 @@ impl<T: Config> WorkerStaking<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			Restriction::Free,
 			Fortitude::Force,
 		)
-		.or_else(|_| T::Currency::burn_held(&hold, worker, amount, Precision::BestEffort, Fortitude::Force))
+		.or_else(|_| {
+			T::Currency::burn_held(&hold, worker, amount, Precision::BestEffort, Fortitude::Force)
+		})
 		.unwrap_or_else(|_| Zero::zero());
 		let from_active = taken.min(info.stake);
 		info.stake = info.stake.saturating_sub(from_active);

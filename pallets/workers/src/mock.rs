@@ -2,11 +2,10 @@
 //! model registry.
 
 use frame_support::{
-	derive_impl, parameter_types,
+	parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
 };
 use sp_core::H256;
-use sp_runtime::BuildStorage;
 use verin_primitives::{
 	market::{ModelCatalog, ServedModel},
 	model::{
@@ -18,7 +17,6 @@ use verin_primitives::{
 
 use crate as pallet_workers;
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u128;
 
@@ -48,19 +46,7 @@ frame_support::construct_runtime!(
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-	type RuntimeHoldReason = RuntimeHoldReason;
-}
+verin_pallet_support::impl_test_system_with_balances!(Test, Balance);
 
 parameter_types! {
 	/// Workers whose enclave a test attested.
@@ -72,9 +58,13 @@ parameter_types! {
 /// Stands in for the model registry: serves the versions in [`PUBLISHED`].
 pub struct TestCatalog;
 impl ModelCatalog<AccountId, Balance> for TestCatalog {
-	fn served_model(model: ModelId, version: Option<ModelVersion>) -> Option<ServedModel<AccountId, Balance>> {
+	fn served_model(
+		model: ModelId,
+		version: Option<ModelVersion>,
+	) -> Option<ServedModel<AccountId, Balance>> {
 		let version = version?;
-		let published = PUBLISHED.contains(&(model, version)) || ExtraPublished::get().contains(&(model, version));
+		let published = PUBLISHED.contains(&(model, version))
+			|| ExtraPublished::get().contains(&(model, version));
 		let tensor = |name: &[u8]| TensorSpec {
 			name: name.to_vec().try_into().unwrap(),
 			element: ElementType::F32,
@@ -104,45 +94,8 @@ impl ModelCatalog<AccountId, Balance> for TestCatalog {
 	}
 }
 
-impl frame_system::offchain::SigningTypes for Test {
-	type Public = sp_runtime::testing::UintAuthorityId;
-	type Signature = sp_runtime::testing::TestSignature;
-}
-
-/// Extrinsics of the mock: signed by a plain account id, no extensions.
-pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, ()>;
-
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
-		call: RuntimeCall,
-		_public: Self::Public,
-		account: AccountId,
-		_nonce: u32,
-	) -> Option<Extrinsic> {
-		Some(Extrinsic::new_signed(call, account, (), ()))
-	}
-}
-
-/// Worker keys of the mock: `UintAuthorityId(n)` is account `n`.
-pub struct TestWorkerKey;
-impl frame_system::offchain::AppCrypto<sp_runtime::testing::UintAuthorityId, sp_runtime::testing::TestSignature>
-	for TestWorkerKey
-{
-	type RuntimeAppPublic = sp_runtime::testing::UintAuthorityId;
-	type GenericPublic = sp_runtime::testing::UintAuthorityId;
-	type GenericSignature = sp_runtime::testing::TestSignature;
-}
+// Signed extrinsics and worker keys for the offchain worker.
+verin_pallet_support::impl_test_signing!(Test);
 
 impl pallet_workers::Config for Test {
 	type AuthorityId = TestWorkerKey;
@@ -162,9 +115,10 @@ impl pallet_workers::Config for Test {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
+impl crate::BenchmarkHelper<Test> for TestCatalog {
 	fn published_version(index: u32) -> crate::ServedVersion {
-		let served = crate::ServedVersion { model: 100 + index as u64, version: ModelVersion::new(1, 0) };
+		let served =
+			crate::ServedVersion { model: 100 + index as u64, version: ModelVersion::new(1, 0) };
 		ExtraPublished::mutate(|extra| extra.push((served.model, served.version)));
 		served
 	}
@@ -172,24 +126,16 @@ impl crate::benchmarking::BenchmarkHelper<Test> for TestCatalog {
 
 /// Externalities with funded accounts, at block 1 (events are only recorded from block 1).
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut balances: Vec<_> = (1..=3).map(|who| (who, INITIAL_BALANCE)).collect();
 	balances.extend((10..20).map(|who| (who, INITIAL_BALANCE)));
 	balances.push((POOR, MIN_STAKE / 2));
 	balances.push((TREASURY, 1));
-	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
-		.assimilate_storage(&mut storage)
-		.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	verin_pallet_support::testing::new_test_ext_with_balances::<Test>(balances)
 }
 
-/// Advances to block `n`.
+/// Advances to block `n`, running no hooks.
 pub fn run_to_block(n: u64) {
-	while System::block_number() < n {
-		System::set_block_number(System::block_number() + 1);
-	}
+	verin_pallet_support::testing::run_to_block::<Test, ()>(n)
 }
 
 /// Stands in for the enclaves pallet: the workers in [`Attested`] are attested.

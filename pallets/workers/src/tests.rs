@@ -137,7 +137,10 @@ mod registration {
 				Error::<Test>::NotRegistered
 			);
 			register(ALICE, MIN_STAKE);
-			assert_noop!(Workers::bond_extra(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::ZeroAmount);
+			assert_noop!(
+				Workers::bond_extra(RuntimeOrigin::signed(ALICE), 0),
+				Error::<Test>::ZeroAmount
+			);
 			assert_noop!(
 				Workers::bond_extra(RuntimeOrigin::signed(ALICE), INITIAL_BALANCE),
 				Error::<Test>::InsufficientBalance
@@ -189,7 +192,10 @@ mod registration {
 				Workers::set_tiers(RuntimeOrigin::signed(ALICE), TierSet::empty()),
 				Error::<Test>::InvalidTiers
 			);
-			assert_noop!(Workers::set_tiers(RuntimeOrigin::signed(BOB), zk), Error::<Test>::NotRegistered);
+			assert_noop!(
+				Workers::set_tiers(RuntimeOrigin::signed(BOB), zk),
+				Error::<Test>::NotRegistered
+			);
 		});
 	}
 }
@@ -201,18 +207,30 @@ mod availability {
 	fn offline_workers_are_not_matched_until_back_online() {
 		new_test_ext().execute_with(|| {
 			register(ALICE, MIN_STAKE);
-			assert_noop!(Workers::go_online(RuntimeOrigin::signed(ALICE)), Error::<Test>::AlreadyOnline);
+			assert_noop!(
+				Workers::go_online(RuntimeOrigin::signed(ALICE)),
+				Error::<Test>::AlreadyOnline
+			);
 			assert_ok!(Workers::go_offline(RuntimeOrigin::signed(ALICE)));
 			assert_eq!(
 				last_event(),
 				Event::WentOffline { worker: ALICE, reason: OfflineReason::Requested }
 			);
 			assert!(candidates().is_empty());
-			assert_noop!(Workers::go_offline(RuntimeOrigin::signed(ALICE)), Error::<Test>::AlreadyOffline);
+			assert_noop!(
+				Workers::go_offline(RuntimeOrigin::signed(ALICE)),
+				Error::<Test>::AlreadyOffline
+			);
 			assert_ok!(Workers::go_online(RuntimeOrigin::signed(ALICE)));
 			assert_eq!(candidates(), vec![ALICE]);
-			assert_noop!(Workers::go_online(RuntimeOrigin::signed(BOB)), Error::<Test>::NotRegistered);
-			assert_noop!(Workers::go_offline(RuntimeOrigin::signed(BOB)), Error::<Test>::NotRegistered);
+			assert_noop!(
+				Workers::go_online(RuntimeOrigin::signed(BOB)),
+				Error::<Test>::NotRegistered
+			);
+			assert_noop!(
+				Workers::go_offline(RuntimeOrigin::signed(BOB)),
+				Error::<Test>::NotRegistered
+			);
 		});
 	}
 
@@ -229,7 +247,10 @@ mod availability {
 			Workers::job_assigned(&ALICE);
 			Workers::job_released(&ALICE, true);
 			assert_eq!(candidates(), vec![ALICE, BOB], "an answered job is a sign of life");
-			assert_noop!(Workers::heartbeat(RuntimeOrigin::signed(CAROL)), Error::<Test>::NotRegistered);
+			assert_noop!(
+				Workers::heartbeat(RuntimeOrigin::signed(CAROL)),
+				Error::<Test>::NotRegistered
+			);
 		});
 	}
 
@@ -281,7 +302,10 @@ mod unbonding {
 				last_event(),
 				Event::Unbonding { worker: ALICE, amount: MIN_STAKE, unlock_at }
 			);
-			assert_eq!(Workers::candidates(0, ModelVersion::new(1, 0), Tier::Vanilla)[0].stake, 2 * MIN_STAKE);
+			assert_eq!(
+				Workers::candidates(0, ModelVersion::new(1, 0), Tier::Vanilla)[0].stake,
+				2 * MIN_STAKE
+			);
 			assert_eq!(bond_held(ALICE), 3 * MIN_STAKE, "unbonding stake stays held");
 			assert_noop!(
 				Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)),
@@ -301,9 +325,15 @@ mod unbonding {
 	#[test]
 	fn unbond_checks_amounts() {
 		new_test_ext().execute_with(|| {
-			assert_noop!(Workers::unbond(RuntimeOrigin::signed(ALICE), 1), Error::<Test>::NotRegistered);
+			assert_noop!(
+				Workers::unbond(RuntimeOrigin::signed(ALICE), 1),
+				Error::<Test>::NotRegistered
+			);
 			register(ALICE, 2 * MIN_STAKE);
-			assert_noop!(Workers::unbond(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::ZeroAmount);
+			assert_noop!(
+				Workers::unbond(RuntimeOrigin::signed(ALICE), 0),
+				Error::<Test>::ZeroAmount
+			);
 			assert_noop!(
 				Workers::unbond(RuntimeOrigin::signed(ALICE), 2 * MIN_STAKE + 1),
 				Error::<Test>::UnbondExceedsStake
@@ -363,7 +393,10 @@ mod unbonding {
 			run_to_block(5);
 			assert_ok!(Workers::unbond(RuntimeOrigin::signed(ALICE), MIN_STAKE));
 			let unbonding = Workers::worker(&ALICE).unwrap().unbonding.unwrap();
-			assert_eq!(unbonding, Unbonding { amount: 2 * MIN_STAKE, unlock_at: 5 + UNBONDING_PERIOD });
+			assert_eq!(
+				unbonding,
+				Unbonding { amount: 2 * MIN_STAKE, unlock_at: 5 + UNBONDING_PERIOD }
+			);
 		});
 	}
 }
@@ -376,7 +409,8 @@ mod slashing {
 		new_test_ext().execute_with(|| {
 			register(ALICE, 3 * MIN_STAKE);
 			assert_ok!(Workers::unbond(RuntimeOrigin::signed(ALICE), MIN_STAKE));
-			let taken = Workers::slash(&ALICE, 2 * MIN_STAKE + 10, &TREASURY, SlashReason::MissedDeadline);
+			let taken =
+				Workers::slash(&ALICE, 2 * MIN_STAKE + 10, &TREASURY, SlashReason::MissedDeadline);
 			assert_eq!(taken, 2 * MIN_STAKE + 10);
 			let info = Workers::worker(&ALICE).unwrap();
 			assert_eq!(info.stake, 0);
@@ -401,9 +435,16 @@ mod slashing {
 	fn slash_takes_at_most_what_is_bonded_and_never_fails() {
 		new_test_ext().execute_with(|| {
 			register(ALICE, MIN_STAKE);
-			assert_eq!(Workers::slash(&ALICE, 10 * MIN_STAKE, &TREASURY, SlashReason::WrongResult), MIN_STAKE);
+			assert_eq!(
+				Workers::slash(&ALICE, 10 * MIN_STAKE, &TREASURY, SlashReason::WrongResult),
+				MIN_STAKE
+			);
 			assert_eq!(Workers::slash(&ALICE, 1, &TREASURY, SlashReason::WrongResult), 0);
-			assert_eq!(Workers::slash(&BOB, 1, &TREASURY, SlashReason::WrongResult), 0, "not a worker");
+			assert_eq!(
+				Workers::slash(&BOB, 1, &TREASURY, SlashReason::WrongResult),
+				0,
+				"not a worker"
+			);
 			assert!(!Workers::is_bonded(&ALICE));
 		});
 	}
@@ -431,12 +472,17 @@ fn integrity_test_passes_for_the_mock() {
 fn genesis_registers_bonded_online_workers() {
 	use sp_runtime::BuildStorage;
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> { balances: vec![(ALICE, INITIAL_BALANCE)], ..Default::default() }
-		.assimilate_storage(&mut storage)
-		.unwrap();
-	crate::GenesisConfig::<Test> { workers: vec![(ALICE, 2 * MIN_STAKE, vanilla(), vec![served(0, 1, 0)])] }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, INITIAL_BALANCE)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	crate::GenesisConfig::<Test> {
+		workers: vec![(ALICE, 2 * MIN_STAKE, vanilla(), vec![served(0, 1, 0)])],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	sp_io::TestExternalities::new(storage).execute_with(|| {
 		let info = Workers::worker(&ALICE).unwrap();
 		assert!(info.online);
@@ -448,48 +494,36 @@ fn genesis_registers_bonded_online_workers() {
 
 mod heartbeats {
 	use super::*;
-	use codec::Decode;
-	use sp_core::offchain::{
-		testing::{TestOffchainExt, TestTransactionPoolExt},
-		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
-	};
+	use verin_pallet_support::testing::offchain_worker_node;
 
 	#[test]
 	fn an_idle_online_worker_is_kept_live_by_its_node() {
 		let mut ext = new_test_ext();
-		let (offchain, _) = TestOffchainExt::new();
-		let (pool, pool_state) = TestTransactionPoolExt::new();
-		ext.register_extension(OffchainDbExt::new(offchain.clone()));
-		ext.register_extension(OffchainWorkerExt::new(offchain));
-		ext.register_extension(TransactionPoolExt::new(pool));
-		sp_runtime::testing::UintAuthorityId::set_all_keys([ALICE]);
+		let pool = offchain_worker_node(&mut ext, [ALICE]);
 		ext.execute_with(|| {
 			register(ALICE, MIN_STAKE);
 			register(BOB, MIN_STAKE);
 			let half = 1 + LIVENESS_WINDOW / 2;
-			let sent = || -> Vec<(AccountId, RuntimeCall)> {
-				pool_state
-					.write()
-					.transactions
-					.drain(..)
-					.map(|bytes| {
-						let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
-						let sp_runtime::generic::Preamble::Signed(who, ..) = xt.preamble else { panic!("unsigned") };
-						(who, xt.function)
-					})
-					.collect()
+			// The offchain worker of block `block`, on that block's state.
+			let heartbeats_at = |block: u64| -> Vec<(AccountId, RuntimeCall)> {
+				run_to_block(block);
+				Workers::send_heartbeats(block);
+				pool.take_signed()
 			};
-			Workers::send_heartbeats(half - 1);
-			assert!(sent().is_empty(), "recently seen: no heartbeat");
-			Workers::send_heartbeats(half);
-			assert_eq!(sent(), vec![(ALICE, RuntimeCall::Workers(Call::heartbeat {}))], "only the local key");
-			Workers::send_heartbeats(half + 1);
-			assert!(sent().is_empty(), "already sent");
-			Workers::send_heartbeats(half + crate::offchain::RESEND_AFTER as u64);
-			assert_eq!(sent().len(), 1, "the first one never landed: again");
+			assert!(heartbeats_at(half - 1).is_empty(), "recently seen: no heartbeat");
+			assert_eq!(
+				heartbeats_at(half),
+				vec![(ALICE, RuntimeCall::Workers(Call::heartbeat {}))],
+				"only the local key"
+			);
+			assert!(heartbeats_at(half + 1).is_empty(), "already sent");
+			assert_eq!(
+				heartbeats_at(half + crate::offchain::RESEND_AFTER as u64).len(),
+				1,
+				"the first one never landed: again"
+			);
 			assert_ok!(Workers::go_offline(RuntimeOrigin::signed(ALICE)));
-			Workers::send_heartbeats(half + 100);
-			assert!(sent().is_empty(), "offline workers need no liveness");
+			assert!(heartbeats_at(half + 100).is_empty(), "offline workers need no liveness");
 		});
 	}
 }
@@ -499,10 +533,18 @@ fn tee_jobs_go_only_to_workers_whose_enclave_is_attested() {
 	new_test_ext().execute_with(|| {
 		let tee: TierSet = [Tier::Vanilla, Tier::Tee].into_iter().collect();
 		for who in [ALICE, BOB] {
-			assert_ok!(Workers::register(RuntimeOrigin::signed(who), MIN_STAKE, tee, models(&[served(0, 1, 0)])));
+			assert_ok!(Workers::register(
+				RuntimeOrigin::signed(who),
+				MIN_STAKE,
+				tee,
+				models(&[served(0, 1, 0)])
+			));
 		}
 		let tee_candidates = || -> Vec<AccountId> {
-			Workers::candidates(0, ModelVersion::new(1, 0), Tier::Tee).into_iter().map(|c| c.worker).collect()
+			Workers::candidates(0, ModelVersion::new(1, 0), Tier::Tee)
+				.into_iter()
+				.map(|c| c.worker)
+				.collect()
 		};
 		assert!(tee_candidates().is_empty(), "no enclave attested yet");
 		Attested::set(vec![BOB]);

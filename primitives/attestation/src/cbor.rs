@@ -114,7 +114,9 @@ impl<'a> Reader<'a> {
 	pub fn integer(&mut self) -> Result<i64, CborError> {
 		match self.head()? {
 			Head::Unsigned(value) => i64::try_from(value).map_err(|_| CborError::Unexpected),
-			Head::Negative(value) => i64::try_from(value).map(|v| -1 - v).map_err(|_| CborError::Unexpected),
+			Head::Negative(value) => {
+				i64::try_from(value).map(|v| -1 - v).map_err(|_| CborError::Unexpected)
+			},
 			_ => Err(CborError::Unexpected),
 		}
 	}
@@ -130,7 +132,9 @@ impl<'a> Reader<'a> {
 	/// Reads a text string (UTF-8 checked).
 	pub fn text(&mut self) -> Result<&'a str, CborError> {
 		match self.head()? {
-			Head::Text(length) => core::str::from_utf8(self.take(length)?).map_err(|_| CborError::Unexpected),
+			Head::Text(length) => {
+				core::str::from_utf8(self.take(length)?).map_err(|_| CborError::Unexpected)
+			},
 			_ => Err(CborError::Unexpected),
 		}
 	}
@@ -139,7 +143,7 @@ impl<'a> Reader<'a> {
 	pub fn optional_bytes(&mut self) -> Result<Option<&'a [u8]>, CborError> {
 		if self.is_null()? {
 			self.head()?;
-			return Ok(None)
+			return Ok(None);
 		}
 		self.bytes().map(Some)
 	}
@@ -181,7 +185,7 @@ impl<'a> Reader<'a> {
 	pub fn at_break(&mut self) -> Result<bool, CborError> {
 		if self.peek_head()? == Head::Break {
 			self.head()?;
-			return Ok(true)
+			return Ok(true);
 		}
 		Ok(false)
 	}
@@ -193,7 +197,7 @@ impl<'a> Reader<'a> {
 
 	fn skip_nested(&mut self, depth: u32) -> Result<(), CborError> {
 		if depth > MAX_DEPTH {
-			return Err(CborError::Unexpected)
+			return Err(CborError::Unexpected);
 		}
 		match self.head()? {
 			Head::Unsigned(_) | Head::Negative(_) | Head::Simple(..) => Ok(()),
@@ -205,12 +209,17 @@ impl<'a> Reader<'a> {
 		}
 	}
 
-	fn skip_items(&mut self, length: Option<u64>, per_entry: u64, depth: u32) -> Result<(), CborError> {
+	fn skip_items(
+		&mut self,
+		length: Option<u64>,
+		per_entry: u64,
+		depth: u32,
+	) -> Result<(), CborError> {
 		match length {
 			Some(entries) => {
 				// Each item takes at least one byte: a count beyond the input is truncated.
 				if entries > self.data.len() as u64 {
-					return Err(CborError::Truncated)
+					return Err(CborError::Truncated);
 				}
 				for _ in 0..entries * per_entry {
 					self.skip_nested(depth + 1)?;
@@ -320,7 +329,15 @@ mod tests {
 	#[test]
 	fn writer_and_reader_agree() {
 		let mut writer = Writer::new();
-		writer.array(5).unsigned(500).integer(-35).bytes(b"abc").text("x").map(1).unsigned(1).null();
+		writer
+			.array(5)
+			.unsigned(500)
+			.integer(-35)
+			.bytes(b"abc")
+			.text("x")
+			.map(1)
+			.unsigned(1)
+			.null();
 		let bytes = writer.finish();
 		let mut reader = Reader::new(&bytes);
 		assert_eq!(reader.array_header(), Ok(Some(5)));
@@ -341,7 +358,11 @@ mod tests {
 		let bytes = writer.finish();
 		assert_eq!(Reader::new(&bytes).skip(), Ok(()));
 		for end in 0..bytes.len() {
-			assert_eq!(Reader::new(&bytes[..end]).skip(), Err(CborError::Truncated), "cut at {end}");
+			assert_eq!(
+				Reader::new(&bytes[..end]).skip(),
+				Err(CborError::Truncated),
+				"cut at {end}"
+			);
 		}
 	}
 

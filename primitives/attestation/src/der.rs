@@ -57,7 +57,7 @@ impl<'a> Reader<'a> {
 		let (&tag, rest) = self.data.split_first().ok_or(DerError)?;
 		// Multi-byte tags (low five bits all set) do not occur in the certificates we read.
 		if tag & 0x1f == 0x1f {
-			return Err(DerError)
+			return Err(DerError);
 		}
 		let (&first, mut rest) = rest.split_first().ok_or(DerError)?;
 		let length = if first < 0x80 {
@@ -66,7 +66,7 @@ impl<'a> Reader<'a> {
 			let count = (first & 0x7f) as usize;
 			// 0x80 is BER's indefinite length; more than 4 length bytes is never needed here.
 			if count == 0 || count > 4 || rest.len() < count {
-				return Err(DerError)
+				return Err(DerError);
 			}
 			let mut length = 0usize;
 			for &byte in &rest[..count] {
@@ -76,7 +76,7 @@ impl<'a> Reader<'a> {
 			length
 		};
 		if rest.len() < length {
-			return Err(DerError)
+			return Err(DerError);
 		}
 		let header = self.data.len() - rest.len();
 		let encoded = &self.data[..header + length];
@@ -89,7 +89,7 @@ impl<'a> Reader<'a> {
 	pub fn expect(&mut self, tag: u8) -> Result<Item<'a>, DerError> {
 		let item = self.any()?;
 		if item.tag != tag {
-			return Err(DerError)
+			return Err(DerError);
 		}
 		Ok(item)
 	}
@@ -97,7 +97,7 @@ impl<'a> Reader<'a> {
 	/// Reads the next item if it has `tag`.
 	pub fn optional(&mut self, tag: u8) -> Result<Option<Item<'a>>, DerError> {
 		if self.peek_tag() == Some(tag) {
-			return self.any().map(Some)
+			return self.any().map(Some);
 		}
 		Ok(None)
 	}
@@ -120,17 +120,21 @@ pub fn time(item: &Item<'_>) -> Result<u64, DerError> {
 		_ => return Err(DerError),
 	};
 	if rest[10] != b'Z' {
-		return Err(DerError)
+		return Err(DerError);
 	}
 	let month = digits(&rest[0..2])?;
 	let day = digits(&rest[2..4])?;
 	let hour = digits(&rest[4..6])?;
 	let minute = digits(&rest[6..8])?;
 	let second = digits(&rest[8..10])?;
-	if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 ||
-		year < 1970
+	if !(1..=12).contains(&month)
+		|| !(1..=31).contains(&day)
+		|| hour > 23
+		|| minute > 59
+		|| second > 60
+		|| year < 1970
 	{
-		return Err(DerError)
+		return Err(DerError);
 	}
 	let days = days_from_civil(year, month, day);
 	Ok(days * 86_400 + hour * 3_600 + minute * 60 + second)

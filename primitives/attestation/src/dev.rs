@@ -8,14 +8,15 @@
 //! [`DocumentBuilder`] exposes every part of a document (keys, names, validity, PCRs,
 //! nonce) so tests can build each way a document can be wrong.
 
-use crate::{cbor::Writer, der, nitro, Pcr};
 pub use crate::dev_measurement as measurement;
+use crate::{cbor::Writer, der, nitro, Pcr};
 use alloc::{string::String, vec::Vec};
 use p384::ecdsa::{signature::Signer, Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha384};
 
 /// The label the development root key is derived from.
-const ROOT_KEY_LABEL: &str = "verin development enclave CA, key 1: public, never trust in production";
+const ROOT_KEY_LABEL: &str =
+	"verin development enclave CA, key 1: public, never trust in production";
 /// The development root's common name.
 pub const ROOT_NAME: &str = "Verin development enclave root (public key, dev chains only)";
 /// The development root's validity: 2020-01-01 to 2100-01-01.
@@ -29,10 +30,13 @@ pub const LEAF_LIFETIME_SECS: u64 = 3 * 3600;
 pub fn key_from_label(label: &str) -> SigningKey {
 	let mut counter = 0u32;
 	loop {
-		let digest = Sha384::new().chain_update(label.as_bytes()).chain_update(counter.to_be_bytes()).finalize();
+		let digest = Sha384::new()
+			.chain_update(label.as_bytes())
+			.chain_update(counter.to_be_bytes())
+			.finalize();
 		// A digest at or above the group order (probability about 2^-190) is skipped.
 		if let Ok(key) = SigningKey::from_slice(&digest) {
-			return key
+			return key;
 		}
 		counter += 1;
 	}
@@ -121,7 +125,14 @@ impl DocumentBuilder {
 			let key = key_from_label(&alloc::format!("verin development intermediate {index}"));
 			let serial = 10 + index as u8;
 			certificates.push(certificate(
-				serial, &issuer_name, &subject, ROOT_NOT_BEFORE, ROOT_NOT_AFTER, key.verifying_key(), true, &issuer_key,
+				serial,
+				&issuer_name,
+				&subject,
+				ROOT_NOT_BEFORE,
+				ROOT_NOT_AFTER,
+				key.verifying_key(),
+				true,
+				&issuer_key,
 			));
 			issuer_name = subject;
 			issuer_key = key;
@@ -180,7 +191,8 @@ impl DocumentBuilder {
 			writer.finish()
 		};
 		let payload = self.payload();
-		let signature: Signature = self.document_key.sign(&nitro::signature_input(&protected, &payload));
+		let signature: Signature =
+			self.document_key.sign(&nitro::signature_input(&protected, &payload));
 		let mut writer = Writer::new();
 		writer.array(4).bytes(&protected).map(0).bytes(&payload).bytes(&signature.to_bytes());
 		writer.finish()
@@ -196,8 +208,15 @@ fn optional_bytes(writer: &mut Writer, value: Option<&[u8]>) {
 
 /// An X.501 name with one common name.
 pub fn name(common_name: &str) -> Vec<u8> {
-	let attribute = [der::encode(der::tag::OID, &[0x55, 0x04, 0x03]), der::encode(0x0c, common_name.as_bytes())].concat();
-	der::encode(der::tag::SEQUENCE, &der::encode(0x31, &der::encode(der::tag::SEQUENCE, &attribute)))
+	let attribute = [
+		der::encode(der::tag::OID, &[0x55, 0x04, 0x03]),
+		der::encode(0x0c, common_name.as_bytes()),
+	]
+	.concat();
+	der::encode(
+		der::tag::SEQUENCE,
+		&der::encode(0x31, &der::encode(der::tag::SEQUENCE, &attribute)),
+	)
 }
 
 /// An ECDSA P-384 / SHA-384 certificate.
@@ -218,15 +237,28 @@ pub fn certificate(
 	let key_info = encode(
 		tag::SEQUENCE,
 		&[
-			encode(tag::SEQUENCE, &[encode(tag::OID, crate::x509::EC_PUBLIC_KEY), encode(tag::OID, crate::x509::SECP384R1)].concat()),
+			encode(
+				tag::SEQUENCE,
+				&[
+					encode(tag::OID, crate::x509::EC_PUBLIC_KEY),
+					encode(tag::OID, crate::x509::SECP384R1),
+				]
+				.concat(),
+			),
 			encode(tag::BIT_STRING, &[&[0u8][..], point.as_bytes()].concat()),
 		]
 		.concat(),
 	);
-	let constraints = encode(tag::SEQUENCE, &if is_ca { encode(tag::BOOLEAN, &[0xff]) } else { Vec::new() });
+	let constraints =
+		encode(tag::SEQUENCE, &if is_ca { encode(tag::BOOLEAN, &[0xff]) } else { Vec::new() });
 	let extension = encode(
 		tag::SEQUENCE,
-		&[encode(tag::OID, &[0x55, 0x1d, 0x13]), encode(tag::BOOLEAN, &[0xff]), encode(tag::OCTET_STRING, &constraints)].concat(),
+		&[
+			encode(tag::OID, &[0x55, 0x1d, 0x13]),
+			encode(tag::BOOLEAN, &[0xff]),
+			encode(tag::OCTET_STRING, &constraints),
+		]
+		.concat(),
 	);
 	let tbs = encode(
 		tag::SEQUENCE,
@@ -246,7 +278,8 @@ pub fn certificate(
 	let signature = signature.to_der();
 	encode(
 		tag::SEQUENCE,
-		&[tbs, algorithm, encode(tag::BIT_STRING, &[&[0u8][..], signature.as_bytes()].concat())].concat(),
+		&[tbs, algorithm, encode(tag::BIT_STRING, &[&[0u8][..], signature.as_bytes()].concat())]
+			.concat(),
 	)
 }
 
@@ -254,7 +287,14 @@ pub fn certificate(
 fn time(secs: u64) -> Vec<u8> {
 	let (year, month, day) = civil_from_days(secs / 86_400);
 	let of_day = secs % 86_400;
-	let clock = alloc::format!("{:02}{:02}{:02}{:02}{:02}Z", month, day, of_day / 3600, of_day / 60 % 60, of_day % 60);
+	let clock = alloc::format!(
+		"{:02}{:02}{:02}{:02}{:02}Z",
+		month,
+		day,
+		of_day / 3600,
+		of_day / 60 % 60,
+		of_day % 60
+	);
 	if year < 2050 {
 		der::encode(der::tag::UTC_TIME, alloc::format!("{:02}{}", year % 100, clock).as_bytes())
 	} else {
@@ -267,7 +307,8 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 	let shifted = days + 719_468;
 	let era = shifted / 146_097;
 	let day_of_era = shifted - era * 146_097;
-	let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+	let year_of_era =
+		(day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
 	let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
 	let month_from_march = (5 * day_of_year + 2) / 153;
 	let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;

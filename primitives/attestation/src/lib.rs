@@ -34,7 +34,8 @@ pub const AWS_NITRO_ROOT_G1: &[u8] = include_bytes!("../roots/aws-nitro-root-g1.
 
 /// The worker software version a development enclave reports (and development chain specs
 /// allow): this crate's version, which the node shares through the workspace.
-pub const DEV_SOFTWARE_VERSION: &str = concat!("verin-node ", env!("CARGO_PKG_VERSION"), " (development enclave)");
+pub const DEV_SOFTWARE_VERSION: &str =
+	concat!("verin-node ", env!("CARGO_PKG_VERSION"), " (development enclave)");
 
 /// The development CA's root certificate ([`dev::root_certificate`] with the `dev-ca`
 /// feature; a test keeps the two equal). Its key is public: only development and local
@@ -65,7 +66,16 @@ pub type Pcr = [u8; PCR_LENGTH];
 
 /// Why an attestation document was refused.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum AttestationError {
 	/// The CBOR ends inside an item.

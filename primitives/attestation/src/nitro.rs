@@ -43,18 +43,18 @@ fn parse_cose_sign1(document: &[u8]) -> Result<CoseSign1<'_>, AttestationError> 
 	let mut reader = Reader::new(document);
 	if let Some(tag) = reader.optional_tag()? {
 		if tag != COSE_SIGN1_TAG {
-			return Err(AttestationError::MalformedCbor)
+			return Err(AttestationError::MalformedCbor);
 		}
 	}
 	if reader.array_header()? != Some(4) {
-		return Err(AttestationError::MalformedCbor)
+		return Err(AttestationError::MalformedCbor);
 	}
 	let protected = reader.bytes()?;
 	reader.skip()?; // unprotected header: nothing in it is trusted
 	let payload = reader.bytes()?;
 	let signature = reader.bytes()?;
 	if !reader.is_empty() {
-		return Err(AttestationError::MalformedCbor)
+		return Err(AttestationError::MalformedCbor);
 	}
 	// The protected header must name ES384 and nothing we would have to understand.
 	let mut header = Reader::new(protected);
@@ -69,10 +69,10 @@ fn parse_cose_sign1(document: &[u8]) -> Result<CoseSign1<'_>, AttestationError> 
 		}
 	}
 	if !header.is_empty() {
-		return Err(AttestationError::MalformedCbor)
+		return Err(AttestationError::MalformedCbor);
 	}
 	if algorithm != Some(ES384) {
-		return Err(AttestationError::UnsupportedAlgorithm)
+		return Err(AttestationError::UnsupportedAlgorithm);
 	}
 	Ok(CoseSign1 { protected, payload, signature })
 }
@@ -130,11 +130,11 @@ fn parse_document(payload: &[u8]) -> Result<Document<'_>, AttestationError> {
 		}
 	}
 	if !reader.is_empty() {
-		return Err(AttestationError::MalformedCbor)
+		return Err(AttestationError::MalformedCbor);
 	}
 	let missing = AttestationError::MissingField;
 	if digest.ok_or(missing)? != "SHA384" {
-		return Err(AttestationError::UnsupportedAlgorithm)
+		return Err(AttestationError::UnsupportedAlgorithm);
 	}
 	let document = Document {
 		module_id: module_id.filter(|id| !id.is_empty()).ok_or(missing)?,
@@ -146,14 +146,15 @@ fn parse_document(payload: &[u8]) -> Result<Document<'_>, AttestationError> {
 		user_data: user_data.flatten(),
 		nonce: nonce.flatten(),
 	};
-	let too_long = |field: Option<&[u8]>, limit: usize| field.is_some_and(|bytes| bytes.len() > limit);
-	if document.certificate.is_empty() ||
-		document.certificate.len() > MAX_CERTIFICATE ||
-		too_long(document.public_key, MAX_USER_FIELD) ||
-		too_long(document.user_data, MAX_USER_FIELD / 2) ||
-		too_long(document.nonce, MAX_USER_FIELD / 2)
+	let too_long =
+		|field: Option<&[u8]>, limit: usize| field.is_some_and(|bytes| bytes.len() > limit);
+	if document.certificate.is_empty()
+		|| document.certificate.len() > MAX_CERTIFICATE
+		|| too_long(document.public_key, MAX_USER_FIELD)
+		|| too_long(document.user_data, MAX_USER_FIELD / 2)
+		|| too_long(document.nonce, MAX_USER_FIELD / 2)
 	{
-		return Err(AttestationError::MalformedDocument)
+		return Err(AttestationError::MalformedDocument);
 	}
 	Ok(document)
 }
@@ -162,14 +163,14 @@ fn parse_document(payload: &[u8]) -> Result<Document<'_>, AttestationError> {
 fn parse_pcrs(reader: &mut Reader<'_>) -> Result<[Option<Pcr>; 3], AttestationError> {
 	let count = reader.map_header()?.ok_or(AttestationError::MalformedDocument)?;
 	if count == 0 || count > 32 {
-		return Err(AttestationError::MalformedDocument)
+		return Err(AttestationError::MalformedDocument);
 	}
 	let mut pcrs = [None; 3];
 	for _ in 0..count {
 		let index = reader.unsigned()?;
 		let value = reader.bytes()?;
 		if index >= 32 || !matches!(value.len(), 32 | 48 | 64) {
-			return Err(AttestationError::MalformedDocument)
+			return Err(AttestationError::MalformedDocument);
 		}
 		if let Some(slot) = pcrs.get_mut(index as usize) {
 			*slot = Some(value.try_into().map_err(|_| AttestationError::UnsupportedAlgorithm)?);
@@ -181,13 +182,13 @@ fn parse_pcrs(reader: &mut Reader<'_>) -> Result<[Option<Pcr>; 3], AttestationEr
 fn parse_bundle<'a>(reader: &mut Reader<'a>) -> Result<Vec<&'a [u8]>, AttestationError> {
 	let count = reader.array_header()?.ok_or(AttestationError::MalformedDocument)?;
 	if count == 0 || count as usize > MAX_CA_BUNDLE {
-		return Err(AttestationError::MalformedDocument)
+		return Err(AttestationError::MalformedDocument);
 	}
 	(0..count)
 		.map(|_| {
 			let certificate = reader.bytes()?;
 			if certificate.is_empty() || certificate.len() > MAX_CERTIFICATE {
-				return Err(AttestationError::MalformedDocument)
+				return Err(AttestationError::MalformedDocument);
 			}
 			Ok(certificate)
 		})
@@ -227,30 +228,33 @@ pub fn verify<'a>(
 	let cose = parse_cose_sign1(document)?;
 	let fields = parse_document(cose.payload)?;
 	let [Some(pcr0), Some(pcr1), Some(pcr2)] = fields.pcrs else {
-		return Err(AttestationError::MissingField)
+		return Err(AttestationError::MissingField);
 	};
 
 	let root = fields.ca_bundle[0];
 	if !is_trusted_root(root) {
-		return Err(AttestationError::UnknownRoot)
+		return Err(AttestationError::UnknownRoot);
 	}
-	let mut parent = Certificate::parse(root).map_err(|_| AttestationError::MalformedCertificate)?;
+	let mut parent =
+		Certificate::parse(root).map_err(|_| AttestationError::MalformedCertificate)?;
 	check_validity(&parent, now_secs)?;
 	for der in fields.ca_bundle[1..].iter().chain(core::iter::once(&fields.certificate)) {
 		let child = Certificate::parse(der).map_err(|_| AttestationError::MalformedCertificate)?;
 		if !parent.is_ca || child.issuer != parent.subject {
-			return Err(AttestationError::BrokenChain)
+			return Err(AttestationError::BrokenChain);
 		}
-		let issuer_key = parent.verifying_key().map_err(|_| AttestationError::MalformedCertificate)?;
+		let issuer_key =
+			parent.verifying_key().map_err(|_| AttestationError::MalformedCertificate)?;
 		if !child.is_signed_by(&issuer_key) {
-			return Err(AttestationError::IssuerKeyMismatch)
+			return Err(AttestationError::IssuerKeyMismatch);
 		}
 		check_validity(&child, now_secs)?;
 		parent = child;
 	}
 
 	let leaf_key = parent.verifying_key().map_err(|_| AttestationError::MalformedCertificate)?;
-	let signature = Signature::from_slice(cose.signature).map_err(|_| AttestationError::BadSignature)?;
+	let signature =
+		Signature::from_slice(cose.signature).map_err(|_| AttestationError::BadSignature)?;
 	leaf_key
 		.verify(&signature_input(cose.protected, cose.payload), &signature)
 		.map_err(|_| AttestationError::BadSignature)?;
@@ -268,10 +272,10 @@ pub fn verify<'a>(
 
 fn check_validity(certificate: &Certificate<'_>, now_secs: u64) -> Result<(), AttestationError> {
 	if now_secs < certificate.not_before {
-		return Err(AttestationError::CertificateNotYetValid)
+		return Err(AttestationError::CertificateNotYetValid);
 	}
 	if now_secs > certificate.not_after {
-		return Err(AttestationError::CertificateExpired)
+		return Err(AttestationError::CertificateExpired);
 	}
 	Ok(())
 }

@@ -41,13 +41,13 @@ impl<'a> Certificate<'a> {
 		let mut outer = Reader::new(der);
 		let mut certificate = outer.sequence()?;
 		if !outer.is_empty() {
-			return Err(DerError)
+			return Err(DerError);
 		}
 		let tbs_item = certificate.expect(tag::SEQUENCE)?;
 		expect_algorithm(&mut certificate.sequence()?)?;
 		let signature = bit_string(certificate.expect(tag::BIT_STRING)?.content)?;
 		if !certificate.is_empty() {
-			return Err(DerError)
+			return Err(DerError);
 		}
 
 		let mut tbs = Reader::new(tbs_item.content);
@@ -61,10 +61,10 @@ impl<'a> Certificate<'a> {
 		let subject = tbs.expect(tag::SEQUENCE)?.encoded;
 		let mut key_info = tbs.sequence()?;
 		let mut key_algorithm = key_info.sequence()?;
-		if key_algorithm.expect(tag::OID)?.content != EC_PUBLIC_KEY ||
-			key_algorithm.expect(tag::OID)?.content != SECP384R1
+		if key_algorithm.expect(tag::OID)?.content != EC_PUBLIC_KEY
+			|| key_algorithm.expect(tag::OID)?.content != SECP384R1
 		{
-			return Err(DerError)
+			return Err(DerError);
 		}
 		let public_key = bit_string(key_info.expect(tag::BIT_STRING)?.content)?;
 		let mut is_ca = false;
@@ -102,7 +102,7 @@ impl<'a> Certificate<'a> {
 
 fn expect_algorithm(algorithm: &mut Reader<'_>) -> Result<(), DerError> {
 	if algorithm.expect(tag::OID)?.content != ECDSA_WITH_SHA384 {
-		return Err(DerError)
+		return Err(DerError);
 	}
 	Ok(())
 }
@@ -125,7 +125,9 @@ fn basic_constraints_ca(explicit: &[u8]) -> Result<bool, DerError> {
 		let value = extension.expect(tag::OCTET_STRING)?.content;
 		if id == BASIC_CONSTRAINTS {
 			let mut constraints = Reader::new(value).sequence()?;
-			return Ok(matches!(constraints.optional(tag::BOOLEAN)?, Some(flag) if flag.content == [0xff]))
+			return Ok(
+				matches!(constraints.optional(tag::BOOLEAN)?, Some(flag) if flag.content == [0xff]),
+			);
 		}
 	}
 	Ok(false)

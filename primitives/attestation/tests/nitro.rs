@@ -161,8 +161,16 @@ fn a_chain_from_another_root_is_refused() {
 	let mut document = builder();
 	let impostor = dev::key_from_label("an impostor CA");
 	let name = dev::name(dev::ROOT_NAME);
-	document.root_certificate =
-		dev::certificate(1, &name, &name, 0, u32::MAX as u64, impostor.verifying_key(), true, &impostor);
+	document.root_certificate = dev::certificate(
+		1,
+		&name,
+		&name,
+		0,
+		u32::MAX as u64,
+		impostor.verifying_key(),
+		true,
+		&impostor,
+	);
 	document.issuer_key = Some(impostor);
 	assert_eq!(verify_dev(&document.build()), Err(AttestationError::UnknownRoot));
 }

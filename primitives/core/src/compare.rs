@@ -1,5 +1,5 @@
 //! Whether two executions of a model gave the same answer, by the model's determinism class
-//! (DESIGN.md §2). The optimistic tier's watchers and committee use it to judge a result
+//! (docs/tiers.md). The optimistic tier's watchers and committee use it to judge a result
 //! against their own re-execution, and the runtime uses it to count votes.
 //!
 //! - Integer-exact models: the payloads are identical, byte for byte.
@@ -14,7 +14,12 @@ use crate::{
 
 /// Whether outputs `a` and `b` of a model with `determinism` and output tensors `specs`
 /// count as the same answer. Payloads that do not fit `specs` never agree.
-pub fn outputs_agree(determinism: &DeterminismClass, specs: &[TensorSpec], a: &[TensorData], b: &[TensorData]) -> bool {
+pub fn outputs_agree(
+	determinism: &DeterminismClass,
+	specs: &[TensorSpec],
+	a: &[TensorData],
+	b: &[TensorData],
+) -> bool {
 	let rule = match determinism {
 		DeterminismClass::IntegerExact => return a == b,
 		DeterminismClass::Float(rule) => *rule,
@@ -52,9 +57,11 @@ fn floats_agree(rule: ToleranceRule, row_len: Option<u32>, a: &[u8], b: &[u8]) -
 		},
 		ToleranceRule::ArgmaxEqual => {
 			let row_bytes = (row_len.unwrap_or(1).max(1) as usize).saturating_mul(4);
-			a.chunks(row_bytes).zip(b.chunks(row_bytes)).all(|(x, y)| match (argmax(x), argmax(y)) {
-				(Some(x), Some(y)) => x == y,
-				_ => false,
+			a.chunks(row_bytes).zip(b.chunks(row_bytes)).all(|(x, y)| {
+				match (argmax(x), argmax(y)) {
+					(Some(x), Some(y)) => x == y,
+					_ => false,
+				}
 			})
 		},
 	}
@@ -116,7 +123,12 @@ mod tests {
 		assert!(outputs_agree(&rule, &specs, &a, &same_winners));
 		assert!(!outputs_agree(&rule, &specs, &a, &second_row_differs));
 		assert!(!outputs_agree(&rule, &specs, &a, &with_nan));
-		assert!(!outputs_agree(&rule, &specs, &a, &[f32s(&[3, 2], &[0.1, 0.7, 0.2, 0.9, 0.0, 0.1])]));
+		assert!(!outputs_agree(
+			&rule,
+			&specs,
+			&a,
+			&[f32s(&[3, 2], &[0.1, 0.7, 0.2, 0.9, 0.0, 0.1])]
+		));
 	}
 
 	#[test]

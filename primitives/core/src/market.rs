@@ -1,5 +1,5 @@
 //! The inference market's view of its neighbours: the model registry, the worker pool and
-//! the per-tier verifiers. Pallets see each other only through these traits (DESIGN.md §4).
+//! the per-tier verifiers. Pallets see each other only through these traits (docs/architecture.md).
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -15,9 +15,30 @@ use crate::{
 /// Identifier of an inference job, assigned in request order.
 pub type JobId = u64;
 
-/// Key type of worker keys in a node's keystore: the offchain worker answers the jobs of
-/// the accounts whose keys it holds under this type (sr25519).
-pub const WORKER_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"vwrk");
+/// A model version a worker serves.
+///
+/// Defined here rather than in the worker pool pallet so that a node can build a genesis
+/// configuration without depending on the pallet; its serde form is the genesis JSON's.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct ServedVersion {
+	/// The model.
+	pub model: ModelId,
+	/// The exact version: a worker vouches for the bytes it has, not for future versions.
+	pub version: ModelVersion,
+}
 
 /// What the market needs to know about a published model version to sell an inference.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
@@ -41,8 +62,10 @@ pub struct ServedModel<AccountId, Balance> {
 /// Read access to published models (implemented by the model registry).
 pub trait ModelCatalog<AccountId, Balance> {
 	/// The version `version` of `model`, or its latest version when `version` is `None`.
-	fn served_model(model: ModelId, version: Option<ModelVersion>)
-		-> Option<ServedModel<AccountId, Balance>>;
+	fn served_model(
+		model: ModelId,
+		version: Option<ModelVersion>,
+	) -> Option<ServedModel<AccountId, Balance>>;
 
 	/// The verifier data of the ZK circuit registered for `version` of `model`.
 	fn circuit(model: ModelId, version: ModelVersion) -> Option<Vec<u8>>;
@@ -61,7 +84,15 @@ pub struct Candidate<AccountId, Balance> {
 
 /// Why a worker lost stake.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
 )]
 pub enum SlashReason {
@@ -78,7 +109,11 @@ pub trait WorkerPool<AccountId, Balance> {
 	/// Workers that may take a job for `model`@`version` at `tier` right now: registered,
 	/// online, live, bonded at least the minimum, serving that version, supporting that
 	/// tier and below their job limit. Bounded by the pool's per-version worker limit.
-	fn candidates(model: ModelId, version: ModelVersion, tier: Tier) -> Vec<Candidate<AccountId, Balance>>;
+	fn candidates(
+		model: ModelId,
+		version: ModelVersion,
+		tier: Tier,
+	) -> Vec<Candidate<AccountId, Balance>>;
 
 	/// Most candidates `candidates` ever returns (bounds the market's weights).
 	fn max_candidates() -> u32;
@@ -128,7 +163,12 @@ pub trait WorkerStaking<AccountId, Balance> {
 
 	/// Takes up to `amount` of `worker`'s bonded stake and pays it to `beneficiary`;
 	/// returns the amount taken. Never fails: a worker with less stake loses what it has.
-	fn slash(worker: &AccountId, amount: Balance, beneficiary: &AccountId, reason: SlashReason) -> Balance;
+	fn slash(
+		worker: &AccountId,
+		amount: Balance,
+		beneficiary: &AccountId,
+		reason: SlashReason,
+	) -> Balance;
 
 	/// Takes the worker out of matching until it goes online again (after a missed job).
 	fn suspend(worker: &AccountId);
@@ -172,7 +212,12 @@ pub const TEE_RESULT_DOMAIN: [u8; 16] = *b"verin/tee-result";
 /// What an enclave signs for a TEE result: the domain, the job id, the model version's
 /// content id and the blake2-256 hashes of the SCALE-encoded input and output payloads,
 /// SCALE-encoded. The worker and the runtime build it with this one function.
-pub fn tee_result_message(job: JobId, content_id: H256, input_hash: H256, output_hash: H256) -> Vec<u8> {
+pub fn tee_result_message(
+	job: JobId,
+	content_id: H256,
+	input_hash: H256,
+	output_hash: H256,
+) -> Vec<u8> {
 	(TEE_RESULT_DOMAIN, job, content_id, input_hash, output_hash).encode()
 }
 
@@ -190,7 +235,15 @@ pub enum Verdict<BlockNumber> {
 
 /// Why evidence was rejected.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
 )]
 pub enum EvidenceError {
@@ -251,10 +304,20 @@ impl<AccountId, BlockNumber> TierVerifier<AccountId, BlockNumber> for VanillaOnl
 /// How a job's fee splits. The parts add up to `total`, which is held from the requester
 /// when the job is requested and paid out when it completes.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
-	Debug, Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct FeeBreakdown<Balance> {
 	/// Everything the requester pays.
 	pub total: Balance,
@@ -268,10 +331,19 @@ pub struct FeeBreakdown<Balance> {
 
 /// Why a worker could not answer a job (reported with `report_failure`).
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum FailureReason {
 	/// The model bytes could not be found or did not match their content id.
 	ModelUnavailable,
@@ -289,8 +361,18 @@ pub enum FailureReason {
 }
 
 /// Where a job is in its life.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
 pub enum JobStatus<AccountId, BlockNumber> {
 	/// Waiting for `worker`'s answer, included at the latest in block `deadline`.
 	Assigned {
@@ -361,19 +443,31 @@ impl<AccountId, BlockNumber: Copy> JobStatus<AccountId, BlockNumber> {
 	/// The block at which the job ended, if it did (fee paid out or refunded).
 	pub fn ended_at(&self) -> Option<BlockNumber> {
 		match self {
-			JobStatus::Completed { at, .. } |
-			JobStatus::Failed { at, .. } |
-			JobStatus::Expired { at } |
-			JobStatus::Overturned { at, .. } |
-			JobStatus::Unresolved { at, .. } => Some(*at),
-			JobStatus::Assigned { .. } | JobStatus::Provisional { .. } | JobStatus::Disputed { .. } => None,
+			JobStatus::Completed { at, .. }
+			| JobStatus::Failed { at, .. }
+			| JobStatus::Expired { at }
+			| JobStatus::Overturned { at, .. }
+			| JobStatus::Unresolved { at, .. } => Some(*at),
+			JobStatus::Assigned { .. }
+			| JobStatus::Provisional { .. }
+			| JobStatus::Disputed { .. } => None,
 		}
 	}
 }
 
 /// An inference job: what was asked, what it costs and where it stands.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
 pub struct Job<AccountId, Balance, BlockNumber> {
 	/// Who asked and pays.
 	pub requester: AccountId,

@@ -42,10 +42,22 @@ const OFFCHAIN_MANIFEST_PREFIX: &[u8] = b"verin/model-manifest/";
 /// A model version `major.minor`. Versions of a model only ever increase; a published
 /// version's content never changes.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
-	PartialOrd, Ord, Debug, Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Default,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ModelVersion {
 	/// Incompatible changes (schema changes).
 	pub major: u16,
@@ -68,10 +80,19 @@ impl core::fmt::Display for ModelVersion {
 
 /// Element type of a tensor.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ElementType {
 	/// IEEE-754 binary32.
 	F32,
@@ -103,10 +124,19 @@ impl ElementType {
 
 /// One dimension of a tensor shape.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum Dim {
 	/// The batch dimension, chosen per request. Only allowed first.
 	Batch,
@@ -116,9 +146,18 @@ pub enum Dim {
 
 /// A named tensor of a model's input or output.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TensorSpec {
 	/// The graph's name for the tensor (UTF-8).
 	pub name: BoundedVec<u8, ConstU32<MAX_TENSOR_NAME_LEN>>,
@@ -130,9 +169,18 @@ pub struct TensorSpec {
 
 /// The tensors a model consumes and produces.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TensorSchema {
 	/// Input tensors, in the graph's order.
 	pub inputs: BoundedVec<TensorSpec, ConstU32<MAX_TENSORS>>,
@@ -142,10 +190,19 @@ pub struct TensorSchema {
 
 /// How two executions of a float model are compared (re-execution in the Optimistic tier).
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ToleranceRule {
 	/// Every output element within this absolute error, in millionths.
 	MaxAbsErrorMicros(u32),
@@ -155,10 +212,19 @@ pub enum ToleranceRule {
 
 /// Whether a model's executions can be compared bit for bit.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum DeterminismClass {
 	/// Integer weights and activations only: every execution gives identical bytes.
 	IntegerExact,
@@ -168,10 +234,19 @@ pub enum DeterminismClass {
 
 /// Serialization format of the model bytes.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ModelFormat {
 	/// An ONNX graph with the given default-domain opset version.
 	Onnx {
@@ -182,10 +257,19 @@ pub enum ModelFormat {
 
 /// Lifecycle status of a model.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ModelStatus {
 	/// Accepts new requests.
 	Active,
@@ -268,7 +352,7 @@ impl TensorSchema {
 }
 
 /// Checks that a version's schema, determinism class and tiers fit together
-/// (DESIGN.md §2: ZK needs an integer-exact model; integer-exact models have no floats).
+/// (docs/tiers.md: ZK needs an integer-exact model; integer-exact models have no floats).
 pub fn validate_version_properties(
 	schema: &TensorSchema,
 	determinism: &DeterminismClass,
@@ -310,9 +394,18 @@ pub type ModelTags = BoundedVec<BoundedVec<u8, ConstU32<MAX_TAG_LEN>>, ConstU32<
 
 /// Descriptive fields of a model, set at registration.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ModelMetadata {
 	/// Name, unique among the owner's models (UTF-8).
 	pub name: ModelName,
@@ -328,9 +421,18 @@ pub struct ModelMetadata {
 
 /// What a version declares about its bytes, fixed when its upload begins.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct VersionSpec {
 	/// Serialization format.
 	pub format: ModelFormat,
@@ -343,8 +445,18 @@ pub struct VersionSpec {
 }
 
 /// A registered model.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
 pub struct ModelInfo<AccountId, Balance, BlockNumber> {
 	/// Account that may change or remove the model and receives its royalties.
 	pub owner: AccountId,
@@ -372,8 +484,18 @@ impl<AccountId, Balance, BlockNumber> ModelInfo<AccountId, Balance, BlockNumber>
 }
 
 /// A published version of a model.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
 pub struct VersionInfo<Balance, BlockNumber> {
 	/// Content id of the model bytes ([`content_id`]).
 	pub content_id: H256,
@@ -387,6 +509,33 @@ pub struct VersionInfo<Balance, BlockNumber> {
 	pub deposit: Balance,
 	/// Block of publication.
 	pub created_at: BlockNumber,
+}
+
+/// A model published at genesis, with one version `1.0`. Genesis cannot index bytes
+/// offchain: workers serve such models from a local model directory (or embedded copies).
+///
+/// Defined here rather than in the model registry pallet so that a node can build a genesis
+/// configuration without depending on the pallet; its serde form is the genesis JSON's.
+#[derive(
+	Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize,
+)]
+pub struct GenesisModel<AccountId, Balance> {
+	/// Owner; pays the usual deposits from its genesis balance.
+	pub owner: AccountId,
+	/// Descriptive fields.
+	pub metadata: ModelMetadata,
+	/// Price of one inference.
+	pub price: Balance,
+	/// What version 1.0 declares.
+	pub spec: VersionSpec,
+	/// Size of the file in bytes.
+	pub size: u64,
+	/// Hashes of its chunks, in order ([`chunk_hash`]).
+	pub chunk_hashes: Vec<H256>,
+	/// Verifier data of the version's ZK circuit, registered with it (see the model
+	/// registry's `register_circuit`).
+	#[serde(default)]
+	pub circuit: Option<Vec<u8>>,
 }
 
 /// Number of chunks a file of `size` bytes is cut into.
@@ -494,7 +643,10 @@ pub fn assemble(
 ) -> Result<Vec<u8>, AssembleError> {
 	let expected = chunk_count(size);
 	if expected != chunk_hashes.len() as u64 {
-		return Err(AssembleError::ChunkCountMismatch { expected, listed: chunk_hashes.len() as u64 });
+		return Err(AssembleError::ChunkCountMismatch {
+			expected,
+			listed: chunk_hashes.len() as u64,
+		});
 	}
 	if content_id(size, chunk_hashes) != *expected_content_id {
 		return Err(AssembleError::ContentIdMismatch);
@@ -646,35 +798,69 @@ mod tests {
 
 		let good = schema(vec![ok_in.clone()], vec![ok_out.clone()]);
 		assert_eq!(validate_version_properties(&good, &exact, &zk), Ok(()));
-		assert_eq!(validate_version_properties(&good, &float, &zk), Err(SchemaError::ZkNeedsIntegerExact));
-		assert_eq!(validate_version_properties(&good, &exact, &TierSet::empty()), Err(SchemaError::InvalidTiers));
-		assert_eq!(validate_version_properties(&schema(vec![], vec![ok_out.clone()]), &exact, &vanilla), Err(SchemaError::NoTensors));
 		assert_eq!(
-			validate_version_properties(&schema(vec![tensor("", I8, vec![])], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(&good, &float, &zk),
+			Err(SchemaError::ZkNeedsIntegerExact)
+		);
+		assert_eq!(
+			validate_version_properties(&good, &exact, &TierSet::empty()),
+			Err(SchemaError::InvalidTiers)
+		);
+		assert_eq!(
+			validate_version_properties(&schema(vec![], vec![ok_out.clone()]), &exact, &vanilla),
+			Err(SchemaError::NoTensors)
+		);
+		assert_eq!(
+			validate_version_properties(
+				&schema(vec![tensor("", I8, vec![])], vec![ok_out.clone()]),
+				&exact,
+				&vanilla
+			),
 			Err(SchemaError::EmptyTensorName)
 		);
 		assert_eq!(
-			validate_version_properties(&schema(vec![ok_in.clone(), ok_in.clone()], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(
+				&schema(vec![ok_in.clone(), ok_in.clone()], vec![ok_out.clone()]),
+				&exact,
+				&vanilla
+			),
 			Err(SchemaError::DuplicateTensorName)
 		);
 		assert_eq!(
-			validate_version_properties(&schema(vec![tensor("x", I8, vec![Dim::Fixed(0)])], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(
+				&schema(vec![tensor("x", I8, vec![Dim::Fixed(0)])], vec![ok_out.clone()]),
+				&exact,
+				&vanilla
+			),
 			Err(SchemaError::ZeroDimension)
 		);
 		assert_eq!(
-			validate_version_properties(&schema(vec![tensor("x", I8, vec![Dim::Fixed(2), Dim::Batch])], vec![ok_out.clone()]), &exact, &vanilla),
+			validate_version_properties(
+				&schema(
+					vec![tensor("x", I8, vec![Dim::Fixed(2), Dim::Batch])],
+					vec![ok_out.clone()]
+				),
+				&exact,
+				&vanilla
+			),
 			Err(SchemaError::MisplacedBatchDimension)
 		);
 		assert_eq!(
 			validate_version_properties(
-				&schema(vec![tensor("x", I8, vec![Dim::Fixed(u32::MAX), Dim::Fixed(2)])], vec![ok_out.clone()]),
+				&schema(
+					vec![tensor("x", I8, vec![Dim::Fixed(u32::MAX), Dim::Fixed(2)])],
+					vec![ok_out.clone()]
+				),
 				&exact,
 				&vanilla
 			),
 			Err(SchemaError::TensorTooLarge)
 		);
 		let float_in = schema(vec![tensor("x", F32, vec![Dim::Fixed(4)])], vec![ok_out]);
-		assert_eq!(validate_version_properties(&float_in, &exact, &vanilla), Err(SchemaError::FloatTensorInIntegerModel));
+		assert_eq!(
+			validate_version_properties(&float_in, &exact, &vanilla),
+			Err(SchemaError::FloatTensorInIntegerModel)
+		);
 		assert_eq!(validate_version_properties(&float_in, &float, &vanilla), Ok(()));
 	}
 }

@@ -18,9 +18,18 @@ pub const MAX_TENSOR_BYTES: u32 = 16 * 1024;
 
 /// One concrete tensor.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TensorData {
 	/// Concrete shape: the schema's shape with the batch dimension resolved.
 	pub shape: BoundedVec<u32, ConstU32<MAX_TENSOR_RANK>>,
@@ -121,7 +130,10 @@ mod tests {
 	}
 
 	fn tensor(shape: &[u32], len: usize) -> TensorData {
-		TensorData { shape: shape.to_vec().try_into().unwrap(), data: vec![0; len].try_into().unwrap() }
+		TensorData {
+			shape: shape.to_vec().try_into().unwrap(),
+			data: vec![0; len].try_into().unwrap(),
+		}
 	}
 
 	#[test]
@@ -156,7 +168,10 @@ mod hex_bytes {
 	use sp_core::ConstU32;
 	use sp_runtime::BoundedVec;
 
-	pub fn serialize<S: Serializer, const N: u32>(bytes: &BoundedVec<u8, ConstU32<N>>, serializer: S) -> Result<S::Ok, S::Error> {
+	pub fn serialize<S: Serializer, const N: u32>(
+		bytes: &BoundedVec<u8, ConstU32<N>>,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
 		const DIGITS: &[u8; 16] = b"0123456789abcdef";
 		let mut text = String::with_capacity(2 + 2 * bytes.len());
 		text.push_str("0x");
@@ -167,13 +182,17 @@ mod hex_bytes {
 		serializer.serialize_str(&text)
 	}
 
-	pub fn deserialize<'de, D: Deserializer<'de>, const N: u32>(deserializer: D) -> Result<BoundedVec<u8, ConstU32<N>>, D::Error> {
+	pub fn deserialize<'de, D: Deserializer<'de>, const N: u32>(
+		deserializer: D,
+	) -> Result<BoundedVec<u8, ConstU32<N>>, D::Error> {
 		let text = String::deserialize(deserializer)?;
 		let digits = text.strip_prefix("0x").unwrap_or(&text).as_bytes();
 		if digits.len() % 2 != 0 {
 			return Err(D::Error::custom("hex bytes need an even number of digits"));
 		}
-		let value = |digit: u8| (digit as char).to_digit(16).ok_or_else(|| D::Error::custom("not a hex digit"));
+		let value = |digit: u8| {
+			(digit as char).to_digit(16).ok_or_else(|| D::Error::custom("not a hex digit"))
+		};
 		let bytes = digits
 			.chunks(2)
 			.map(|pair| Ok((value(pair[0])? << 4 | value(pair[1])?) as u8))

@@ -14,20 +14,18 @@
 
 use plonky2::{
 	field::types::Field,
+	gates::noop::NoopGate,
 	iop::{
 		target::{BoolTarget, Target},
 		witness::{PartialWitness, WitnessWrite},
 	},
-	gates::noop::NoopGate,
-	plonk::{
-		circuit_builder::CircuitBuilder,
-		circuit_data::CircuitData,
-	},
+	plonk::{circuit_builder::CircuitBuilder, circuit_data::CircuitData},
 };
 
 use crate::{
-	requantize, from_field, public_inputs, to_field, Digest, VerinGates, C, D, F,
+	from_field,
 	program::{EvalError, Op, Program, VALUE_MAX, VALUE_MIN},
+	public_inputs, requantize, to_field, Digest, VerinGates, C, D, F,
 };
 
 /// Why a row cannot be proven.
@@ -101,7 +99,14 @@ impl Circuit {
 			.to_bytes(&VerinGates)
 			.expect("Verin's gate serializer covers every gate the compiler uses");
 		let digest = crate::digest_of(&verifier_data);
-		Circuit { data, inputs, input_width: program.input_width as usize, program: program.clone(), verifier_data, digest }
+		Circuit {
+			data,
+			inputs,
+			input_width: program.input_width as usize,
+			program: program.clone(),
+			verifier_data,
+			digest,
+		}
 	}
 
 	/// The circuit's digest: what the registry records, the hash of [`Self::verifier_data`].
@@ -134,10 +139,13 @@ impl Circuit {
 		let expected = self.program.evaluate(input).map_err(ProveError::Input)?;
 		let mut witness = PartialWitness::new();
 		for (target, value) in self.inputs.iter().zip(input) {
-			witness.set_target(*target, to_field(*value)).map_err(|e| ProveError::Prover(e.to_string()))?;
+			witness
+				.set_target(*target, to_field(*value))
+				.map_err(|e| ProveError::Prover(e.to_string()))?;
 		}
 		let proof = self.data.prove(witness).map_err(|e| ProveError::Prover(e.to_string()))?;
-		let output: Vec<i64> = proof.public_inputs[self.input_width..].iter().map(|v| from_field(*v)).collect();
+		let output: Vec<i64> =
+			proof.public_inputs[self.input_width..].iter().map(|v| from_field(*v)).collect();
 		debug_assert_eq!(output, expected, "the circuit computes the program");
 		debug_assert_eq!(proof.public_inputs, public_inputs(input, &output));
 		Ok(Proven { output, proof: proof.to_bytes() })
@@ -145,7 +153,12 @@ impl Circuit {
 }
 
 /// Lowers one operation; `bounds` are the row's value bounds before it.
-fn lower(builder: &mut CircuitBuilder<F, D>, op: &Op, row: &[Target], bounds: &[(i128, i128)]) -> Vec<Target> {
+fn lower(
+	builder: &mut CircuitBuilder<F, D>,
+	op: &Op,
+	row: &[Target],
+	bounds: &[(i128, i128)],
+) -> Vec<Target> {
 	match op {
 		Op::MatMul { outputs, weights } => {
 			let outputs = *outputs as usize;
@@ -172,8 +185,11 @@ fn lower(builder: &mut CircuitBuilder<F, D>, op: &Op, row: &[Target], bounds: &[
 			.zip(constants)
 			.map(|(x, c)| if *c == 0 { *x } else { builder.add_const(*x, to_field(*c)) })
 			.collect(),
-		Op::Relu | Op::DivPow2 { .. } | Op::Clip { .. } =>
-			row.iter().zip(bounds).map(|(x, bound)| lower_elementwise(builder, op, *x, *bound)).collect(),
+		Op::Relu | Op::DivPow2 { .. } | Op::Clip { .. } => row
+			.iter()
+			.zip(bounds)
+			.map(|(x, bound)| lower_elementwise(builder, op, *x, *bound))
+			.collect(),
 	}
 }
 
@@ -205,7 +221,12 @@ fn lower_chain(
 }
 
 /// Lowers `Relu`, `DivPow2` or `Clip` of one value whose range is `(lo, hi)`.
-fn lower_elementwise(builder: &mut CircuitBuilder<F, D>, op: &Op, x: Target, (lo, hi): (i128, i128)) -> Target {
+fn lower_elementwise(
+	builder: &mut CircuitBuilder<F, D>,
+	op: &Op,
+	x: Target,
+	(lo, hi): (i128, i128),
+) -> Target {
 	match op {
 		Op::Relu => relu(builder, x, lo, hi),
 		Op::DivPow2 { shift } => div_pow2(builder, x, lo, *shift as usize),
@@ -229,7 +250,9 @@ fn lower_elementwise(builder: &mut CircuitBuilder<F, D>, op: &Op, x: Target, (lo
 			}
 			y
 		},
-		Op::MatMul { .. } | Op::Add { .. } => unreachable!("only elementwise operations are lowered here"),
+		Op::MatMul { .. } | Op::Add { .. } => {
+			unreachable!("only elementwise operations are lowered here")
+		},
 	}
 }
 
@@ -254,7 +277,10 @@ fn is_nonnegative(builder: &mut CircuitBuilder<F, D>, x: Target) -> BoolTarget {
 }
 
 fn relu(builder: &mut CircuitBuilder<F, D>, x: Target, lo: i128, hi: i128) -> Target {
-	debug_assert!(lo >= VALUE_MIN as i128 && hi <= VALUE_MAX as i128, "the compiler bounds every value");
+	debug_assert!(
+		lo >= VALUE_MIN as i128 && hi <= VALUE_MAX as i128,
+		"the compiler bounds every value"
+	);
 	if lo >= 0 {
 		return x;
 	}

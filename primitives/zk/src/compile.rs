@@ -63,16 +63,24 @@ impl core::fmt::Display for CompileError {
 		match self {
 			Self::NotOnnx(e) => write!(f, "not an ONNX model: {e}"),
 			Self::NoGraph => write!(f, "the model has no graph"),
-			Self::InputCount(n) => write!(f, "the graph must have exactly one non-constant input, it has {n}"),
+			Self::InputCount(n) => {
+				write!(f, "the graph must have exactly one non-constant input, it has {n}")
+			},
 			Self::OutputCount(n) => write!(f, "the graph must have exactly one output, it has {n}"),
 			Self::UnsupportedInput(e) => write!(f, "unsupported graph input: {e}"),
-			Self::UnsupportedOperator { op, node } =>
-				write!(f, "unsupported operator {op} (node {node}): outside the integer-exact subset"),
+			Self::UnsupportedOperator { op, node } => write!(
+				f,
+				"unsupported operator {op} (node {node}): outside the integer-exact subset"
+			),
 			Self::UnsupportedUse { node, reason } => write!(f, "node {node}: {reason}"),
-			Self::NotAChain(node) => write!(f, "node {node} does not continue the chain from the input"),
+			Self::NotAChain(node) => {
+				write!(f, "node {node} does not continue the chain from the input")
+			},
 			Self::MayOverflow(node) => write!(f, "node {node}: values may leave the int32 range"),
 			Self::LossyCast(node) => write!(f, "node {node}: Cast may not preserve every value"),
-			Self::OutputNotReached(name) => write!(f, "graph output {name} is not the end of the operator chain"),
+			Self::OutputNotReached(name) => {
+				write!(f, "graph output {name} is not the end of the operator chain")
+			},
 			Self::UnsupportedOutput(e) => write!(f, "unsupported graph output: {e}"),
 		}
 	}
@@ -117,33 +125,49 @@ fn is_integer(element: i32) -> bool {
 
 impl Compiler {
 	fn new(graph: &GraphProto) -> Result<Self, CompileError> {
-		let constants: BTreeMap<_, _> = graph.initializer.iter().map(|t| (t.name.clone(), t.clone())).collect();
-		let inputs: Vec<_> = graph.input.iter().filter(|i| !constants.contains_key(&i.name)).collect();
+		let constants: BTreeMap<_, _> =
+			graph.initializer.iter().map(|t| (t.name.clone(), t.clone())).collect();
+		let inputs: Vec<_> =
+			graph.input.iter().filter(|i| !constants.contains_key(&i.name)).collect();
 		let [input] = inputs.as_slice() else { return Err(CompileError::InputCount(inputs.len())) };
 		if graph.output.len() != 1 {
 			return Err(CompileError::OutputCount(graph.output.len()));
 		}
-		let tensor = input
-			.r#type
-			.as_ref()
-			.and_then(|t| t.tensor_type.as_ref())
-			.ok_or_else(|| CompileError::UnsupportedInput(format!("{} is not a tensor", input.name)))?;
-		let input_type = onnx::integer_type(tensor.elem_type)
-			.ok_or_else(|| CompileError::UnsupportedInput(format!("{} is not an 8-to-32-bit integer tensor", input.name)))?;
+		let tensor =
+			input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()).ok_or_else(|| {
+				CompileError::UnsupportedInput(format!("{} is not a tensor", input.name))
+			})?;
+		let input_type = onnx::integer_type(tensor.elem_type).ok_or_else(|| {
+			CompileError::UnsupportedInput(format!(
+				"{} is not an 8-to-32-bit integer tensor",
+				input.name
+			))
+		})?;
 		let range = input_type.range();
-		let dims: Vec<_> = tensor.shape.as_ref().map(|s| s.dim.iter().map(|d| d.dim_value).collect()).unwrap_or_default();
+		let dims: Vec<_> = tensor
+			.shape
+			.as_ref()
+			.map(|s| s.dim.iter().map(|d| d.dim_value).collect())
+			.unwrap_or_default();
 		let shape: Vec<usize> = match dims.as_slice() {
 			[Some(width)] if *width > 0 => vec![*width as usize],
-			[_, rest @ ..] if !rest.is_empty() && rest.iter().all(|d| d.is_some_and(|d| d > 0)) =>
-				rest.iter().map(|d| d.unwrap_or_default() as usize).collect(),
-			_ =>
+			[_, rest @ ..] if !rest.is_empty() && rest.iter().all(|d| d.is_some_and(|d| d > 0)) => {
+				rest.iter().map(|d| d.unwrap_or_default() as usize).collect()
+			},
+			_ => {
 				return Err(CompileError::UnsupportedInput(format!(
 					"{} must have shape [batch, width] or [batch, C, H, W] with fixed sizes",
 					input.name
-				))),
+				)))
+			},
 		};
 		let width: usize = shape.iter().product();
-		let program = Program { input_width: width as u32, input_type, output_type: input_type, ops: Vec::new() };
+		let program = Program {
+			input_width: width as u32,
+			input_type,
+			output_type: input_type,
+			ops: Vec::new(),
+		};
 		Ok(Compiler {
 			constants,
 			current: input.name.clone(),
@@ -171,14 +195,18 @@ impl Compiler {
 				return Err(CompileError::NotAChain(node_name(node)));
 			}
 			self.lower(node)?;
-			self.current = node.output.first().cloned().ok_or_else(|| unsupported_use(node, "no output"))?;
+			self.current =
+				node.output.first().cloned().ok_or_else(|| unsupported_use(node, "no output"))?;
 		}
 		let output = &graph.output[0].name;
 		if *output != self.current {
 			return Err(CompileError::OutputNotReached(output.clone()));
 		}
-		self.program.output_type = onnx::integer_type(self.element)
-			.ok_or_else(|| CompileError::UnsupportedOutput(format!("{output} is not an 8-to-32-bit integer tensor")))?;
+		self.program.output_type = onnx::integer_type(self.element).ok_or_else(|| {
+			CompileError::UnsupportedOutput(format!(
+				"{output} is not an 8-to-32-bit integer tensor"
+			))
+		})?;
 		Ok(self.program)
 	}
 
@@ -194,21 +222,32 @@ impl Compiler {
 			.find(|a| a.name == "value")
 			.and_then(|a| a.t.clone())
 			.ok_or_else(|| unsupported_use(node, "Constant without a tensor `value`"))?;
-		let name = node.output.first().cloned().ok_or_else(|| unsupported_use(node, "no output"))?;
+		let name =
+			node.output.first().cloned().ok_or_else(|| unsupported_use(node, "no output"))?;
 		self.constants.insert(name, value);
 		Ok(())
 	}
 
 	/// The integer values and dims of constant operand `index` of `node`.
-	fn operand(&self, node: &NodeProto, index: usize) -> Result<Option<(Vec<i64>, Vec<i64>)>, CompileError> {
+	fn operand(
+		&self,
+		node: &NodeProto,
+		index: usize,
+	) -> Result<Option<(Vec<i64>, Vec<i64>)>, CompileError> {
 		let Some(name) = node.input.get(index).filter(|n| !n.is_empty()) else { return Ok(None) };
-		let tensor = self.constants.get(name).ok_or_else(|| CompileError::NotAChain(node_name(node)))?;
-		let values = onnx::integer_values(tensor)
-			.ok_or_else(|| unsupported_use(node, format!("operand {name} is not an integer constant")))?;
+		let tensor =
+			self.constants.get(name).ok_or_else(|| CompileError::NotAChain(node_name(node)))?;
+		let values = onnx::integer_values(tensor).ok_or_else(|| {
+			unsupported_use(node, format!("operand {name} is not an integer constant"))
+		})?;
 		Ok(Some((values, tensor.dims.clone())))
 	}
 
-	fn required_operand(&self, node: &NodeProto, index: usize) -> Result<(Vec<i64>, Vec<i64>), CompileError> {
+	fn required_operand(
+		&self,
+		node: &NodeProto,
+		index: usize,
+	) -> Result<(Vec<i64>, Vec<i64>), CompileError> {
 		self.operand(node, index)?
 			.ok_or_else(|| unsupported_use(node, format!("operand {index} is missing")))
 	}
@@ -239,17 +278,28 @@ impl Compiler {
 	}
 
 	/// A `[width, outputs]` weight matrix, or `[outputs, width]` when `transposed`.
-	fn matmul(&mut self, node: &NodeProto, weights: (Vec<i64>, Vec<i64>), transposed: bool) -> Result<(), CompileError> {
+	fn matmul(
+		&mut self,
+		node: &NodeProto,
+		weights: (Vec<i64>, Vec<i64>),
+		transposed: bool,
+	) -> Result<(), CompileError> {
 		let (values, dims) = weights;
 		if self.shape.len() != 1 {
-			return Err(unsupported_use(node, format!("the input has shape {:?}: Flatten it first", self.shape)));
+			return Err(unsupported_use(
+				node,
+				format!("the input has shape {:?}: Flatten it first", self.shape),
+			));
 		}
 		let [rows, columns] = dims.as_slice() else {
 			return Err(unsupported_use(node, "the weight matrix must have rank 2"));
 		};
 		let (inputs, outputs) = if transposed { (*columns, *rows) } else { (*rows, *columns) };
 		if inputs as usize != self.width || outputs <= 0 {
-			return Err(unsupported_use(node, format!("weights {dims:?} do not fit a row of width {}", self.width)));
+			return Err(unsupported_use(
+				node,
+				format!("weights {dims:?} do not fit a row of width {}", self.width),
+			));
 		}
 		let (inputs, outputs) = (inputs as usize, outputs as usize);
 		let weights = if transposed {
@@ -262,12 +312,23 @@ impl Compiler {
 
 	/// A constant of `dims` broadcast over the row, as NumPy broadcasts it against
 	/// `[batch, shape…]` (e.g. a per-channel bias `[M, 1, 1]` over `[M, OH, OW]`).
-	fn row_constant(&self, node: &NodeProto, values: Vec<i64>, dims: &[i64]) -> Result<Vec<i64>, CompileError> {
+	fn row_constant(
+		&self,
+		node: &NodeProto,
+		values: Vec<i64>,
+		dims: &[i64],
+	) -> Result<Vec<i64>, CompileError> {
 		if values.len() == 1 {
 			return Ok(vec![values[0]; self.width]);
 		}
 		let refuse = || {
-			unsupported_use(node, format!("a constant of shape {dims:?} does not broadcast over [batch, {:?}]", self.shape))
+			unsupported_use(
+				node,
+				format!(
+					"a constant of shape {dims:?} does not broadcast over [batch, {:?}]",
+					self.shape
+				),
+			)
 		};
 		if dims.iter().any(|d| *d < 1 || *d > self.width as i64) {
 			return Err(refuse());
@@ -318,7 +379,10 @@ impl Compiler {
 	}
 
 	fn attribute_ints(node: &NodeProto, name: &str, default: &[i64]) -> Vec<i64> {
-		node.attribute.iter().find(|a| a.name == name).map_or_else(|| default.to_vec(), |a| a.ints.clone())
+		node.attribute
+			.iter()
+			.find(|a| a.name == name)
+			.map_or_else(|| default.to_vec(), |a| a.ints.clone())
 	}
 
 	/// `ConvInteger` on a `[C, H, W]` row, as the `MatMul` it is (see [`crate::conv`]).
@@ -328,7 +392,13 @@ impl Compiler {
 		}
 		self.require_zero_points(node)?;
 		let &[channels, height, width] = self.shape.as_slice() else {
-			return Err(unsupported_use(node, format!("ConvInteger needs a [batch, C, H, W] input, not [batch, {:?}]", self.shape)));
+			return Err(unsupported_use(
+				node,
+				format!(
+					"ConvInteger needs a [batch, C, H, W] input, not [batch, {:?}]",
+					self.shape
+				),
+			));
 		};
 		let (kernels, dims) = self.required_operand(node, 1)?;
 		let &[filters, kernel_channels, kh, kw] = dims.as_slice() else {
@@ -341,18 +411,32 @@ impl Compiler {
 		if !matches!(auto_pad, None | Some(b"NOTSET") | Some(b"")) {
 			return Err(unsupported_use(node, "auto_pad is not supported: give explicit pads"));
 		}
-		let positive = |values: &[i64], count: usize, what: &str| -> Result<Vec<usize>, CompileError> {
-			if values.len() != count || values.iter().any(|v| *v < 0 || *v > 1 << 16) {
-				return Err(unsupported_use(node, format!("{what} {values:?} is not {count} sizes")));
-			}
-			Ok(values.iter().map(|v| *v as usize).collect())
-		};
-		let kernel = positive(&Self::attribute_ints(node, "kernel_shape", &[kh, kw]), 2, "kernel_shape")?;
+		let positive =
+			|values: &[i64], count: usize, what: &str| -> Result<Vec<usize>, CompileError> {
+				if values.len() != count || values.iter().any(|v| *v < 0 || *v > 1 << 16) {
+					return Err(unsupported_use(
+						node,
+						format!("{what} {values:?} is not {count} sizes"),
+					));
+				}
+				Ok(values.iter().map(|v| *v as usize).collect())
+			};
+		let kernel =
+			positive(&Self::attribute_ints(node, "kernel_shape", &[kh, kw]), 2, "kernel_shape")?;
 		let strides = positive(&Self::attribute_ints(node, "strides", &[1, 1]), 2, "strides")?;
-		let dilations = positive(&Self::attribute_ints(node, "dilations", &[1, 1]), 2, "dilations")?;
+		let dilations =
+			positive(&Self::attribute_ints(node, "dilations", &[1, 1]), 2, "dilations")?;
 		let pads = positive(&Self::attribute_ints(node, "pads", &[0, 0, 0, 0]), 4, "pads")?;
-		if kernel_channels as usize != channels || kernel != [kh as usize, kw as usize] || kh <= 0 || kw <= 0 || !(1..=1 << 16).contains(&filters) {
-			return Err(unsupported_use(node, format!("kernels {dims:?} do not fit an input of {channels} channels")));
+		if kernel_channels as usize != channels
+			|| kernel != [kh as usize, kw as usize]
+			|| kh <= 0
+			|| kw <= 0
+			|| !(1..=1 << 16).contains(&filters)
+		{
+			return Err(unsupported_use(
+				node,
+				format!("kernels {dims:?} do not fit an input of {channels} channels"),
+			));
 		}
 		if strides.contains(&0) || dilations.contains(&0) {
 			return Err(unsupported_use(node, "strides and dilations must be positive"));
@@ -372,9 +456,14 @@ impl Compiler {
 			.ok_or_else(|| unsupported_use(node, "the kernel does not fit the padded input"))?;
 		let entries = self.width as u64 * output_shape.iter().product::<usize>() as u64;
 		if entries > MAX_CONV_MATRIX {
-			return Err(unsupported_use(node, format!("the convolution is a {entries}-entry matrix; at most {MAX_CONV_MATRIX}")));
+			return Err(unsupported_use(
+				node,
+				format!("the convolution is a {entries}-entry matrix; at most {MAX_CONV_MATRIX}"),
+			));
 		}
-		let weights = geometry.matrix(&kernels).ok_or_else(|| unsupported_use(node, "the kernels do not match their shape"))?;
+		let weights = geometry
+			.matrix(&kernels)
+			.ok_or_else(|| unsupported_use(node, "the kernels do not match their shape"))?;
 		let outputs = output_shape.iter().product::<usize>() as u32;
 		self.push(node, Op::MatMul { outputs, weights })?;
 		self.shape = output_shape.to_vec();
@@ -394,7 +483,10 @@ impl Compiler {
 		match node.op_type.as_str() {
 			"MatMulInteger" => {
 				if !matches!(self.element, data_type::INT8 | data_type::UINT8) {
-					return Err(unsupported_use(node, "MatMulInteger needs an int8 or uint8 input"));
+					return Err(unsupported_use(
+						node,
+						"MatMulInteger needs an int8 or uint8 input",
+					));
 				}
 				self.require_zero_points(node)?;
 				let weights = self.required_operand(node, 1)?;
@@ -411,7 +503,10 @@ impl Compiler {
 				let alpha = node.attribute.iter().find(|a| a.name == "alpha").map_or(1.0, |a| a.f);
 				let beta = node.attribute.iter().find(|a| a.name == "beta").map_or(1.0, |a| a.f);
 				if alpha != 1.0 || beta != 1.0 || Self::attribute_int(node, "transA", 0) != 0 {
-					return Err(unsupported_use(node, "Gemm needs alpha = beta = 1 and transA = 0"));
+					return Err(unsupported_use(
+						node,
+						"Gemm needs alpha = beta = 1 and transA = 0",
+					));
 				}
 				let weights = self.required_operand(node, 1)?;
 				self.matmul(node, weights, Self::attribute_int(node, "transB", 0) != 0)?;
@@ -440,9 +535,14 @@ impl Compiler {
 			},
 			"Div" => {
 				self.require_integer(node)?;
-				let divisor = self.scalar(node, 1)?.ok_or_else(|| unsupported_use(node, "missing divisor"))?;
+				let divisor = self
+					.scalar(node, 1)?
+					.ok_or_else(|| unsupported_use(node, "missing divisor"))?;
 				if divisor <= 0 || (divisor as u64).count_ones() != 1 || divisor > 1 << 30 {
-					return Err(unsupported_use(node, format!("divisor {divisor} is not a power of two")));
+					return Err(unsupported_use(
+						node,
+						format!("divisor {divisor} is not a power of two"),
+					));
 				}
 				self.push(node, Op::DivPow2 { shift: divisor.trailing_zeros() as u8 })?;
 			},
@@ -469,18 +569,29 @@ impl Compiler {
 			"Identity" => {},
 			"Flatten" => {
 				if Self::attribute_int(node, "axis", 1) != 1 {
-					return Err(unsupported_use(node, "only Flatten with axis 1 (a row stays a row)"));
+					return Err(unsupported_use(
+						node,
+						"only Flatten with axis 1 (a row stays a row)",
+					));
 				}
 				self.shape = vec![self.width];
 			},
 			"Reshape" => {
 				let (target, _) = self.required_operand(node, 1)?;
 				self.shape = self.reshaped(&target).ok_or_else(|| {
-					unsupported_use(node, format!("Reshape to {target:?} changes the row of {} elements", self.width))
+					unsupported_use(
+						node,
+						format!("Reshape to {target:?} changes the row of {} elements", self.width),
+					)
 				})?;
 			},
 			"ConvInteger" => self.conv_integer(node)?,
-			op => return Err(CompileError::UnsupportedOperator { op: op.to_string(), node: node_name(node) }),
+			op => {
+				return Err(CompileError::UnsupportedOperator {
+					op: op.to_string(),
+					node: node_name(node),
+				})
+			},
 		}
 		Ok(())
 	}
@@ -497,13 +608,24 @@ impl Compiler {
 		if dims.iter().any(|d| *d == 0 || *d < -1 || *d > self.width as i64) {
 			return None;
 		}
-		let known = dims.iter().filter(|d| **d != -1).try_fold(1i64, |product, d| product.checked_mul(*d))?;
+		let known = dims
+			.iter()
+			.filter(|d| **d != -1)
+			.try_fold(1i64, |product, d| product.checked_mul(*d))?;
 		let inferred = dims.iter().filter(|d| **d == -1).count();
 		if inferred > 1 || known <= 0 {
 			return None;
 		}
-		let fill = if inferred == 1 { self.width as i64 % known == 0 } else { known as usize == self.width };
-		fill.then(|| dims.iter().map(|d| if *d == -1 { self.width / known as usize } else { *d as usize }).collect())
+		let fill = if inferred == 1 {
+			self.width as i64 % known == 0
+		} else {
+			known as usize == self.width
+		};
+		fill.then(|| {
+			dims.iter()
+				.map(|d| if *d == -1 { self.width / known as usize } else { *d as usize })
+				.collect()
+		})
 	}
 }
 

@@ -25,8 +25,20 @@ impl Geometry {
 			let span = dilation * (kernel - 1) + 1;
 			(padded >= span && stride > 0).then(|| (padded - span) / stride + 1)
 		};
-		let oh = extent(self.height, self.pads[0] + self.pads[2], self.kernel[0], self.dilations[0], self.strides[0])?;
-		let ow = extent(self.width, self.pads[1] + self.pads[3], self.kernel[1], self.dilations[1], self.strides[1])?;
+		let oh = extent(
+			self.height,
+			self.pads[0] + self.pads[2],
+			self.kernel[0],
+			self.dilations[0],
+			self.strides[0],
+		)?;
+		let ow = extent(
+			self.width,
+			self.pads[1] + self.pads[3],
+			self.kernel[1],
+			self.dilations[1],
+			self.strides[1],
+		)?;
 		Some([self.filters, oh, ow])
 	}
 
@@ -49,8 +61,10 @@ impl Geometry {
 						for i in 0..kh {
 							for j in 0..kw {
 								// Input coordinates in the unpadded image; padding reads zeros.
-								let row = (y * self.strides[0] + i * self.dilations[0]).checked_sub(self.pads[0]);
-								let col = (x * self.strides[1] + j * self.dilations[1]).checked_sub(self.pads[1]);
+								let row = (y * self.strides[0] + i * self.dilations[0])
+									.checked_sub(self.pads[0]);
+								let col = (x * self.strides[1] + j * self.dilations[1])
+									.checked_sub(self.pads[1]);
 								let (Some(row), Some(col)) = (row, col) else { continue };
 								if row >= self.height || col >= self.width {
 									continue;
@@ -83,13 +97,21 @@ mod tests {
 					for c in 0..g.channels {
 						for i in 0..g.kernel[0] {
 							for j in 0..g.kernel[1] {
-								let row = (y * g.strides[0] + i * g.dilations[0]) as i64 - g.pads[0] as i64;
-								let col = (x * g.strides[1] + j * g.dilations[1]) as i64 - g.pads[1] as i64;
-								if row < 0 || col < 0 || row >= g.height as i64 || col >= g.width as i64 {
+								let row = (y * g.strides[0] + i * g.dilations[0]) as i64
+									- g.pads[0] as i64;
+								let col = (x * g.strides[1] + j * g.dilations[1]) as i64
+									- g.pads[1] as i64;
+								if row < 0
+									|| col < 0 || row >= g.height as i64
+									|| col >= g.width as i64
+								{
 									continue;
 								}
-								let pixel = image[(c * g.height + row as usize) * g.width + col as usize];
-								sum += pixel * kernels[((m * g.channels + c) * g.kernel[0] + i) * g.kernel[1] + j];
+								let pixel =
+									image[(c * g.height + row as usize) * g.width + col as usize];
+								sum += pixel
+									* kernels[((m * g.channels + c) * g.kernel[0] + i)
+										* g.kernel[1] + j];
 							}
 						}
 					}
@@ -103,25 +125,55 @@ mod tests {
 	#[test]
 	fn the_matrix_computes_the_convolution() {
 		let geometries = [
-			Geometry { channels: 1, height: 5, width: 5, filters: 2, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [0; 4] },
-			Geometry { channels: 2, height: 6, width: 5, filters: 3, kernel: [3, 2], strides: [2, 1], dilations: [1, 2], pads: [1, 0, 2, 1] },
+			Geometry {
+				channels: 1,
+				height: 5,
+				width: 5,
+				filters: 2,
+				kernel: [3, 3],
+				strides: [1, 1],
+				dilations: [1, 1],
+				pads: [0; 4],
+			},
+			Geometry {
+				channels: 2,
+				height: 6,
+				width: 5,
+				filters: 3,
+				kernel: [3, 2],
+				strides: [2, 1],
+				dilations: [1, 2],
+				pads: [1, 0, 2, 1],
+			},
 		];
 		for g in geometries {
 			let inputs = g.channels * g.height * g.width;
 			let image: Vec<i64> = (0..inputs as i64).map(|v| (v * 37) % 23 - 11).collect();
-			let kernels: Vec<i64> =
-				(0..(g.filters * g.channels * g.kernel[0] * g.kernel[1]) as i64).map(|v| (v * 13) % 9 - 4).collect();
+			let kernels: Vec<i64> = (0..(g.filters * g.channels * g.kernel[0] * g.kernel[1])
+				as i64)
+				.map(|v| (v * 13) % 9 - 4)
+				.collect();
 			let matrix = g.matrix(&kernels).unwrap();
 			let outputs = matrix.len() / inputs;
-			let product: Vec<i64> =
-				(0..outputs).map(|o| (0..inputs).map(|i| image[i] * matrix[i * outputs + o]).sum()).collect();
+			let product: Vec<i64> = (0..outputs)
+				.map(|o| (0..inputs).map(|i| image[i] * matrix[i * outputs + o]).sum())
+				.collect();
 			assert_eq!(product, convolve(&g, &image, &kernels), "{g:?}");
 		}
 	}
 
 	#[test]
 	fn a_kernel_larger_than_the_padded_input_has_no_output() {
-		let g = Geometry { channels: 1, height: 2, width: 2, filters: 1, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [0; 4] };
+		let g = Geometry {
+			channels: 1,
+			height: 2,
+			width: 2,
+			filters: 1,
+			kernel: [3, 3],
+			strides: [1, 1],
+			dilations: [1, 1],
+			pads: [0; 4],
+		};
 		assert_eq!(g.output_shape(), None);
 	}
 }

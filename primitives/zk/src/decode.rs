@@ -12,16 +12,18 @@
 
 use plonky2::{
 	field::{extension::Extendable, types::Field64},
-	hash::merkle_tree::MerkleCap,
-	plonk::config::{GenericHashOut, Hasher},
 	gates::gate::GateRef,
 	hash::hash_types::RichField,
+	hash::merkle_tree::MerkleCap,
+	iop::generator::WitnessGeneratorRef,
+	plonk::config::{GenericHashOut, Hasher},
 	plonk::{
 		circuit_data::{CommonCircuitData, VerifierCircuitData},
 		proof::ProofWithPublicInputs,
 	},
-	util::serialization::{Buffer, GateSerializer, IoError, IoResult, Read, Remaining, WitnessGeneratorSerializer},
-	iop::generator::WitnessGeneratorRef,
+	util::serialization::{
+		Buffer, GateSerializer, IoError, IoResult, Read, Remaining, WitnessGeneratorSerializer,
+	},
 };
 
 use crate::{C, D, F};
@@ -46,8 +48,8 @@ mod gates {
 	use plonky2::{
 		field::extension::Extendable,
 		gates::{
-			arithmetic_base::ArithmeticGate, base_sum::BaseSumGate, constant::ConstantGate, noop::NoopGate,
-			poseidon::PoseidonGate, public_input::PublicInputGate,
+			arithmetic_base::ArithmeticGate, base_sum::BaseSumGate, constant::ConstantGate,
+			noop::NoopGate, poseidon::PoseidonGate, public_input::PublicInputGate,
 		},
 		get_gate_tag_impl,
 		hash::hash_types::RichField,
@@ -107,11 +109,17 @@ impl Read for GuardedReader<'_> {
 	}
 
 	// A cap of 2^height hashes: plonky2 shifts by the height it read (overflow for 64+).
-	fn read_merkle_cap<FF: RichField, H: Hasher<FF>>(&mut self, cap_height: usize) -> IoResult<MerkleCap<FF, H>> {
+	fn read_merkle_cap<FF: RichField, H: Hasher<FF>>(
+		&mut self,
+		cap_height: usize,
+	) -> IoResult<MerkleCap<FF, H>> {
 		if cap_height > MAX_CAP_HEIGHT {
 			return Err(IoError);
 		}
-		(0..1usize << cap_height).map(|_| self.read_hash::<FF, H>()).collect::<IoResult<_>>().map(MerkleCap)
+		(0..1usize << cap_height)
+			.map(|_| self.read_hash::<FF, H>())
+			.collect::<IoResult<_>>()
+			.map(MerkleCap)
 	}
 
 	fn read_gate<FG: RichField + Extendable<DG>, const DG: usize>(
@@ -164,11 +172,13 @@ fn reference_common() -> CommonCircuitData<F, D> {
 /// Whether `common` is the reference shape with its own size and public-input count.
 fn has_reference_shape(common: &CommonCircuitData<F, D>) -> bool {
 	let degree_bits = common.fri_params.degree_bits;
-	if !(3..=MAX_DEGREE_BITS).contains(&degree_bits) || common.num_public_inputs > MAX_PUBLIC_INPUTS {
+	if !(3..=MAX_DEGREE_BITS).contains(&degree_bits) || common.num_public_inputs > MAX_PUBLIC_INPUTS
+	{
 		return false;
 	}
 	let mut expected = reference_common();
-	expected.fri_params = expected.config.fri_config.fri_params(degree_bits, expected.config.zero_knowledge);
+	expected.fri_params =
+		expected.config.fri_config.fri_params(degree_bits, expected.config.zero_knowledge);
 	expected.num_public_inputs = common.num_public_inputs;
 	*common == expected
 }
@@ -179,12 +189,17 @@ pub(crate) fn verifier_data(bytes: &[u8]) -> Option<VerifierCircuitData<F, C, D>
 	let data: VerifierCircuitData<F, C, D> = reader.read_verifier_circuit_data(&VerinGates).ok()?;
 	// The shape check fixes the configuration, so the cap height is the reference's.
 	let shaped = reader.is_empty() && has_reference_shape(&data.common);
-	(shaped && data.verifier_only.constants_sigmas_cap.0.len() == 1usize << data.common.config.fri_config.cap_height)
+	(shaped
+		&& data.verifier_only.constants_sigmas_cap.0.len()
+			== 1usize << data.common.config.fri_config.cap_height)
 		.then_some(data)
 }
 
 /// Decodes a proof for a circuit with `common` data, or `None`.
-pub(crate) fn proof(bytes: &[u8], common: &CommonCircuitData<F, D>) -> Option<ProofWithPublicInputs<F, C, D>> {
+pub(crate) fn proof(
+	bytes: &[u8],
+	common: &CommonCircuitData<F, D>,
+) -> Option<ProofWithPublicInputs<F, C, D>> {
 	let mut reader = GuardedReader { buffer: Buffer::new(bytes) };
 	let proof = reader.read_proof_with_public_inputs(common).ok()?;
 	reader.is_empty().then_some(proof)

@@ -15,7 +15,7 @@
 //! `circuit_digest`: that one covers the circuit's constants but not its configuration (FRI
 //! query count, gates), so verifier data with the honest `circuit_digest` and a weakened
 //! configuration would pass under it. Hashing every byte binds all of it, and anyone can
-//! recompute it from the model's bytes (`verin-node zk compile`).
+//! recompute it from the model's bytes (`verin zk compile`).
 //!
 //! plonky2's field crate uses unstable language features; the workspace builds it on the
 //! stable toolchain with `RUSTC_BOOTSTRAP=plonky2_field,plonky2` (`.cargo/config.toml`).
@@ -37,22 +37,22 @@ use plonky2::{
 	},
 };
 
-pub use decode::VerinGates;
 #[cfg(feature = "std")]
 pub use decode::reference_common_bytes as decode_reference_common_bytes;
+pub use decode::VerinGates;
 
 #[cfg(feature = "std")]
 pub mod circuit;
-mod decode;
 #[cfg(feature = "std")]
 pub mod compile;
 #[cfg(feature = "std")]
 mod conv;
+mod decode;
 #[cfg(feature = "std")]
 pub mod onnx;
+pub mod program;
 #[cfg(feature = "std")]
 mod requantize;
-pub mod program;
 
 #[cfg(all(not(feature = "std"), target_family = "wasm"))]
 mod no_randomness {
@@ -119,7 +119,8 @@ pub fn reference_proof() -> Result<ReferenceProof, VerifyError> {
 	let proof: &'static [u8] = REFERENCE_PROOF;
 	let verifier = Verifier::from_bytes(reference_verifier_data())?;
 	let decoded = decode::proof(proof, &verifier.data.common).ok_or(VerifyError::MalformedProof)?;
-	let output = decoded.public_inputs.iter().skip(REFERENCE_INPUT_WIDTH).map(|v| from_field(*v)).collect();
+	let output =
+		decoded.public_inputs.iter().skip(REFERENCE_INPUT_WIDTH).map(|v| from_field(*v)).collect();
 	Ok(ReferenceProof { proof, input: reference_input(), output })
 }
 
@@ -136,7 +137,6 @@ pub fn circuit_config() -> CircuitConfig {
 	config.fri_config.rate_bits = 6;
 	config.fri_config.num_query_rounds = 14;
 	config.num_constants = 8;
-
 
 	config
 }

@@ -85,8 +85,13 @@ impl IntegerType {
 		Some(match self {
 			Self::I8 => bytes.iter().map(|b| *b as i8 as i64).collect(),
 			Self::U8 => bytes.iter().map(|b| *b as i64).collect(),
-			Self::I16 => bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect(),
-			Self::I32 => bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect(),
+			Self::I16 => {
+				bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect()
+			},
+			Self::I32 => bytes
+				.chunks_exact(4)
+				.map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64)
+				.collect(),
 		})
 	}
 
@@ -193,8 +198,11 @@ pub(crate) fn bound(op: &Op, row: &[(i128, i128)]) -> Vec<(i128, i128)> {
 				})
 				.collect()
 		},
-		Op::Add { constants } =>
-			row.iter().zip(constants).map(|((lo, hi), c)| (lo + *c as i128, hi + *c as i128)).collect(),
+		Op::Add { constants } => row
+			.iter()
+			.zip(constants)
+			.map(|((lo, hi), c)| (lo + *c as i128, hi + *c as i128))
+			.collect(),
 		Op::Relu => row.iter().map(|(lo, hi)| ((*lo).max(0), (*hi).max(0))).collect(),
 		Op::DivPow2 { shift } => {
 			let d = 1i128 << shift;

@@ -138,7 +138,13 @@ fn any(builder: &mut CircuitBuilder<F, D>, bits: &[BoolTarget]) -> BoolTarget {
 	let mut none = builder.not(*first);
 	for bit in rest {
 		// none · (1 − b) = none − none·b
-		none = BoolTarget::new_unsafe(builder.arithmetic(-F::ONE, F::ONE, none.target, bit.target, none.target));
+		none = BoolTarget::new_unsafe(builder.arithmetic(
+			-F::ONE,
+			F::ONE,
+			none.target,
+			bit.target,
+			none.target,
+		));
 	}
 	builder.not(none)
 }

@@ -23,13 +23,17 @@ fn the_cnn_compiles_evaluates_and_proves_like_onnx_runtime() {
 	}
 
 	let circuit = Circuit::build(&program);
-	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).expect("the accepted shape");
+	let verifier =
+		Verifier::decode(&circuit.verifier_data(), &circuit.digest()).expect("the accepted shape");
 	let proven = circuit.prove(&inputs[3]).unwrap();
 	assert_eq!(proven.output, outputs[3]);
 	verifier.verify(&proven.proof, &inputs[3], &outputs[3]).expect("the proof verifies");
 	let mut wrong = outputs[3].clone();
 	wrong[0] += 1;
-	assert!(verifier.verify(&proven.proof, &inputs[3], &wrong).is_err(), "another output is rejected");
+	assert!(
+		verifier.verify(&proven.proof, &inputs[3], &wrong).is_err(),
+		"another output is rejected"
+	);
 }
 
 /// The per-channel bias broadcasts over each channel's 4x4 outputs: evaluating the
@@ -42,7 +46,9 @@ fn the_bias_broadcasts_per_channel() {
 	for channel in constants.chunks(16) {
 		assert!(channel.iter().all(|c| *c == channel[0]), "one bias per channel: {constants:?}");
 	}
-	assert!(constants.chunks(16).map(|c| c[0]).collect::<std::collections::BTreeSet<_>>().len() > 1);
+	assert!(
+		constants.chunks(16).map(|c| c[0]).collect::<std::collections::BTreeSet<_>>().len() > 1
+	);
 }
 
 /// Variants of the CNN outside the subset are refused with the node and the reason.

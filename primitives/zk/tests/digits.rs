@@ -45,14 +45,19 @@ fn the_model_compiles_to_its_layers() {
 		.ops
 		.iter()
 		.map(|op| match op {
-			Op::MatMul { outputs, weights } => format!("MatMul {}x{outputs}", weights.len() / *outputs as usize),
+			Op::MatMul { outputs, weights } => {
+				format!("MatMul {}x{outputs}", weights.len() / *outputs as usize)
+			},
 			Op::Add { constants } => format!("Add {}", constants.len()),
 			Op::Relu => "Relu".into(),
 			Op::DivPow2 { shift } => format!("Div 2^{shift}"),
 			Op::Clip { min, max } => format!("Clip {min}..{max}"),
 		})
 		.collect();
-	assert_eq!(shapes, ["MatMul 64x32", "Add 32", "Relu", "Div 2^7", "Clip -128..127", "MatMul 32x10", "Add 10"]);
+	assert_eq!(
+		shapes,
+		["MatMul 64x32", "Add 32", "Relu", "Div 2^7", "Clip -128..127", "MatMul 32x10", "Add 10"]
+	);
 	assert_eq!(program.output_width(), 10);
 }
 
@@ -69,7 +74,8 @@ fn evaluation_equals_python_onnxruntime_bit_for_bit() {
 #[test]
 fn proofs_carry_the_onnxruntime_output_and_verify() {
 	let circuit = circuit();
-	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).expect("own verifier data decodes");
+	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest())
+		.expect("own verifier data decodes");
 	let (inputs, outputs) = reference();
 	for (input, expected) in inputs.iter().zip(&outputs).take(4) {
 		let proven = circuit.prove(input).expect("an honest row proves");
@@ -95,10 +101,16 @@ fn tampered_rows_proofs_and_circuits_are_rejected() {
 
 	let mut other_output = output.clone();
 	other_output[3] += 1;
-	assert_eq!(verifier.verify(&proof, input, &other_output), Err(VerifyError::PublicInputsMismatch));
+	assert_eq!(
+		verifier.verify(&proof, input, &other_output),
+		Err(VerifyError::PublicInputsMismatch)
+	);
 	let mut other_input = input.clone();
 	other_input[10] ^= 1;
-	assert_eq!(verifier.verify(&proof, &other_input, output), Err(VerifyError::PublicInputsMismatch));
+	assert_eq!(
+		verifier.verify(&proof, &other_input, output),
+		Err(VerifyError::PublicInputsMismatch)
+	);
 
 	// Flipping bytes anywhere in the proof: it no longer decodes or no longer verifies.
 	for position in [0, 8, proof.len() / 3, proof.len() / 2, proof.len() - 9] {
@@ -108,7 +120,10 @@ fn tampered_rows_proofs_and_circuits_are_rejected() {
 		assert!(result.is_err(), "a proof with byte {position} flipped was accepted");
 	}
 	for truncated in [0, 1, 100, proof.len() / 2, proof.len() - 1] {
-		assert_eq!(verifier.verify(&proof[..truncated], input, output), Err(VerifyError::MalformedProof));
+		assert_eq!(
+			verifier.verify(&proof[..truncated], input, output),
+			Err(VerifyError::MalformedProof)
+		);
 	}
 
 	// Another model (one weight changed) has another circuit: its proofs fail here, and
@@ -120,12 +135,18 @@ fn tampered_rows_proofs_and_circuits_are_rejected() {
 	let other = Circuit::build(&program);
 	assert_ne!(other.digest(), circuit.digest());
 	let forged = other.prove(input).unwrap();
-	assert!(verifier.verify(&forged.proof, input, &forged.output).is_err(), "another circuit's proof was accepted");
+	assert!(
+		verifier.verify(&forged.proof, input, &forged.output).is_err(),
+		"another circuit's proof was accepted"
+	);
 	assert!(matches!(
 		Verifier::decode(&circuit.verifier_data(), &other.digest()),
 		Err(VerifyError::DigestMismatch)
 	));
-	assert!(matches!(Verifier::decode(&[1, 2, 3], &circuit.digest()), Err(VerifyError::MalformedVerifierData)));
+	assert!(matches!(
+		Verifier::decode(&[1, 2, 3], &circuit.digest()),
+		Err(VerifyError::MalformedVerifierData)
+	));
 }
 
 #[test]
@@ -197,7 +218,12 @@ impl Corruptions {
 }
 
 /// Runs `check` on `cases` corruptions of `original`; returns the cases that panicked.
-fn panicking_cases(original: &[u8], cases: usize, tail: Tail, check: impl Fn(usize, &[u8])) -> Vec<usize> {
+fn panicking_cases(
+	original: &[u8],
+	cases: usize,
+	tail: Tail,
+	check: impl Fn(usize, &[u8]),
+) -> Vec<usize> {
 	let mut corruptions = Corruptions { state: 0x2545_f491_4f6c_dd1d, tail };
 	(0..cases)
 		.filter(|case| {
@@ -223,7 +249,11 @@ fn corrupted_proofs_are_rejected_without_panicking() {
 		}
 	});
 	assert!(panics.is_empty(), "verification panicked on corruption cases {panics:?}");
-	assert!(accepted.lock().unwrap().is_empty(), "corruptions accepted: {:?}", accepted.lock().unwrap());
+	assert!(
+		accepted.lock().unwrap().is_empty(),
+		"corruptions accepted: {:?}",
+		accepted.lock().unwrap()
+	);
 }
 
 /// Random corruptions of valid verifier data (what an owner registers): decoding fails or
@@ -238,7 +268,12 @@ fn corrupted_verifier_data_never_panics() {
 			same_digest.lock().unwrap().push(case);
 		}
 	});
-	assert!(panics.is_empty(), "decoding panicked on {} of 3000 corruptions: {:?}", panics.len(), &panics[..panics.len().min(20)]);
+	assert!(
+		panics.is_empty(),
+		"decoding panicked on {} of 3000 corruptions: {:?}",
+		panics.len(),
+		&panics[..panics.len().min(20)]
+	);
 	assert!(same_digest.lock().unwrap().is_empty(), "other bytes with the same digest");
 }
 
@@ -259,10 +294,21 @@ fn the_reference_common_data_is_the_compilers() {
 	}
 	let reference = verin_zk::reference_proof().expect("regenerate src/reference_proof.bin");
 	assert_eq!(reference.output, program().evaluate(&reference.input).unwrap());
-	let verifier = Verifier::decode(verin_zk::reference_verifier_data(), &circuit().digest()).unwrap();
-	verifier.verify(reference.proof, &reference.input, &reference.output).expect("regenerate src/reference_proof.bin");
-	assert_eq!(common, verin_zk::decode_reference_common_bytes(), "regenerate src/reference_common.bin");
-	assert_eq!(verifier_data, verin_zk::reference_verifier_data(), "regenerate src/reference_verifier.bin");
+	let verifier =
+		Verifier::decode(verin_zk::reference_verifier_data(), &circuit().digest()).unwrap();
+	verifier
+		.verify(reference.proof, &reference.input, &reference.output)
+		.expect("regenerate src/reference_proof.bin");
+	assert_eq!(
+		common,
+		verin_zk::decode_reference_common_bytes(),
+		"regenerate src/reference_common.bin"
+	);
+	assert_eq!(
+		verifier_data,
+		verin_zk::reference_verifier_data(),
+		"regenerate src/reference_verifier.bin"
+	);
 }
 
 /// A model of another shape (one layer, no Relu) has a circuit the verifier accepts too:
@@ -273,10 +319,14 @@ fn circuits_of_other_models_have_the_accepted_shape() {
 		input_width: 3,
 		input_type: IntegerType::I8,
 		output_type: IntegerType::I32,
-		ops: vec![Op::MatMul { outputs: 2, weights: vec![1, -2, 3, 4, 5, -6] }, Op::Add { constants: vec![7, -7] }],
+		ops: vec![
+			Op::MatMul { outputs: 2, weights: vec![1, -2, 3, 4, 5, -6] },
+			Op::Add { constants: vec![7, -7] },
+		],
 	};
 	let small = Circuit::build(&program);
-	let verifier = Verifier::decode(&small.verifier_data(), &small.digest()).expect("the small circuit's data is accepted");
+	let verifier = Verifier::decode(&small.verifier_data(), &small.digest())
+		.expect("the small circuit's data is accepted");
 	let proven = small.prove(&[1, -1, 2]).unwrap();
 	assert_eq!(proven.output, vec![1 * 1 + -1 * 3 + 2 * 5 + 7, 1 * -2 + -1 * 4 + 2 * -6 - 7]);
 	verifier.verify(&proven.proof, &[1, -1, 2], &proven.output).unwrap();
@@ -287,10 +337,13 @@ fn circuits_of_other_models_have_the_accepted_shape() {
 #[test]
 fn verifier_data_with_another_configuration_is_refused() {
 	use plonky2::plonk::{circuit_builder::CircuitBuilder, circuit_data::CircuitConfig};
-	let mut builder = CircuitBuilder::<verin_zk::F, { verin_zk::D }>::new(CircuitConfig::standard_recursion_config());
+	let mut builder = CircuitBuilder::<verin_zk::F, { verin_zk::D }>::new(
+		CircuitConfig::standard_recursion_config(),
+	);
 	let x = builder.add_virtual_public_input();
 	let y = builder.mul(x, x);
 	builder.register_public_input(y);
-	let data = builder.build::<verin_zk::C>().verifier_data().to_bytes(&verin_zk::VerinGates).unwrap();
+	let data =
+		builder.build::<verin_zk::C>().verifier_data().to_bytes(&verin_zk::VerinGates).unwrap();
 	assert!(matches!(Verifier::from_bytes(&data), Err(VerifyError::MalformedVerifierData)));
 }

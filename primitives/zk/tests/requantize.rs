@@ -20,7 +20,13 @@ fn program(chain: Vec<Op>) -> Program {
 }
 
 fn rows() -> Vec<Vec<i64>> {
-	let mut rows = vec![vec![-128, -128, -128], vec![127, 127, 127], vec![0, 0, 0], vec![127, -128, 0], vec![-128, 127, 1]];
+	let mut rows = vec![
+		vec![-128, -128, -128],
+		vec![127, 127, 127],
+		vec![0, 0, 0],
+		vec![127, -128, 0],
+		vec![-128, 127, 1],
+	];
 	let mut state = 0x9e37_79b9_7f4a_7c15u64;
 	for _ in 0..11 {
 		rows.push(
@@ -41,13 +47,16 @@ fn rows() -> Vec<Vec<i64>> {
 fn assert_proves_exactly(chain: Vec<Op>) {
 	let program = program(chain.clone());
 	let circuit = Circuit::build(&program);
-	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).expect("the circuit has the accepted shape");
+	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest())
+		.expect("the circuit has the accepted shape");
 	let mut distinct = std::collections::BTreeSet::new();
 	for row in rows() {
 		let expected = program.evaluate(&row).expect("the row fits");
 		let proven = circuit.prove(&row).unwrap_or_else(|e| panic!("{chain:?} on {row:?}: {e}"));
 		assert_eq!(proven.output, expected, "{chain:?} on {row:?}");
-		verifier.verify(&proven.proof, &row, &proven.output).unwrap_or_else(|e| panic!("{chain:?} on {row:?}: {e:?}"));
+		verifier
+			.verify(&proven.proof, &row, &proven.output)
+			.unwrap_or_else(|e| panic!("{chain:?} on {row:?}: {e:?}"));
 		distinct.extend(expected);
 	}
 	// Guards the test itself: the rows must exercise more than one outcome of the chain.
@@ -56,7 +65,11 @@ fn assert_proves_exactly(chain: Vec<Op>) {
 
 #[test]
 fn relu_div_clip_to_a_power_of_two_minus_one() {
-	assert_proves_exactly(vec![Op::Relu, Op::DivPow2 { shift: 6 }, Op::Clip { min: -128, max: 127 }]);
+	assert_proves_exactly(vec![
+		Op::Relu,
+		Op::DivPow2 { shift: 6 },
+		Op::Clip { min: -128, max: 127 },
+	]);
 }
 
 #[test]
@@ -79,7 +92,12 @@ fn clip_then_div_then_clip_again() {
 fn a_shift_past_the_clamp_bound_leaves_zero_or_small_values() {
 	// Clamped to 2^4 − 1, then divided by 2^5: always 0 for the clamped part; the chain still
 	// proves (the first two values of each row are 0, the rest vary through Add).
-	assert_proves_exactly(vec![Op::Relu, Op::Clip { min: 0, max: 15 }, Op::DivPow2 { shift: 5 }, Op::Add { constants: vec![0, 1, -400, 9] }]);
+	assert_proves_exactly(vec![
+		Op::Relu,
+		Op::Clip { min: 0, max: 15 },
+		Op::DivPow2 { shift: 5 },
+		Op::Add { constants: vec![0, 1, -400, 9] },
+	]);
 }
 
 #[test]

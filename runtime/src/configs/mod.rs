@@ -4,8 +4,8 @@ pub mod tiers;
 
 use frame_support::{
 	derive_impl,
-	parameter_types,
 	dispatch::DispatchClass,
+	parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -18,8 +18,9 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::traits::One;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeOrigin, Enclaves, Inference, Models, Timestamp, Workers, RuntimeTask, RuntimeFreezeReason, RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Enclaves, Hash, Inference, Models,
+	Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, Timestamp, Workers, EXISTENTIAL_DEPOSIT,
 	NORMAL_DISPATCH_RATIO, SLOT_DURATION, VERSION,
 };
 use verin_primitives::{
@@ -173,7 +174,7 @@ parameter_types! {
 
 impl pallet_workers::Config for Runtime {
 	// The key that answers jobs also keeps its worker live.
-	type AuthorityId = pallet_inference::offchain::crypto::WorkerAuthority;
+	type AuthorityId = verin_pallet_support::WorkerAuthority;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
@@ -198,7 +199,7 @@ pub const ATTESTATION_LIFETIME_MS: u64 = 24 * 60 * 60 * 1000;
 
 impl pallet_enclaves::Config for Runtime {
 	// The worker key registers its enclave.
-	type AuthorityId = pallet_inference::offchain::crypto::WorkerAuthority;
+	type AuthorityId = verin_pallet_support::WorkerAuthority;
 	// Roots and measurements are the chain's trust anchors: only root (sudo, later
 	// governance) changes them.
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
@@ -228,20 +229,6 @@ impl frame_support::traits::Get<AccountId> for TreasuryAccount {
 	}
 }
 
-/// What each tier adds to the model's price: the cost of producing its evidence.
-pub struct TierFee;
-impl sp_runtime::traits::Convert<verin_primitives::tier::Tier, Balance> for TierFee {
-	fn convert(tier: verin_primitives::tier::Tier) -> Balance {
-		use verin_primitives::tier::Tier;
-		match tier {
-			Tier::Vanilla => MILLI_UNIT,
-			Tier::Optimistic => 2 * MILLI_UNIT,
-			Tier::Tee => 5 * MILLI_UNIT,
-			Tier::Zk => 20 * MILLI_UNIT,
-		}
-	}
-}
-
 parameter_types! {
 	/// 5% of every fee goes to the treasury.
 	pub const InferenceTreasuryCut: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(5);
@@ -250,7 +237,7 @@ parameter_types! {
 	/// Free balance a challenger of an Optimistic result holds until the dispute ends.
 	pub const ChallengeBond: Balance = 5 * UNIT;
 	/// Stake a worker forfeits when its Optimistic result is overturned: the minimum stake,
-	/// about 4,000 times the worker's fee for a typical Optimistic job (see the README).
+	/// about 5,000 times the worker's fee for a typical Optimistic job (docs/tiers.md).
 	pub const WrongResultPenalty: Balance = 10 * UNIT;
 	/// Half of a forfeit goes to the dispute's winner.
 	pub const WinnerShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
@@ -270,14 +257,14 @@ const WORKER_UNBONDING_PERIOD: BlockNumber = 2 * HOURS;
 const _: () = assert!(WORKER_UNBONDING_PERIOD > CHALLENGE_WINDOW + VOTING_BLOCKS + 1);
 
 impl pallet_inference::Config for Runtime {
-	type AuthorityId = pallet_inference::offchain::crypto::WorkerAuthority;
+	type AuthorityId = verin_pallet_support::WorkerAuthority;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Workers = Workers;
 	type Verifier = tiers::VerinTiers;
 	type Randomness = pallet_inference::ParentHashRandomness<Runtime>;
-	type TierFee = TierFee;
+	type TierFee = tiers::VerinTiers;
 	type FeePerByte = ConstU128<MICRO_UNIT>;
 	type TreasuryCut = InferenceTreasuryCut;
 	type TreasuryAccount = TreasuryAccount;

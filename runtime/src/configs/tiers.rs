@@ -1,68 +1,182 @@
-//! The verification tiers this runtime checks: Vanilla, Optimistic, TEE and ZK.
+//! The verification tiers this runtime offers, each tier's rules in one place: the fee its
+//! evidence costs the requester, how the runtime checks its evidence and what that check
+//! weighs (which workers the TEE tier admits is the enclave registry's answer, wired in
+//! `pallet_workers::Config::Enclaves`). Adding a tier means a [`Rules`] implementation here,
+//! one line in [`with_rules!`], and its evidence production in the worker
+//! (`pallet_inference::offchain`, `Pallet::compute_answer`).
 //!
 //! - Vanilla: the signed result of the assigned, bonded worker is the whole evidence; the
 //!   evidence bytes must be empty.
 //! - Optimistic: as Vanilla, but provisional for [`super::CHALLENGE_WINDOW`] blocks, during
 //!   which another worker may challenge it (pallet-inference's disputes).
+//! - TEE: the evidence is the 64-byte ed25519 signature, by the enclave key the worker
+//!   registered with a verified attestation (pallet-enclaves), over
+//!   [`ResultContext::tee_message`] (job id, model content id, input and output hashes).
+//!   Only workers whose enclave is attested now are admitted; a revoked measurement or
+//!   unpinned root makes every signature of its enclaves invalid.
 //! - ZK: the evidence is a plonky2 proof that the version's registered circuit maps the
 //!   job's input row to the submitted output row (`verin-zk`). The registered verifier data
 //!   is decoded, its blake2-256 checked against the version's circuit digest, and the proof
 //!   verified with the rows as public inputs.
-//!
-//! - TEE: the evidence is the 64-byte ed25519 signature, by the enclave key the worker
-//!   registered with a verified attestation (pallet-enclaves), over
-//!   [`ResultContext::tee_message`] (job id, model content id, input and output hashes).
-//!   A revoked measurement or unpinned root makes every signature of its enclaves invalid.
 
 use frame_support::weights::Weight;
 use verin_primitives::{
-	market::{EvidenceError, ResultContext, TierVerifier, VanillaOnly, Verdict},
+	currency::MILLI_UNIT,
+	market::{EvidenceError, ResultContext, TierVerifier, Verdict},
 	model::{CircuitInspector, ElementType, TensorSpec},
 	tensor::TensorPayload,
 	tier::Tier,
 };
 use verin_zk::{program::IntegerType, Verifier, VerifyError};
 
+use crate::{AccountId, Balance};
+
 /// Proof size of a ZK check: the verifier data read (at most `MaxCircuitBytes`) and the
 /// evidence. Its time is pallet-inference's `verify_evidence` benchmark, which verifies the
-/// reference circuit's proof in this runtime (cross-checked by `node/benches/zk_verify.rs`,
+/// reference circuit's proof in this runtime (cross-checked by `e2e/benches/zk_verify.rs`,
 /// which applies a whole ZK `submit_result` in the node's executor).
 const ZK_VERIFY_PROOF_SIZE: u64 = 16 * 1024;
 
-/// Vanilla, Optimistic, TEE and ZK verification (see the module docs).
+/// One tier's rules.
+trait Rules {
+	/// What the tier adds to the model's price: the cost of producing its evidence.
+	const FEE: Balance;
+
+	/// Checks a result's evidence.
+	fn verify<BlockNumber: From<u32>>(
+		context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError>;
+
+	/// Upper bound of `verify`'s weight for evidence of `evidence_len` bytes.
+	fn verify_weight(_evidence_len: u32) -> Weight {
+		Weight::zero()
+	}
+}
+
+/// Runs `$body` with `$rules` naming the rules of `$tier`.
+macro_rules! with_rules {
+	($tier:expr, $rules:ident => $body:expr) => {
+		match $tier {
+			Tier::Vanilla => {
+				type $rules = Vanilla;
+				$body
+			},
+			Tier::Optimistic => {
+				type $rules = Optimistic;
+				$body
+			},
+			Tier::Tee => {
+				type $rules = Tee;
+				$body
+			},
+			Tier::Zk => {
+				type $rules = Zk;
+				$body
+			},
+		}
+	};
+}
+
+/// The result of the assigned, bonded worker, with no evidence bytes.
+struct Vanilla;
+
+impl Rules for Vanilla {
+	const FEE: Balance = MILLI_UNIT;
+
+	fn verify<BlockNumber: From<u32>>(
+		_context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError> {
+		if evidence.is_empty() {
+			Ok(Verdict::Final)
+		} else {
+			Err(EvidenceError::Malformed)
+		}
+	}
+}
+
+/// As Vanilla, provisional until its challenge window closes.
+struct Optimistic;
+
+impl Rules for Optimistic {
+	const FEE: Balance = 2 * MILLI_UNIT;
+
+	fn verify<BlockNumber: From<u32>>(
+		_context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError> {
+		if evidence.is_empty() {
+			Ok(Verdict::Provisional { challenge_period: super::CHALLENGE_WINDOW.into() })
+		} else {
+			Err(EvidenceError::Malformed)
+		}
+	}
+}
+
+/// Signed by the worker's attested enclave.
+struct Tee;
+
+impl Rules for Tee {
+	const FEE: Balance = 5 * MILLI_UNIT;
+
+	fn verify<BlockNumber: From<u32>>(
+		context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError> {
+		crate::Enclaves::verify_result(context.worker, &context.tee_message(), evidence)
+			.map(|()| Verdict::Final)
+	}
+
+	fn verify_weight(_evidence_len: u32) -> Weight {
+		use pallet_enclaves::WeightInfo;
+		pallet_enclaves::weights::SubstrateWeight::<crate::Runtime>::verify_result()
+	}
+}
+
+/// Proven by the version's registered circuit.
+struct Zk;
+
+impl Rules for Zk {
+	const FEE: Balance = 20 * MILLI_UNIT;
+
+	fn verify<BlockNumber: From<u32>>(
+		context: &ResultContext<'_, AccountId>,
+		evidence: &[u8],
+	) -> Result<Verdict<BlockNumber>, EvidenceError> {
+		verify_zk(context, evidence).map(|()| Verdict::Final)
+	}
+
+	fn verify_weight(evidence_len: u32) -> Weight {
+		zk_verify_weight(evidence_len)
+	}
+}
+
+/// Every tier, by the rules above: the market's verifier (`pallet_inference::Config::Verifier`)
+/// and its fees (`pallet_inference::Config::TierFee`).
 pub struct VerinTiers;
 
-impl<BlockNumber: From<u32>> TierVerifier<crate::AccountId, BlockNumber> for VerinTiers {
-	fn supports(tier: Tier) -> bool {
-		matches!(tier, Tier::Vanilla | Tier::Optimistic | Tier::Tee | Tier::Zk)
+impl<BlockNumber: From<u32>> TierVerifier<AccountId, BlockNumber> for VerinTiers {
+	fn supports(_tier: Tier) -> bool {
+		true
 	}
 
 	fn verify(
 		tier: Tier,
-		context: &ResultContext<'_, crate::AccountId>,
+		context: &ResultContext<'_, AccountId>,
 		evidence: &[u8],
 	) -> Result<Verdict<BlockNumber>, EvidenceError> {
-		match tier {
-			Tier::Zk => verify_zk(context, evidence).map(|()| Verdict::Final),
-			Tier::Tee => crate::Enclaves::verify_result(context.worker, &context.tee_message(), evidence)
-				.map(|()| Verdict::Final),
-			Tier::Optimistic if evidence.is_empty() =>
-				Ok(Verdict::Provisional { challenge_period: super::CHALLENGE_WINDOW.into() }),
-			Tier::Optimistic => Err(EvidenceError::Malformed),
-			// Vanilla's rule (no evidence) and the refusal of the other tiers are shared.
-			_ => <VanillaOnly as TierVerifier<crate::AccountId, BlockNumber>>::verify(tier, context, evidence),
-		}
+		with_rules!(tier, R => R::verify(context, evidence))
 	}
 
 	fn weight(tier: Tier, evidence_len: u32) -> Weight {
-		match tier {
-			Tier::Zk => zk_verify_weight(evidence_len),
-			Tier::Tee => {
-				use pallet_enclaves::WeightInfo;
-				pallet_enclaves::weights::SubstrateWeight::<crate::Runtime>::verify_result()
-			},
-			_ => Weight::zero(),
-		}
+		with_rules!(tier, R => R::verify_weight(evidence_len))
+	}
+}
+
+impl sp_runtime::traits::Convert<Tier, Balance> for VerinTiers {
+	fn convert(tier: Tier) -> Balance {
+		with_rules!(tier, R => R::FEE)
 	}
 }
 
@@ -71,13 +185,20 @@ impl<BlockNumber: From<u32>> TierVerifier<crate::AccountId, BlockNumber> for Ver
 /// proof byte stayed within 25.3 ± 0.9 µs/KiB natively from 256 to 2,048 rows.
 fn zk_verify_weight(evidence_len: u32) -> Weight {
 	use pallet_inference::WeightInfo;
-	let reference = pallet_inference::weights::SubstrateWeight::<crate::Runtime>::verify_evidence().ref_time();
+	let reference =
+		pallet_inference::weights::SubstrateWeight::<crate::Runtime>::verify_evidence().ref_time();
 	let reference_len = verin_zk::REFERENCE_PROOF_BYTES as u64;
 	let scaled = reference.saturating_mul((evidence_len as u64).max(reference_len)) / reference_len;
-	Weight::from_parts(scaled.saturating_add(scaled / 4), ZK_VERIFY_PROOF_SIZE + evidence_len as u64)
+	Weight::from_parts(
+		scaled.saturating_add(scaled / 4),
+		ZK_VERIFY_PROOF_SIZE + evidence_len as u64,
+	)
 }
 
-fn verify_zk<AccountId>(context: &ResultContext<'_, AccountId>, proof: &[u8]) -> Result<(), EvidenceError> {
+fn verify_zk<AccountId>(
+	context: &ResultContext<'_, AccountId>,
+	proof: &[u8],
+) -> Result<(), EvidenceError> {
 	// A ZK job cannot be requested without a circuit; a missing one here is a broken store.
 	let (Some(data), Some(digest)) = (context.circuit, context.circuit_digest) else {
 		return Err(EvidenceError::Malformed);
@@ -92,8 +213,13 @@ fn verify_zk<AccountId>(context: &ResultContext<'_, AccountId>, proof: &[u8]) ->
 }
 
 /// The values of a one-tensor, one-row integer payload.
-fn row(specs: &[TensorSpec], payload: &TensorPayload) -> Result<alloc::vec::Vec<i64>, EvidenceError> {
-	let ([spec], [tensor]) = (specs, payload.as_slice()) else { return Err(EvidenceError::Malformed) };
+fn row(
+	specs: &[TensorSpec],
+	payload: &TensorPayload,
+) -> Result<alloc::vec::Vec<i64>, EvidenceError> {
+	let ([spec], [tensor]) = (specs, payload.as_slice()) else {
+		return Err(EvidenceError::Malformed);
+	};
 	let element = match spec.element {
 		ElementType::I8 => IntegerType::I8,
 		ElementType::U8 => IntegerType::U8,

@@ -67,7 +67,11 @@ pub trait InferenceApi<BlockHash, AccountId, Balance, BlockNumber> {
 
 	/// The job with this id, or `null` if it does not exist (or was pruned after it ended).
 	#[method(name = "inference_job")]
-	fn job(&self, id: JobId, at: Option<BlockHash>) -> RpcResult<Option<Job<AccountId, Balance, BlockNumber>>>;
+	fn job(
+		&self,
+		id: JobId,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<Job<AccountId, Balance, BlockNumber>>>;
 
 	/// Ids of the jobs assigned to `worker` and not yet answered.
 	#[method(name = "inference_workerJobs")]
@@ -128,11 +132,17 @@ impl<C, Block, AccountId, Balance> Inference<C, Block, AccountId, Balance> {
 type NumberOf<Block> = <<Block as BlockT>::Header as HeaderT>::Number;
 
 #[async_trait]
-impl<C, Block, AccountId, Balance> InferenceApiServer<Block::Hash, AccountId, Balance, NumberOf<Block>>
+impl<C, Block, AccountId, Balance>
+	InferenceApiServer<Block::Hash, AccountId, Balance, NumberOf<Block>>
 	for Inference<C, Block, AccountId, Balance>
 where
 	Block: BlockT,
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static,
 	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, NumberOf<Block>>,
 	AccountId: Codec + Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 	Balance: Codec + Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -146,13 +156,22 @@ where
 		tier: Tier,
 		at: Option<Block::Hash>,
 	) -> RpcResult<FeeBreakdown<Balance>> {
-		let input: TensorPayload =
-			input.try_into().map_err(|_| error(Error::Refused, "more input tensors than any model takes", None))?;
+		let input: TensorPayload = input
+			.try_into()
+			.map_err(|_| error(Error::Refused, "more input tensors than any model takes", None))?;
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().quote(at, model, version, input, tier).map_err(api_error)?.map_err(refusal)
+		self.client
+			.runtime_api()
+			.quote(at, model, version, input, tier)
+			.map_err(api_error)?
+			.map_err(refusal)
 	}
 
-	fn job(&self, id: JobId, at: Option<Block::Hash>) -> RpcResult<Option<Job<AccountId, Balance, NumberOf<Block>>>> {
+	fn job(
+		&self,
+		id: JobId,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<Job<AccountId, Balance, NumberOf<Block>>>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().job(at, id).map_err(api_error)
 	}
@@ -162,7 +181,11 @@ where
 		self.client.runtime_api().pending_jobs(at, worker).map_err(api_error)
 	}
 
-	async fn subscribe_job(&self, pending: PendingSubscriptionSink, id: JobId) -> SubscriptionResult {
+	async fn subscribe_job(
+		&self,
+		pending: PendingSubscriptionSink,
+		id: JobId,
+	) -> SubscriptionResult {
 		// A job just requested may not be final yet: it must exist at the best block.
 		let best = self.client.info().best_hash;
 		if self.client.runtime_api().job(best, id).map_err(api_error)?.is_none() {
@@ -178,7 +201,12 @@ where
 			if let Some(job) = self.client.runtime_api().job(hash, id)? {
 				if last.as_ref() != Some(&job) {
 					let ended = job.status.ended_at().is_some();
-					let update = JobUpdate { block_number: number, block_hash: hash, job: job.clone(), ended };
+					let update = JobUpdate {
+						block_number: number,
+						block_hash: hash,
+						job: job.clone(),
+						ended,
+					};
 					sink.send(SubscriptionMessage::from_json(&update)?).await?;
 					if ended {
 						return Ok(());
@@ -186,7 +214,10 @@ where
 					last = Some(job);
 				}
 			}
-			at = finalized.next().await.map(|notification| (notification.hash, *notification.header.number()));
+			at = finalized
+				.next()
+				.await
+				.map(|notification| (notification.hash, *notification.header.number()));
 		}
 		Ok(())
 	}

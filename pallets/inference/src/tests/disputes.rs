@@ -23,7 +23,12 @@ fn answered_job(answer: TensorPayload) -> (JobId, AccountId) {
 	WORKERS.into_iter().for_each(all_tiers_worker);
 	let job = requested(Tier::Optimistic);
 	let worker = assigned_worker(job);
-	assert_ok!(Inference::submit_result(RuntimeOrigin::signed(worker), job, answer, Default::default()));
+	assert_ok!(Inference::submit_result(
+		RuntimeOrigin::signed(worker),
+		job,
+		answer,
+		Default::default()
+	));
 	(job, worker)
 }
 
@@ -48,12 +53,17 @@ fn an_unchallenged_result_settles_when_the_window_closes() {
 	new_test_ext().execute_with(|| {
 		let (job, worker) = answered_job(right());
 		assert!(ChallengeableJobs::<Test>::contains_key(job));
-		let JobStatus::Provisional { until, .. } = Inference::job(job).unwrap().status else { panic!() };
+		let JobStatus::Provisional { until, .. } = Inference::job(job).unwrap().status else {
+			panic!()
+		};
 		run_to_block(until);
 		assert_eq!(Inference::job(job).unwrap().status, JobStatus::Completed { worker, at: until });
 		assert!(!ChallengeableJobs::<Test>::contains_key(job));
 		let other = WORKERS.into_iter().find(|w| *w != worker).unwrap();
-		assert_noop!(Inference::challenge(RuntimeOrigin::signed(other), job), Error::<Test>::NotChallengeable);
+		assert_noop!(
+			Inference::challenge(RuntimeOrigin::signed(other), job),
+			Error::<Test>::NotChallengeable
+		);
 	});
 }
 
@@ -77,7 +87,9 @@ fn the_committee_excludes_worker_and_challenger_and_counts_as_load() {
 		assert_eq!(record.status, JobStatus::Disputed { worker, challenger, deadline });
 		assert_eq!(record.next_timer, deadline + 1);
 		assert!(!ChallengeableJobs::<Test>::contains_key(job));
-		assert!(matches!(last_event(), Event::ResultChallenged { job: j, bond: CHALLENGE_BOND, .. } if j == job));
+		assert!(
+			matches!(last_event(), Event::ResultChallenged { job: j, bond: CHALLENGE_BOND, .. } if j == job)
+		);
 	});
 }
 
@@ -88,7 +100,8 @@ fn a_wrong_result_is_overturned_and_its_worker_slashed() {
 		let (challenger, committee) = challenged(job, worker);
 		let worker_bond = Workers::bonded(&worker);
 		let before: Vec<Balance> = committee.iter().map(|m| free(*m)).collect();
-		let (challenger_free, treasury_free, requester_free) = (free(challenger), free(TREASURY), free(REQUESTER));
+		let (challenger_free, treasury_free, requester_free) =
+			(free(challenger), free(TREASURY), free(REQUESTER));
 
 		for member in &committee {
 			vote(job, *member, right());
@@ -99,7 +112,11 @@ fn a_wrong_result_is_overturned_and_its_worker_slashed() {
 		assert_eq!(record.status, JobStatus::Overturned { worker, at: 1 });
 		assert_eq!(record.output, Some(right()), "the requester reads the majority's output");
 		assert_eq!(fee_held(REQUESTER), 0);
-		assert_eq!(free(REQUESTER), requester_free + expected_fee(Tier::Optimistic).total, "refunded in full");
+		assert_eq!(
+			free(REQUESTER),
+			requester_free + expected_fee(Tier::Optimistic).total,
+			"refunded in full"
+		);
 		assert!(!Disputes::<Test>::contains_key(job));
 
 		let to_winner = WRONG_RESULT_PENALTY / 2;
@@ -111,8 +128,14 @@ fn a_wrong_result_is_overturned_and_its_worker_slashed() {
 			assert_eq!(free(*member), before + per_voter);
 			assert_eq!(pallet_workers::Registered::<Test>::get(member).unwrap().load, 0);
 		}
-		assert_eq!(free(TREASURY), treasury_free + WRONG_RESULT_PENALTY - to_winner - 3 * per_voter);
-		assert!(!pallet_workers::Registered::<Test>::get(worker).unwrap().online, "the liar is suspended");
+		assert_eq!(
+			free(TREASURY),
+			treasury_free + WRONG_RESULT_PENALTY - to_winner - 3 * per_voter
+		);
+		assert!(
+			!pallet_workers::Registered::<Test>::get(worker).unwrap().online,
+			"the liar is suspended"
+		);
 		assert!(events().contains(&Event::DisputeResolved {
 			job,
 			outcome: DisputeOutcome::Overturned,
@@ -130,7 +153,8 @@ fn a_frivolous_challenge_forfeits_the_challengers_bond() {
 	new_test_ext().execute_with(|| {
 		let (job, worker) = answered_job(right());
 		let (challenger, committee) = challenged(job, worker);
-		let (worker_free, treasury_free, challenger_free) = (free(worker), free(TREASURY), free(challenger));
+		let (worker_free, treasury_free, challenger_free) =
+			(free(worker), free(TREASURY), free(challenger));
 		let before: Vec<Balance> = committee.iter().map(|m| free(*m)).collect();
 		for member in &committee {
 			vote(job, *member, right());
@@ -147,7 +171,10 @@ fn a_frivolous_challenge_forfeits_the_challengers_bond() {
 		for (member, before) in committee.iter().zip(before) {
 			assert_eq!(free(*member), before + per_voter);
 		}
-		assert_eq!(free(TREASURY), treasury_free + fee.treasury + CHALLENGE_BOND - to_winner - 3 * per_voter);
+		assert_eq!(
+			free(TREASURY),
+			treasury_free + fee.treasury + CHALLENGE_BOND - to_winner - 3 * per_voter
+		);
 		assert!(events().contains(&Event::DisputeResolved {
 			job,
 			outcome: DisputeOutcome::Upheld,
@@ -168,15 +195,25 @@ fn silent_members_are_penalised_and_the_voters_decide_at_the_deadline() {
 		let silent_bond = Workers::bonded(&silent);
 		vote(job, committee[0], right());
 		vote(job, committee[1], right());
-		assert!(matches!(Inference::job(job).unwrap().status, JobStatus::Disputed { .. }), "one vote is missing");
+		assert!(
+			matches!(Inference::job(job).unwrap().status, JobStatus::Disputed { .. }),
+			"one vote is missing"
+		);
 
 		run_to_block(1 + VOTING_BLOCKS + 1);
-		assert!(matches!(Inference::job(job).unwrap().status, JobStatus::Overturned { .. }), "2 of 3 is a majority");
+		assert!(
+			matches!(Inference::job(job).unwrap().status, JobStatus::Overturned { .. }),
+			"2 of 3 is a majority"
+		);
 		assert_eq!(Workers::bonded(&silent), silent_bond - MISS_PENALTY);
 		let info = pallet_workers::Registered::<Test>::get(silent).unwrap();
 		assert!(!info.online, "the silent member is suspended");
 		assert_eq!(info.load, 0);
-		assert!(events().contains(&Event::VoteMissed { job, voter: silent, penalty: MISS_PENALTY }));
+		assert!(events().contains(&Event::VoteMissed {
+			job,
+			voter: silent,
+			penalty: MISS_PENALTY
+		}));
 	});
 }
 
@@ -198,9 +235,16 @@ fn without_a_majority_every_hold_is_returned() {
 		assert_eq!(free(challenger), challenger_free + CHALLENGE_BOND);
 		assert_eq!(fee_held(REQUESTER), 0);
 		assert_eq!(free(REQUESTER), requester_free + expected_fee(Tier::Optimistic).total);
-		assert!(events().contains(&Event::DisputeUnresolved { job, refunded: expected_fee(Tier::Optimistic).total }));
+		assert!(events().contains(&Event::DisputeUnresolved {
+			job,
+			refunded: expected_fee(Tier::Optimistic).total
+		}));
 		for silent in &committee[1..] {
-			assert!(events().contains(&Event::VoteMissed { job, voter: *silent, penalty: MISS_PENALTY }));
+			assert!(events().contains(&Event::VoteMissed {
+				job,
+				voter: *silent,
+				penalty: MISS_PENALTY
+			}));
 		}
 	});
 }
@@ -226,7 +270,12 @@ fn a_dispute_with_a_smaller_committee_needs_a_majority_of_it() {
 		[WORKER_A, WORKER_B, WORKER_C].into_iter().for_each(all_tiers_worker);
 		let job = requested(Tier::Optimistic);
 		let worker = assigned_worker(job);
-		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(worker), job, wrong(), Default::default()));
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(worker),
+			job,
+			wrong(),
+			Default::default()
+		));
 		let challenger = [WORKER_A, WORKER_B, WORKER_C].into_iter().find(|w| *w != worker).unwrap();
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger), job));
 		let committee = Disputes::<Test>::get(job).unwrap().committee;
@@ -243,12 +292,20 @@ fn challenges_are_refused_with_named_errors_and_hold_nothing() {
 		let challenge = |who: AccountId| Inference::challenge(RuntimeOrigin::signed(who), job);
 		assert_noop!(challenge(worker), Error::<Test>::OwnResult);
 		assert_noop!(challenge(REQUESTER), Error::<Test>::ChallengerNotBonded);
-		assert_noop!(Inference::challenge(RuntimeOrigin::signed(WORKER_A), 77), Error::<Test>::UnknownJob);
+		assert_noop!(
+			Inference::challenge(RuntimeOrigin::signed(WORKER_A), 77),
+			Error::<Test>::UnknownJob
+		);
 
 		let vanilla = requested(Tier::Vanilla);
-		assert_noop!(Inference::challenge(RuntimeOrigin::signed(worker), vanilla), Error::<Test>::NotChallengeable);
+		assert_noop!(
+			Inference::challenge(RuntimeOrigin::signed(worker), vanilla),
+			Error::<Test>::NotChallengeable
+		);
 
-		let JobStatus::Provisional { until, .. } = Inference::job(job).unwrap().status else { panic!() };
+		let JobStatus::Provisional { until, .. } = Inference::job(job).unwrap().status else {
+			panic!()
+		};
 		let other = WORKERS.into_iter().find(|w| *w != worker).unwrap();
 		System::set_block_number(until);
 		assert_noop!(challenge(other), Error::<Test>::ChallengeWindowClosed);
@@ -261,9 +318,17 @@ fn a_challenge_without_a_possible_committee_is_refused() {
 		[WORKER_A, WORKER_B].into_iter().for_each(all_tiers_worker);
 		let job = requested(Tier::Optimistic);
 		let worker = assigned_worker(job);
-		assert_ok!(Inference::submit_result(RuntimeOrigin::signed(worker), job, right(), Default::default()));
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(worker),
+			job,
+			right(),
+			Default::default()
+		));
 		let challenger = if worker == WORKER_A { WORKER_B } else { WORKER_A };
-		assert_noop!(Inference::challenge(RuntimeOrigin::signed(challenger), job), Error::<Test>::NoCommitteeAvailable);
+		assert_noop!(
+			Inference::challenge(RuntimeOrigin::signed(challenger), job),
+			Error::<Test>::NoCommitteeAvailable
+		);
 	});
 }
 
@@ -285,7 +350,9 @@ fn a_challenger_that_cannot_pay_the_bond_is_refused() {
 fn votes_are_refused_with_named_errors() {
 	new_test_ext().execute_with(|| {
 		let (job, worker) = answered_job(wrong());
-		let vote = |who: AccountId, output: TensorPayload| Inference::vote(RuntimeOrigin::signed(who), job, output);
+		let vote = |who: AccountId, output: TensorPayload| {
+			Inference::vote(RuntimeOrigin::signed(who), job, output)
+		};
 		assert_noop!(vote(WORKER_A, right()), Error::<Test>::NotDisputed);
 		let (challenger, committee) = challenged(job, worker);
 		assert_noop!(vote(challenger, right()), Error::<Test>::NotCommitteeMember);
@@ -295,7 +362,10 @@ fn votes_are_refused_with_named_errors() {
 		assert_noop!(vote(committee[0], right()), Error::<Test>::AlreadyVoted);
 		System::set_block_number(1 + VOTING_BLOCKS + 1);
 		assert_noop!(vote(committee[1], right()), Error::<Test>::VotingClosed);
-		assert_noop!(Inference::vote(RuntimeOrigin::signed(WORKER_A), 77, right()), Error::<Test>::UnknownJob);
+		assert_noop!(
+			Inference::vote(RuntimeOrigin::signed(WORKER_A), 77, right()),
+			Error::<Test>::UnknownJob
+		);
 	});
 }
 

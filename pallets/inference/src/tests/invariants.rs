@@ -40,24 +40,38 @@ fn check_invariants(issuance: Balance) {
 	let held_everywhere: Balance = ACCOUNTS.iter().map(|who| Balances::total_balance(who)).sum();
 	assert_eq!(held_everywhere, issuance, "funds left the known accounts");
 	for who in ACCOUNTS {
-		assert_eq!(fee_held(who), open_fee_of(who), "job-fee hold of {who} differs from its open jobs");
+		assert_eq!(
+			fee_held(who),
+			open_fee_of(who),
+			"job-fee hold of {who} differs from its open jobs"
+		);
 		let bond = Balances::balance_on_hold(&pallet_workers::HoldReason::WorkerBond.into(), &who);
 		use verin_primitives::market::WorkerStaking;
 		assert_eq!(bond, Workers::bonded(&who), "bond hold of {who} differs from its record");
 		let challenged: Balance =
 			Disputes::<Test>::iter_values().filter(|d| d.challenger == who).map(|d| d.bond).sum();
 		let challenge_held = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who);
-		assert_eq!(challenge_held, challenged, "challenge-bond hold of {who} differs from its open disputes");
+		assert_eq!(
+			challenge_held, challenged,
+			"challenge-bond hold of {who} differs from its open disputes"
+		);
 	}
 	for id in Disputes::<Test>::iter_keys() {
 		let status = Jobs::<Test>::get(id).map(|job| job.status);
-		assert!(matches!(status, Some(JobStatus::Disputed { .. })), "dispute {id} of a job that is {status:?}");
+		assert!(
+			matches!(status, Some(JobStatus::Disputed { .. })),
+			"dispute {id} of a job that is {status:?}"
+		);
 	}
 	for (id, job) in Jobs::<Test>::iter() {
 		let disputed = matches!(job.status, JobStatus::Disputed { .. });
 		assert_eq!(Disputes::<Test>::contains_key(id), disputed, "job {id}'s dispute record");
 		let provisional = matches!(job.status, JobStatus::Provisional { .. });
-		assert_eq!(ChallengeableJobs::<Test>::contains_key(id), provisional, "job {id}'s challengeable entry");
+		assert_eq!(
+			ChallengeableJobs::<Test>::contains_key(id),
+			provisional,
+			"job {id}'s challengeable entry"
+		);
 	}
 	for (id, job) in Jobs::<Test>::iter() {
 		let pending = matches!(job.status, JobStatus::Assigned { .. });
@@ -78,9 +92,16 @@ fn check_invariants(issuance: Balance) {
 	for worker in WORKERS {
 		if let Ok(info) = Workers::worker(&worker) {
 			let seats = Disputes::<Test>::iter_values()
-				.filter(|d| d.committee.contains(&worker) && !d.votes.iter().any(|(voter, _)| *voter == worker))
+				.filter(|d| {
+					d.committee.contains(&worker)
+						&& !d.votes.iter().any(|(voter, _)| *voter == worker)
+				})
 				.count();
-			assert_eq!(info.load as usize, Inference::pending_jobs(&worker).len() + seats, "load of {worker}");
+			assert_eq!(
+				info.load as usize,
+				Inference::pending_jobs(&worker).len() + seats,
+				"load of {worker}"
+			);
 		}
 	}
 	let open_by_model = |model| {
@@ -119,8 +140,9 @@ fn random_step(rng: &mut Rng) {
 				let record = Inference::job(job).unwrap();
 				let result = output(record.batch, rng.below(100) as f32);
 				let evidence = match record.tier {
-					Tier::Zk if rng.below(4) != 0 =>
-						result.using_encoded(sp_io::hashing::blake2_256).to_vec(),
+					Tier::Zk if rng.below(4) != 0 => {
+						result.using_encoded(sp_io::hashing::blake2_256).to_vec()
+					},
 					Tier::Zk => vec![0; 32],
 					_ => vec![],
 				};
@@ -164,7 +186,8 @@ fn random_step(rng: &mut Rng) {
 				Disputes::<Test>::iter().map(|(job, d)| (job, d.committee.into_inner())).collect();
 			if !disputes.is_empty() {
 				let (job, committee) = disputes[rng.below(disputes.len() as u64) as usize].clone();
-				let voter = if rng.below(6) == 0 { rng.pick(&WORKERS) } else { rng.pick(&committee) };
+				let voter =
+					if rng.below(6) == 0 { rng.pick(&WORKERS) } else { rng.pick(&committee) };
 				let answered = Inference::job(job).unwrap().output.unwrap();
 				// Mostly one of two answers, so majorities form; now and then a third.
 				let ballot = match rng.below(5) {
@@ -209,8 +232,12 @@ impl Outcomes {
 				Event::JobAssigned { job, .. } => assigned.push(job),
 				Event::ResultChallenged { .. } => self.challenged += 1,
 				Event::DisputeResolved { outcome: DisputeOutcome::Upheld, .. } => self.upheld += 1,
-				Event::DisputeResolved { outcome: DisputeOutcome::Overturned, .. } => self.overturned += 1,
-				Event::DisputeResolved { outcome: DisputeOutcome::Unresolved, .. } => self.unresolved += 1,
+				Event::DisputeResolved { outcome: DisputeOutcome::Overturned, .. } => {
+					self.overturned += 1
+				},
+				Event::DisputeResolved { outcome: DisputeOutcome::Unresolved, .. } => {
+					self.unresolved += 1
+				},
 				Event::VoteMissed { .. } => self.votes_missed += 1,
 				_ => {},
 			}
@@ -234,10 +261,15 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 			}
 			assert!(NextJobId::<Test>::get() > 0, "seed {seed} made no job");
 			// Silence: every job must end (answered, refunded or expired) and be deleted.
-			let quiet_until = System::block_number() + 2 * (50 + 1) * MAX_ATTEMPTS as u64 + RETENTION + 20;
+			let quiet_until =
+				System::block_number() + 2 * (50 + 1) * MAX_ATTEMPTS as u64 + RETENTION + 20;
 			run_to_block(quiet_until);
 			check_invariants(issuance);
-			assert_eq!(Jobs::<Test>::iter().count(), 0, "seed {seed}: a job outlived its retention");
+			assert_eq!(
+				Jobs::<Test>::iter().count(),
+				0,
+				"seed {seed}: a job outlived its retention"
+			);
 			for who in ACCOUNTS {
 				assert_eq!(fee_held(who), 0, "seed {seed}: a fee hold outlived its job");
 			}
@@ -252,13 +284,31 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 		});
 	}
 	let Outcomes {
-		completed, provisional, failed, expired, reassigned, pruned, challenged, upheld, overturned, unresolved,
+		completed,
+		provisional,
+		failed,
+		expired,
+		reassigned,
+		pruned,
+		challenged,
+		upheld,
+		overturned,
+		unresolved,
 		votes_missed,
 	} = outcomes;
 	println!("{outcomes:?}");
 	assert!(
 		[
-			completed, provisional, failed, expired, reassigned, pruned, challenged, upheld, overturned, unresolved,
+			completed,
+			provisional,
+			failed,
+			expired,
+			reassigned,
+			pruned,
+			challenged,
+			upheld,
+			overturned,
+			unresolved,
 			votes_missed,
 		]
 		.iter()

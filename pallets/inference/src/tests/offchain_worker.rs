@@ -3,33 +3,37 @@
 
 use super::*;
 use crate::offchain::{claimed, RESUBMIT_AFTER};
-use codec::Decode;
 use sp_runtime::traits::Dispatchable;
-use sp_core::offchain::{
-	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
-	OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
-};
-use sp_runtime::testing::UintAuthorityId;
-use std::sync::Arc;
-use verin_inference_host::{InferenceBackend, InferenceError, InferenceExt, Proven};
+use verin_pallet_support::testing::{offchain_worker_node, TransactionPool};
+use verin_worker_primitives::{InferenceBackend, InferenceError, InferenceExt, Proven};
 
 /// Sums each input row into the first output column; version 1.1's bytes do not load.
 struct FakeEngine;
 impl InferenceBackend for FakeEngine {
-	fn run(&mut self, content_id: H256, input: &TensorPayload) -> Result<TensorPayload, InferenceError> {
+	fn run(
+		&mut self,
+		content_id: H256,
+		input: &TensorPayload,
+	) -> Result<TensorPayload, InferenceError> {
 		match content_id {
 			id if id == H256::repeat_byte(1) => {
 				let rows = input[0].shape[0];
-				let values: Vec<f32> =
-					input[0].data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+				let values: Vec<f32> = input[0]
+					.data
+					.chunks_exact(4)
+					.map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+					.collect();
 				let data: Vec<u8> = values
 					.chunks_exact(4)
 					.flat_map(|row| [row.iter().sum::<f32>(), 0.0])
 					.flat_map(f32::to_le_bytes)
 					.collect();
-				Ok(vec![TensorData { shape: vec![rows, 2].try_into().unwrap(), data: data.try_into().unwrap() }]
-					.try_into()
-					.unwrap())
+				Ok(vec![TensorData {
+					shape: vec![rows, 2].try_into().unwrap(),
+					data: data.try_into().unwrap(),
+				}]
+				.try_into()
+				.unwrap())
 			},
 			id if id == H256::repeat_byte(2) => Err(InferenceError::LoadFailed),
 			_ => Err(InferenceError::ModelNotFound),
@@ -38,7 +42,12 @@ impl InferenceBackend for FakeEngine {
 
 	/// Version 1.0's bytes compile to circuit `0xC1…`; its "proof" is the output's hash,
 	/// which is what the mock verifier accepts. Version 1.1's compile to another circuit.
-	fn prove(&mut self, content_id: H256, circuit_digest: H256, input: &TensorPayload) -> Result<Proven, InferenceError> {
+	fn prove(
+		&mut self,
+		content_id: H256,
+		circuit_digest: H256,
+		input: &TensorPayload,
+	) -> Result<Proven, InferenceError> {
 		if content_id != H256::repeat_byte(1) || circuit_digest != H256::repeat_byte(0xC1) {
 			return Err(InferenceError::CircuitMismatch);
 		}
@@ -50,33 +59,18 @@ impl InferenceBackend for FakeEngine {
 
 /// Test externalities with an offchain DB, a transaction pool and, if `engine`, the fake
 /// engine; `WORKER_A`'s key is the node's only worker key.
-fn worker_node(engine: bool) -> (sp_io::TestExternalities, Arc<parking_lot::RwLock<PoolState>>) {
+fn worker_node(engine: bool) -> (sp_io::TestExternalities, TransactionPool) {
 	let mut ext = new_test_ext();
-	let (offchain, _state) = TestOffchainExt::new();
-	let (pool, pool_state) = TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
+	let pool = offchain_worker_node(&mut ext, [WORKER_A]);
 	if engine {
 		ext.register_extension(InferenceExt::new(FakeEngine));
 	}
-	UintAuthorityId::set_all_keys([WORKER_A]);
-	(ext, pool_state)
+	(ext, pool)
 }
 
-fn submitted(pool: &Arc<parking_lot::RwLock<PoolState>>) -> Vec<(AccountId, RuntimeCall)> {
-	pool.write()
-		.transactions
-		.drain(..)
-		.map(|bytes| {
-			let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
-			let signer = match xt.preamble {
-				sp_runtime::generic::Preamble::Signed(who, ..) => who,
-				other => panic!("unsigned answer: {other:?}"),
-			};
-			(signer, xt.function)
-		})
-		.collect()
+/// The transactions the offchain worker sent since the last call, as signer and call.
+fn submitted(pool: &TransactionPool) -> Vec<(AccountId, RuntimeCall)> {
+	pool.take_signed()
 }
 
 fn request_version(version: ModelVersion) -> JobId {
@@ -101,11 +95,14 @@ fn the_worker_answers_its_jobs_once_with_the_engines_output() {
 		let job = request_version(V1);
 		Inference::offchain_worker(1);
 		let expected_output = {
-			let data: Vec<u8> = [2.0f32, 0.0, 2.0, 0.0].into_iter().flat_map(f32::to_le_bytes).collect();
-			let payload: TensorPayload =
-				vec![TensorData { shape: vec![2, 2].try_into().unwrap(), data: data.try_into().unwrap() }]
-					.try_into()
-					.unwrap();
+			let data: Vec<u8> =
+				[2.0f32, 0.0, 2.0, 0.0].into_iter().flat_map(f32::to_le_bytes).collect();
+			let payload: TensorPayload = vec![TensorData {
+				shape: vec![2, 2].try_into().unwrap(),
+				data: data.try_into().unwrap(),
+			}]
+			.try_into()
+			.unwrap();
 			payload
 		};
 		assert_eq!(
@@ -157,7 +154,10 @@ fn a_model_that_does_not_load_is_reported_with_its_reason() {
 			submitted(&pool),
 			vec![(
 				WORKER_A,
-				RuntimeCall::Inference(Call::report_failure { job, reason: FailureReason::ModelLoadFailed })
+				RuntimeCall::Inference(Call::report_failure {
+					job,
+					reason: FailureReason::ModelLoadFailed
+				})
 			)]
 		);
 	});
@@ -171,7 +171,11 @@ fn a_node_without_an_engine_submits_nothing() {
 		let job = request_version(V1);
 		Inference::offchain_worker(1);
 		assert!(submitted(&pool).is_empty(), "Unavailable is the node's problem, not the job's");
-		assert_eq!(claimed::<u64>(job, 1), None, "the claim is released so a node with an engine answers at once");
+		assert_eq!(
+			claimed::<u64>(job, 1),
+			None,
+			"the claim is released so a node with an engine answers at once"
+		);
 	});
 }
 
@@ -221,10 +225,20 @@ fn zk_jobs_are_answered_with_a_proof_or_refused_when_the_circuit_differs() {
 	ext.execute_with(|| {
 		register_worker(WORKER_A, MIN_STAKE, &Tier::ALL);
 		let job = NextJobId::<Test>::get();
-		assert_ok!(Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, Some(V1), input(1, 0.5), Tier::Zk, Balance::MAX, 3));
+		assert_ok!(Inference::request(
+			RuntimeOrigin::signed(REQUESTER),
+			MODEL,
+			Some(V1),
+			input(1, 0.5),
+			Tier::Zk,
+			Balance::MAX,
+			3
+		));
 		Inference::offchain_worker(1);
 		let answers = submitted(&pool);
-		let [(who, RuntimeCall::Inference(Call::submit_result { job: answered, output, evidence }))] = answers.as_slice() else {
+		let [(who, RuntimeCall::Inference(Call::submit_result { job: answered, output, evidence }))] =
+			answers.as_slice()
+		else {
 			panic!("expected one submit_result, got {answers:?}");
 		};
 		assert_eq!((*who, *answered), (WORKER_A, job));
@@ -235,11 +249,25 @@ fn zk_jobs_are_answered_with_a_proof_or_refused_when_the_circuit_differs() {
 
 		// Version 1.1's bytes compile to another circuit than the registered one.
 		let job = NextJobId::<Test>::get();
-		assert_ok!(Inference::request(RuntimeOrigin::signed(REQUESTER), MODEL, Some(V1_1), input(1, 0.5), Tier::Zk, Balance::MAX, 3));
+		assert_ok!(Inference::request(
+			RuntimeOrigin::signed(REQUESTER),
+			MODEL,
+			Some(V1_1),
+			input(1, 0.5),
+			Tier::Zk,
+			Balance::MAX,
+			3
+		));
 		Inference::offchain_worker(1);
 		assert_eq!(
 			submitted(&pool),
-			vec![(WORKER_A, RuntimeCall::Inference(Call::report_failure { job, reason: FailureReason::CircuitMismatch }))]
+			vec![(
+				WORKER_A,
+				RuntimeCall::Inference(Call::report_failure {
+					job,
+					reason: FailureReason::CircuitMismatch
+				})
+			)]
 		);
 	});
 }

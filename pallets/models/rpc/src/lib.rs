@@ -49,7 +49,11 @@ pub trait ModelsApi<BlockHash, AccountId, Balance, BlockNumber> {
 
 	/// The model with this id, or `null`.
 	#[method(name = "models_get")]
-	fn get(&self, id: ModelId, at: Option<BlockHash>) -> RpcResult<Option<ModelInfo<AccountId, Balance, BlockNumber>>>;
+	fn get(
+		&self,
+		id: ModelId,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<ModelInfo<AccountId, Balance, BlockNumber>>>;
 
 	/// A published version of a model, or `null`.
 	#[method(name = "models_version")]
@@ -101,11 +105,16 @@ where
 	) -> RpcResult<Vec<ListedModel<AccountId, Balance, NumberOf<Block>>>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let limit = limit.unwrap_or(DEFAULT_LIST_LIMIT).min(MAX_LIST_LIMIT);
-		let models = self.client.runtime_api().models(at, start.unwrap_or(0), limit).map_err(api_error)?;
+		let models =
+			self.client.runtime_api().models(at, start.unwrap_or(0), limit).map_err(api_error)?;
 		Ok(models.into_iter().map(|(id, model)| ListedModel { id, model }).collect())
 	}
 
-	fn get(&self, id: ModelId, at: Option<Block::Hash>) -> RpcResult<Option<ModelInfo<AccountId, Balance, NumberOf<Block>>>> {
+	fn get(
+		&self,
+		id: ModelId,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<ModelInfo<AccountId, Balance, NumberOf<Block>>>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().model(at, id).map_err(api_error)
 	}

@@ -1,0 +1,103 @@
+//! Between the chain's tensor payloads (little-endian bytes with a shape) and ONNX Runtime
+//! values, in the order the model declares its inputs and outputs.
+
+use ort::{
+	session::Session,
+	value::{DynValue, Tensor, TensorElementType, ValueType},
+};
+use verin_primitives::tensor::{TensorData, TensorPayload, MAX_TENSOR_BYTES};
+use verin_worker_primitives::InferenceError;
+
+/// Runs `session` on `input` and returns its outputs as a payload.
+pub fn run(session: &mut Session, input: &TensorPayload) -> Result<TensorPayload, InferenceError> {
+	if session.inputs().len() != input.len() {
+		return Err(InferenceError::InvalidInput);
+	}
+	let mut feeds: Vec<(String, DynValue)> = Vec::with_capacity(input.len());
+	for (outlet, tensor) in session.inputs().iter().zip(input.iter()) {
+		let ValueType::Tensor { ty, .. } = outlet.dtype() else {
+			return Err(InferenceError::InvalidInput);
+		};
+		feeds.push((outlet.name().to_string(), to_value(*ty, tensor)?));
+	}
+	let output_names: Vec<String> =
+		session.outputs().iter().map(|outlet| outlet.name().to_string()).collect();
+	let outputs = session.run(feeds).map_err(|error| {
+		log::debug!(target: "verin-inference", "run failed: {error}");
+		InferenceError::ExecutionFailed
+	})?;
+	let tensors = output_names
+		.iter()
+		.map(|name| outputs.get(name).ok_or(InferenceError::UnsupportedOutput).and_then(from_value))
+		.collect::<Result<Vec<_>, _>>()?;
+	TensorPayload::try_from(tensors).map_err(|_| InferenceError::UnsupportedOutput)
+}
+
+fn to_value(ty: TensorElementType, tensor: &TensorData) -> Result<DynValue, InferenceError> {
+	let shape: Vec<i64> = tensor.shape.iter().map(|dim| *dim as i64).collect();
+	let bytes = &tensor.data[..];
+	fn tensor_of<
+		T: ort::value::PrimitiveTensorElementType + Clone + std::fmt::Debug + 'static,
+		const W: usize,
+	>(
+		shape: Vec<i64>,
+		bytes: &[u8],
+		decode: fn([u8; W]) -> T,
+	) -> Result<DynValue, InferenceError> {
+		if bytes.len() % W != 0 {
+			return Err(InferenceError::InvalidInput);
+		}
+		let elements: Vec<T> = bytes
+			.chunks_exact(W)
+			.map(|chunk| decode(chunk.try_into().expect("chunks_exact yields W bytes")))
+			.collect();
+		let expected: i64 = shape.iter().product();
+		if shape.iter().any(|dim| *dim < 0) || expected != elements.len() as i64 {
+			return Err(InferenceError::InvalidInput);
+		}
+		Tensor::from_array((shape, elements))
+			.map(|t| t.into_dyn())
+			.map_err(|_| InferenceError::InvalidInput)
+	}
+	match ty {
+		TensorElementType::Float32 => tensor_of::<f32, 4>(shape, bytes, f32::from_le_bytes),
+		TensorElementType::Int8 => tensor_of::<i8, 1>(shape, bytes, i8::from_le_bytes),
+		TensorElementType::Uint8 => tensor_of::<u8, 1>(shape, bytes, u8::from_le_bytes),
+		TensorElementType::Int32 => tensor_of::<i32, 4>(shape, bytes, i32::from_le_bytes),
+		TensorElementType::Int64 => tensor_of::<i64, 8>(shape, bytes, i64::from_le_bytes),
+		_ => Err(InferenceError::InvalidInput),
+	}
+}
+
+fn from_value(value: &DynValue) -> Result<TensorData, InferenceError> {
+	let ValueType::Tensor { ty, .. } = value.dtype() else {
+		return Err(InferenceError::UnsupportedOutput);
+	};
+	fn bytes_of<T: ort::value::PrimitiveTensorElementType + Copy, const W: usize>(
+		value: &DynValue,
+		encode: fn(T) -> [u8; W],
+	) -> Result<(Vec<i64>, Vec<u8>), InferenceError> {
+		let (shape, data) =
+			value.try_extract_tensor::<T>().map_err(|_| InferenceError::UnsupportedOutput)?;
+		Ok((shape.to_vec(), data.iter().flat_map(|element| encode(*element)).collect()))
+	}
+	let (shape, bytes) = match ty {
+		TensorElementType::Float32 => bytes_of::<f32, 4>(value, f32::to_le_bytes)?,
+		TensorElementType::Int8 => bytes_of::<i8, 1>(value, i8::to_le_bytes)?,
+		TensorElementType::Uint8 => bytes_of::<u8, 1>(value, u8::to_le_bytes)?,
+		TensorElementType::Int32 => bytes_of::<i32, 4>(value, i32::to_le_bytes)?,
+		TensorElementType::Int64 => bytes_of::<i64, 8>(value, i64::to_le_bytes)?,
+		_ => return Err(InferenceError::UnsupportedOutput),
+	};
+	if bytes.len() > MAX_TENSOR_BYTES as usize {
+		return Err(InferenceError::UnsupportedOutput);
+	}
+	let shape: Vec<u32> = shape
+		.iter()
+		.map(|dim| u32::try_from(*dim).map_err(|_| InferenceError::UnsupportedOutput))
+		.collect::<Result<_, _>>()?;
+	Ok(TensorData {
+		shape: shape.try_into().map_err(|_| InferenceError::UnsupportedOutput)?,
+		data: bytes.try_into().map_err(|_| InferenceError::UnsupportedOutput)?,
+	})
+}
