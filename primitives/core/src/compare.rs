@@ -43,7 +43,7 @@ fn floats(data: &[u8]) -> impl Iterator<Item = f32> + '_ {
 }
 
 fn floats_agree(rule: ToleranceRule, row_len: Option<u32>, a: &[u8], b: &[u8]) -> bool {
-	if a.len() % 4 != 0 {
+	if !a.len().is_multiple_of(4) {
 		return false;
 	}
 	match rule {

@@ -18,6 +18,9 @@ use crate::{
 	program::{self, Op, Program},
 };
 
+/// A constant operand: its integer values and its dims.
+type Constant = (Vec<i64>, Vec<i64>);
+
 /// Why a model cannot be compiled; every variant names the node or operator at fault.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum CompileError {
@@ -229,11 +232,7 @@ impl Compiler {
 	}
 
 	/// The integer values and dims of constant operand `index` of `node`.
-	fn operand(
-		&self,
-		node: &NodeProto,
-		index: usize,
-	) -> Result<Option<(Vec<i64>, Vec<i64>)>, CompileError> {
+	fn operand(&self, node: &NodeProto, index: usize) -> Result<Option<Constant>, CompileError> {
 		let Some(name) = node.input.get(index).filter(|n| !n.is_empty()) else { return Ok(None) };
 		let tensor =
 			self.constants.get(name).ok_or_else(|| CompileError::NotAChain(node_name(node)))?;
@@ -602,7 +601,7 @@ impl Compiler {
 	fn reshaped(&self, target: &[i64]) -> Option<Vec<usize>> {
 		let dims = match target {
 			[width] => return (*width as usize == self.width).then(|| vec![self.width]),
-			[batch, rest @ ..] if matches!(batch, -1 | 0 | 1) => rest,
+			[-1..=1, rest @ ..] => rest,
 			_ => return None,
 		};
 		if dims.iter().any(|d| *d == 0 || *d < -1 || *d > self.width as i64) {

@@ -79,7 +79,7 @@ impl IntegerType {
 	/// Values of little-endian `bytes`, or `None` if the length is not a whole number of
 	/// elements.
 	pub fn decode(self, bytes: &[u8]) -> Option<Vec<i64>> {
-		if bytes.len() % self.size() != 0 {
+		if !bytes.len().is_multiple_of(self.size()) {
 			return None;
 		}
 		Some(match self {
