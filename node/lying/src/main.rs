@@ -47,7 +47,8 @@ fn altered(mut output: TensorPayload) -> TensorPayload {
 		let width = if elements == 0 { 1 } else { (tensor.data.len() / elements).max(1) };
 		let original = tensor.data.to_vec();
 		let mut bytes = original.clone();
-		bytes.rotate_right(width.min(bytes.len()));
+		let shift = width.min(bytes.len());
+		bytes.rotate_right(shift);
 		if bytes == original {
 			if let Some(first) = bytes.first_mut() {
 				*first ^= 1;
