@@ -64,7 +64,7 @@ fn the_printed_digest_and_written_verifier_data_are_the_compilers() {
 
 	let program =
 		compile_onnx(&std::fs::read(&model).unwrap()).expect("the integer digits model compiles");
-	let circuit = Circuit::build(&program);
+	let circuit = Circuit::build(&program).unwrap();
 	let digest: String = circuit.digest().iter().map(|byte| format!("{byte:02x}")).collect();
 	let data = circuit.verifier_data();
 

@@ -33,7 +33,8 @@ pub const COMPILER_AVAILABLE: bool = cfg!(feature = "zk");
 pub fn compile_circuit(onnx_bytes: &[u8]) -> Result<CompiledCircuit, Error> {
 	let program =
 		verin_zk::compile::compile_onnx(onnx_bytes).map_err(|e| Error::Circuit(e.to_string()))?;
-	let circuit = verin_zk::circuit::Circuit::build(&program);
+	let circuit =
+		verin_zk::circuit::Circuit::build(&program).map_err(|e| Error::Circuit(e.to_string()))?;
 	Ok(CompiledCircuit {
 		digest: circuit.digest(),
 		verifier_data: circuit.verifier_data(),

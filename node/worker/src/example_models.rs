@@ -103,7 +103,9 @@ impl ExampleModel {
 	pub fn circuit(&self) -> Vec<u8> {
 		let program =
 			verin_zk::compile::compile_onnx(self.bytes).expect("the ZK example models compile");
-		verin_zk::circuit::Circuit::build(&program).verifier_data()
+		verin_zk::circuit::Circuit::build(&program)
+			.expect("the ZK example models fit the row budget")
+			.verifier_data()
 	}
 
 	/// The registry's genesis entry for this model, owned by `owner`.

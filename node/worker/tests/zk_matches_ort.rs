@@ -95,7 +95,7 @@ fn assert_matches_ort(model: &str, row_shape: &[u32], outputs: usize) {
 	// The sample covers negative scores too, not only the easy half.
 	assert!(ort_rows.iter().flatten().any(|v| *v < 0));
 
-	let circuit = Circuit::build(&program);
+	let circuit = Circuit::build(&program).unwrap();
 	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).unwrap();
 	for (input, expected) in inputs.iter().zip(&ort_rows).take(PROVEN_ROWS) {
 		let proven = circuit.prove(input).expect("the row proves");

@@ -67,8 +67,9 @@ use sp_runtime::{
 };
 use verin_primitives::{
 	model::{
-		self, validate_version_properties, CircuitInspector, ModelId, ModelMetadata, ModelName,
-		ModelStatus, ModelVersion, SchemaError, VersionSpec, MODEL_CHUNK_SIZE,
+		self, validate_version_properties, CircuitInspector, CircuitRefusal, ModelId,
+		ModelMetadata, ModelName, ModelStatus, ModelVersion, SchemaError, VersionSpec,
+		MODEL_CHUNK_SIZE,
 	},
 	tier::Tier,
 	traits::ModelJobs,
@@ -386,6 +387,10 @@ pub mod pallet {
 		CircuitAlreadyRegistered,
 		/// The verifier data does not decode as a circuit.
 		MalformedCircuit,
+		/// The circuit's rows (the element types and widths it fixes itself) are not the
+		/// version's single input and output tensors: its proofs would be read by other types
+		/// than the ones it was compiled for.
+		CircuitSpecMismatch,
 	}
 
 	impl<T> From<SchemaError> for Error<T> {
@@ -817,7 +822,13 @@ impl<T: Config> Pallet<T> {
 			Versions::<T>::get(model, version).ok_or(Error::<T>::VersionNotFound)?;
 		ensure!(published.spec.tiers.contains(Tier::Zk), Error::<T>::ZkNotOffered);
 		ensure!(published.circuit_digest.is_none(), Error::<T>::CircuitAlreadyRegistered);
-		let digest = T::Circuits::digest(&verifier_data).ok_or(Error::<T>::MalformedCircuit)?;
+		let digest =
+			T::Circuits::inspect(&verifier_data, &published.spec.schema).map_err(|refusal| {
+				match refusal {
+					CircuitRefusal::Malformed => Error::<T>::MalformedCircuit,
+					CircuitRefusal::SpecMismatch => Error::<T>::CircuitSpecMismatch,
+				}
+			})?;
 		let deposit = T::DepositPerByte::get().saturating_mul((verifier_data.len() as u32).into());
 		Self::hold_deposit(owner, deposit)?;
 		Models::<T>::mutate(model, |info| {

@@ -4,7 +4,10 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
 };
-use verin_primitives::{model::ModelId, traits::ModelJobs};
+use verin_primitives::{
+	model::{CircuitRefusal, ModelId},
+	traits::ModelJobs,
+};
 
 use crate as pallet_models;
 
@@ -50,14 +53,24 @@ impl ModelJobs for TestJobs {
 }
 
 /// Stands in for the runtime's ZK verifier: verifier data "decodes" when it starts with
-/// [`CIRCUIT_MAGIC`]; its digest is its blake2-256 hash, as in the runtime.
+/// [`CIRCUIT_MAGIC`], and its rows differ from any spec when its second byte is
+/// [`OTHER_ROWS`]; its digest is its blake2-256 hash, as in the runtime.
 pub struct TestCircuits;
 pub const CIRCUIT_MAGIC: u8 = 0xC1;
+pub const OTHER_ROWS: u8 = 0x0E;
 pub const MAX_CIRCUIT_BYTES: u32 = 64;
 impl verin_primitives::model::CircuitInspector for TestCircuits {
-	fn digest(verifier_data: &[u8]) -> Option<sp_core::H256> {
-		(verifier_data.first() == Some(&CIRCUIT_MAGIC))
-			.then(|| sp_core::H256(sp_io::hashing::blake2_256(verifier_data)))
+	fn inspect(
+		verifier_data: &[u8],
+		_schema: &verin_primitives::model::TensorSchema,
+	) -> Result<sp_core::H256, CircuitRefusal> {
+		if verifier_data.first() != Some(&CIRCUIT_MAGIC) {
+			return Err(CircuitRefusal::Malformed);
+		}
+		if verifier_data.get(1) == Some(&OTHER_ROWS) {
+			return Err(CircuitRefusal::SpecMismatch);
+		}
+		Ok(sp_core::H256(sp_io::hashing::blake2_256(verifier_data)))
 	}
 }
 

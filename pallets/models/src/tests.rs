@@ -935,6 +935,32 @@ mod register_circuit {
 		});
 	}
 
+	/// The spec-type attack: an owner registers an int8 circuit under a spec that declares
+	/// int32 rows, so the runtime would read a job's bytes as values the circuit's bounds
+	/// never allowed. A circuit whose own row types and widths differ from the spec's is
+	/// refused; nothing is held.
+	#[test]
+	fn a_circuit_whose_rows_differ_from_the_spec_is_refused() {
+		new_test_ext().execute_with(|| {
+			let model = register(ALICE, "zk");
+			publish(ALICE, model, V1_0, &file(1000));
+			let before = held(ALICE);
+			let mut data = circuit_data(8);
+			data[1] = OTHER_ROWS;
+			assert_noop!(
+				Models::register_circuit(
+					RuntimeOrigin::signed(ALICE),
+					model,
+					V1_0,
+					data.try_into().unwrap()
+				),
+				Error::<Test>::CircuitSpecMismatch
+			);
+			assert_eq!(held(ALICE), before);
+			assert_eq!(Models::version(model, V1_0).unwrap().circuit_digest, None);
+		});
+	}
+
 	#[test]
 	fn an_owner_who_cannot_pay_the_deposit_is_refused() {
 		new_test_ext().execute_with(|| {

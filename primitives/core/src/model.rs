@@ -865,9 +865,20 @@ mod tests {
 	}
 }
 
+/// Why the registry refuses a circuit's verifier data.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CircuitRefusal {
+	/// The bytes do not decode as a circuit the runtime's verifier accepts.
+	Malformed,
+	/// The circuit's rows (element types and widths, which it fixes itself) are not the
+	/// version's single input and output tensors.
+	SpecMismatch,
+}
+
 /// Reads the verifier data of a ZK circuit (implemented by the runtime with its ZK
-/// verifier): the registry stores only data that decodes, under the digest it hashes to.
+/// verifier): the registry stores only data that decodes and whose rows are those the
+/// version's spec declares, under the digest it hashes to.
 pub trait CircuitInspector {
-	/// The digest of the circuit `verifier_data` describes, or `None` if it does not decode.
-	fn digest(verifier_data: &[u8]) -> Option<H256>;
+	/// The digest of the circuit `verifier_data` describes, once its rows match `schema`.
+	fn inspect(verifier_data: &[u8], schema: &TensorSchema) -> Result<H256, CircuitRefusal>;
 }

@@ -25,8 +25,69 @@ use plonky2::{
 use crate::{
 	from_field,
 	program::{EvalError, Op, Program, VALUE_MAX, VALUE_MIN},
-	public_inputs, requantize, to_field, Digest, VerinGates, C, D, F,
+	public_inputs, requantize, to_field, Digest, RowShape, VerinGates, C, D, F,
 };
+
+/// The prover's row budget. Proving memory grows with rows (each row is extended 64-fold
+/// for FRI at 6 rate bits, over ~300 columns of wires, constants and permutation data:
+/// about 150 KiB a row), so 2^15 rows is about 5 GiB; a larger circuit would exhaust a
+/// worker before its digest could even be compared with the registered one.
+pub const MAX_ROWS: u64 = 1 << 15;
+
+/// Operations one arithmetic row holds (plonky2's `ArithmeticGate` on 80 routed wires).
+const OPS_PER_ROW: u64 = 20;
+
+/// An upper estimate of the rows [`Circuit::build`] makes for `program`, computed without
+/// building it: one arithmetic operation per non-zero weight or constant, one decomposition
+/// row and a few operations per elementwise step, a row per distinct weight (operations
+/// share a row only when they share constants), and the public inputs' hashing.
+pub fn estimated_rows(program: &Program) -> u64 {
+	let mut operations = 0u64;
+	let mut decompositions = 0u64;
+	let mut distinct = std::collections::BTreeSet::new();
+	let mut width = program.input_width as u64;
+	for op in &program.ops {
+		match op {
+			Op::MatMul { outputs, weights } => {
+				operations += weights.iter().filter(|w| **w != 0).count() as u64;
+				distinct.extend(weights.iter().copied());
+				width = *outputs as u64;
+			},
+			Op::Add { constants } => {
+				operations += constants.iter().filter(|c| **c != 0).count() as u64;
+				distinct.extend(constants.iter().copied());
+			},
+			Op::Relu | Op::DivPow2 { .. } | Op::Clip { .. } => {
+				decompositions += width * 2;
+				operations += width * 6;
+			},
+		}
+	}
+	let public = program.input_width as u64 + program.output_width() as u64;
+	operations.div_ceil(OPS_PER_ROW) + decompositions + distinct.len() as u64 + public / 4 + 64
+}
+
+/// Why a circuit is not built.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum BuildError {
+	/// The circuit would have about `rows` rows, above [`MAX_ROWS`].
+	TooLarge {
+		/// Estimated rows ([`estimated_rows`]).
+		rows: u64,
+	},
+}
+
+impl core::fmt::Display for BuildError {
+	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+		match self {
+			Self::TooLarge { rows } => {
+				write!(f, "the circuit would have about {rows} rows, more than {MAX_ROWS}")
+			},
+		}
+	}
+}
+
+impl std::error::Error for BuildError {}
 
 /// Why a row cannot be proven.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -69,9 +130,13 @@ pub struct Circuit {
 }
 
 impl Circuit {
-	/// Builds the circuit of `program`. Deterministic: the same program gives the same
-	/// verifier data and digest.
-	pub fn build(program: &Program) -> Self {
+	/// Builds the circuit of `program`, once its [`estimated_rows`] fit [`MAX_ROWS`].
+	/// Deterministic: the same program gives the same verifier data and digest.
+	pub fn build(program: &Program) -> Result<Self, BuildError> {
+		let rows = estimated_rows(program);
+		if rows > MAX_ROWS {
+			return Err(BuildError::TooLarge { rows });
+		}
 		let mut builder = CircuitBuilder::<F, D>::new(crate::circuit_config());
 		let inputs: Vec<Target> =
 			(0..program.input_width).map(|_| builder.add_virtual_public_input()).collect();
@@ -94,19 +159,27 @@ impl Circuit {
 		}
 		use_every_gate(&mut builder);
 		let data = builder.build::<C>();
-		let verifier_data = data
-			.verifier_data()
-			.to_bytes(&VerinGates)
-			.expect("Verin's gate serializer covers every gate the compiler uses");
+		let shape = RowShape {
+			input_type: program.input_type,
+			input_width: program.input_width,
+			output_type: program.output_type,
+			output_width: program.output_width(),
+		};
+		let mut verifier_data = shape.encode().to_vec();
+		verifier_data.extend(
+			data.verifier_data()
+				.to_bytes(&VerinGates)
+				.expect("Verin's gate serializer covers every gate the compiler uses"),
+		);
 		let digest = crate::digest_of(&verifier_data);
-		Circuit {
+		Ok(Circuit {
 			data,
 			inputs,
 			input_width: program.input_width as usize,
 			program: program.clone(),
 			verifier_data,
 			digest,
-		}
+		})
 	}
 
 	/// The circuit's digest: what the registry records, the hash of [`Self::verifier_data`].
@@ -114,7 +187,8 @@ impl Circuit {
 		self.digest
 	}
 
-	/// The verifier data the runtime needs, serialized.
+	/// The verifier data the runtime needs, serialized: the [`RowShape`] then plonky2's
+	/// verifier data.
 	pub fn verifier_data(&self) -> Vec<u8> {
 		self.verifier_data.clone()
 	}

@@ -51,8 +51,27 @@ pub enum CompileError {
 	},
 	/// A node consumes a non-constant tensor other than the previous node's result.
 	NotAChain(String),
-	/// An intermediate value of this node could leave the int32 range.
+	/// A value of this node could leave the range of its element type (or int32, which the
+	/// circuit's gadgets assume): ONNX Runtime would wrap it, the circuit would not.
 	MayOverflow(String),
+	/// A constant tensor cannot be read as ONNX Runtime reads it.
+	UnreadableTensor {
+		/// The tensor's name.
+		tensor: String,
+		/// Why.
+		error: onnx::TensorError,
+	},
+	/// The circuit would have about `rows` rows, above the prover's budget of `limit`.
+	TooLarge {
+		/// Estimated rows.
+		rows: u64,
+		/// The budget ([`crate::circuit::MAX_ROWS`]).
+		limit: u64,
+	},
+	/// Unsigned 8-bit inputs times signed 8-bit weights above 64 in magnitude: ONNX
+	/// Runtime's x86 kernels without VNNI (AVX2 `pmaddubsw`) add pairs of such products in
+	/// int16 and saturate, so its output would depend on the worker's CPU.
+	MaySaturate(String),
 	/// A `Cast` whose values may not fit the target type.
 	LossyCast(String),
 	/// The graph's output is not the end of the chain.
@@ -79,8 +98,20 @@ impl core::fmt::Display for CompileError {
 			Self::NotAChain(node) => {
 				write!(f, "node {node} does not continue the chain from the input")
 			},
-			Self::MayOverflow(node) => write!(f, "node {node}: values may leave the int32 range"),
+			Self::MayOverflow(node) => {
+				write!(f, "node {node}: values may leave the range of their element type")
+			},
+			Self::UnreadableTensor { tensor, error } => write!(f, "tensor {tensor}: {error}"),
+			Self::TooLarge { rows, limit } => write!(
+				f,
+				"the circuit would have about {rows} rows, more than the prover's {limit}"
+			),
 			Self::LossyCast(node) => write!(f, "node {node}: Cast may not preserve every value"),
+			Self::MaySaturate(node) => write!(
+				f,
+				"node {node}: uint8 inputs times int8 weights above 64 in magnitude saturate in \
+				 ONNX Runtime on CPUs without VNNI"
+			),
 			Self::OutputNotReached(name) => {
 				write!(f, "graph output {name} is not the end of the operator chain")
 			},
@@ -95,7 +126,12 @@ impl std::error::Error for CompileError {}
 pub fn compile_onnx(bytes: &[u8]) -> Result<Program, CompileError> {
 	let model = onnx::decode(bytes).map_err(|e| CompileError::NotOnnx(e.to_string()))?;
 	let graph = model.graph.ok_or(CompileError::NoGraph)?;
-	Compiler::new(&graph)?.run(&graph)
+	let program = Compiler::new(&graph)?.run(&graph)?;
+	let rows = crate::circuit::estimated_rows(&program);
+	if rows > crate::circuit::MAX_ROWS {
+		return Err(CompileError::TooLarge { rows, limit: crate::circuit::MAX_ROWS });
+	}
+	Ok(program)
 }
 
 struct Compiler {
@@ -236,9 +272,8 @@ impl Compiler {
 		let Some(name) = node.input.get(index).filter(|n| !n.is_empty()) else { return Ok(None) };
 		let tensor =
 			self.constants.get(name).ok_or_else(|| CompileError::NotAChain(node_name(node)))?;
-		let values = onnx::integer_values(tensor).ok_or_else(|| {
-			unsupported_use(node, format!("operand {name} is not an integer constant"))
-		})?;
+		let values = onnx::integer_values(tensor)
+			.map_err(|error| CompileError::UnreadableTensor { tensor: name.clone(), error })?;
 		Ok(Some((values, tensor.dims.clone())))
 	}
 
@@ -255,9 +290,13 @@ impl Compiler {
 		node.attribute.iter().find(|a| a.name == name).map_or(default, |a| a.i)
 	}
 
+	/// Appends `op`, whose result has the element type `self.element`.
 	fn push(&mut self, node: &NodeProto, op: Op) -> Result<(), CompileError> {
 		self.bounds = program::bound(&op, &self.bounds);
-		if !program::within_int32(&self.bounds) {
+		// ONNX Runtime computes in the tensor's own type: an int8 `Add` wraps at 127.
+		let (lo, hi) = onnx::type_range(self.element).unwrap_or((0, -1));
+		let range = (lo.max(program::VALUE_MIN), hi.min(program::VALUE_MAX));
+		if !program::within(&self.bounds, range) {
 			return Err(CompileError::MayOverflow(node_name(node)));
 		}
 		if let Op::MatMul { outputs, .. } = &op {
@@ -365,6 +404,24 @@ impl Compiler {
 			.collect())
 	}
 
+	/// Refuses uint8 × int8 products that ONNX Runtime may saturate: its AVX2 kernel adds two
+	/// adjacent products in int16, exact only while `255·(|w₁| + |w₂|) ≤ 32767`; which
+	/// weights it pairs depends on its packing, so every weight must be at most 64.
+	fn require_unsaturated(&self, node: &NodeProto, weights: &[i64]) -> Result<(), CompileError> {
+		let weight_type = node
+			.input
+			.get(1)
+			.and_then(|name| self.constants.get(name))
+			.map(|tensor| tensor.data_type);
+		if self.element == data_type::UINT8
+			&& weight_type == Some(data_type::INT8)
+			&& weights.iter().any(|w| w.abs() > 64)
+		{
+			return Err(CompileError::MaySaturate(node_name(node)));
+		}
+		Ok(())
+	}
+
 	/// `MatMulInteger` and `ConvInteger` take zero points as inputs 2 and 3: absent or 0.
 	fn require_zero_points(&self, node: &NodeProto) -> Result<(), CompileError> {
 		for zero_point in [2, 3] {
@@ -400,6 +457,7 @@ impl Compiler {
 			));
 		};
 		let (kernels, dims) = self.required_operand(node, 1)?;
+		self.require_unsaturated(node, &kernels)?;
 		let &[filters, kernel_channels, kh, kw] = dims.as_slice() else {
 			return Err(unsupported_use(node, "the kernels must have shape [M, C, kh, kw]"));
 		};
@@ -464,9 +522,10 @@ impl Compiler {
 			.matrix(&kernels)
 			.ok_or_else(|| unsupported_use(node, "the kernels do not match their shape"))?;
 		let outputs = output_shape.iter().product::<usize>() as u32;
+		// ConvInteger accumulates and returns int32.
+		self.element = data_type::INT32;
 		self.push(node, Op::MatMul { outputs, weights })?;
 		self.shape = output_shape.to_vec();
-		self.element = data_type::INT32;
 		Ok(())
 	}
 
@@ -489,8 +548,10 @@ impl Compiler {
 				}
 				self.require_zero_points(node)?;
 				let weights = self.required_operand(node, 1)?;
-				self.matmul(node, weights, false)?;
+				self.require_unsaturated(node, &weights.0)?;
+				// MatMulInteger accumulates and returns int32.
 				self.element = data_type::INT32;
+				self.matmul(node, weights, false)?;
 			},
 			"MatMul" => {
 				self.require_integer(node)?;

@@ -83,12 +83,13 @@ impl Read for GuardedReader<'_> {
 		self.buffer.read_exact(bytes)
 	}
 
+	// plonky2 reads a u64 and casts it `as usize`, which on wasm32 (the runtime) drops the
+	// high half: 2^32 + 5 would read as 5, a second encoding of the same data that 64-bit
+	// nodes refuse. The bound is applied to the u64 as written, on every target.
 	fn read_usize(&mut self) -> IoResult<usize> {
-		let value = self.buffer.read_usize()?;
-		if value > MAX_COUNT {
-			return Err(IoError);
-		}
-		Ok(value)
+		let mut bytes = [0u8; 8];
+		self.buffer.read_exact(&mut bytes)?;
+		bounded_count(u64::from_le_bytes(bytes))
 	}
 
 	// Field elements and hash words must be canonical (below the field's order): one proof
@@ -151,6 +152,14 @@ impl GuardedReader<'_> {
 	}
 }
 
+/// A length or count as written (a u64), if it is at most [`MAX_COUNT`].
+fn bounded_count(word: u64) -> IoResult<usize> {
+	if word > MAX_COUNT as u64 {
+		return Err(IoError);
+	}
+	usize::try_from(word).map_err(|_| IoError)
+}
+
 fn is_canonical(word: &[u8]) -> bool {
 	let mut bytes = [0u8; 8];
 	bytes.copy_from_slice(word);
@@ -209,4 +218,23 @@ pub(crate) fn proof(
 #[cfg(feature = "std")]
 pub fn reference_common_bytes() -> &'static [u8] {
 	REFERENCE_COMMON
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_count_with_its_high_half_set_is_refused_as_a_32_bit_runtime_would_read_it() {
+		// 2^32 + 5: a 32-bit `as usize` would read 5.
+		let word = (1u64 << 32) | 5;
+		assert_eq!(word as u32, 5);
+		assert!(bounded_count(word).is_err());
+		let bytes = word.to_le_bytes();
+		let mut reader = GuardedReader { buffer: Buffer::new(&bytes) };
+		assert!(reader.read_usize().is_err());
+		let bytes = 5u64.to_le_bytes();
+		let mut reader = GuardedReader { buffer: Buffer::new(&bytes) };
+		assert_eq!(reader.read_usize().ok(), Some(5));
+	}
 }

@@ -9,7 +9,9 @@
 //!
 //! The circuit binds the model (the verifier data, identified by its [`Digest`]), the input
 //! and the output: a proof checks only with the verifier data of the circuit that produced
-//! it and only for the rows in its public inputs.
+//! it and only for the rows in its public inputs. The verifier data opens with the circuit's
+//! [`RowShape`] (its rows' element types and widths), so the digest covers how a job's bytes
+//! are read as rows.
 //!
 //! The [`Digest`] is the blake2-256 hash of the serialized verifier data, not plonky2's own
 //! `circuit_digest`: that one covers the circuit's constants but not its configuration (FRI
@@ -61,6 +63,76 @@ mod no_randomness {
 		Err(getrandom::Error::UNSUPPORTED)
 	}
 	getrandom::register_custom_getrandom!(unavailable);
+}
+
+use program::IntegerType;
+
+/// What a circuit fixes about the rows its public inputs hold: their element types and
+/// widths. These bytes open the verifier data a model owner registers, so the digest covers
+/// them: the runtime reads a job's input and output bytes by these types, never by what a
+/// version's spec declares, and splits the public inputs at `input_width` (a circuit with
+/// one input more than the spec says would otherwise leave an output value free).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct RowShape {
+	/// Element type of the input row.
+	pub input_type: IntegerType,
+	/// Length of the input row.
+	pub input_width: u32,
+	/// Element type of the output row.
+	pub output_type: IntegerType,
+	/// Length of the output row.
+	pub output_width: u32,
+}
+
+impl RowShape {
+	/// Length of the encoding.
+	pub const LEN: usize = 14;
+	/// The encoding's first bytes: the format's name and version.
+	const MAGIC: [u8; 4] = *b"VZK1";
+
+	/// `MAGIC`, input type tag, input width (u32 LE), output type tag, output width.
+	pub fn encode(&self) -> [u8; Self::LEN] {
+		let mut bytes = [0u8; Self::LEN];
+		bytes[..4].copy_from_slice(&Self::MAGIC);
+		bytes[4] = self.input_type.tag();
+		bytes[5..9].copy_from_slice(&self.input_width.to_le_bytes());
+		bytes[9] = self.output_type.tag();
+		bytes[10..14].copy_from_slice(&self.output_width.to_le_bytes());
+		bytes
+	}
+
+	/// The shape at the start of `bytes` and the bytes after it.
+	pub fn decode(bytes: &[u8]) -> Option<(Self, &[u8])> {
+		if bytes.len() < Self::LEN || bytes[..4] != Self::MAGIC {
+			return None;
+		}
+		let width = |at: usize| {
+			u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+		};
+		let shape = RowShape {
+			input_type: IntegerType::from_tag(bytes[4])?,
+			input_width: width(5),
+			output_type: IntegerType::from_tag(bytes[9])?,
+			output_width: width(10),
+		};
+		Some((shape, &bytes[Self::LEN..]))
+	}
+
+	/// The input and output rows of little-endian bytes, if they have this shape.
+	pub fn rows(&self, input: &[u8], output: &[u8]) -> Option<(Vec<i64>, Vec<i64>)> {
+		let input = self.input_type.decode(input)?;
+		let output = self.output_type.decode(output)?;
+		(input.len() == self.input_width as usize && output.len() == self.output_width as usize)
+			.then_some((input, output))
+	}
+
+	/// Whether rows of values have this shape (widths, and every value in its type's range).
+	pub fn fits(&self, input: &[i64], output: &[i64]) -> bool {
+		input.len() == self.input_width as usize
+			&& output.len() == self.output_width as usize
+			&& input.iter().all(|v| self.input_type.contains(*v))
+			&& output.iter().all(|v| self.output_type.contains(*v))
+	}
 }
 
 /// The extension degree plonky2 uses over Goldilocks.
@@ -119,8 +191,12 @@ pub fn reference_proof() -> Result<ReferenceProof, VerifyError> {
 	let proof: &'static [u8] = REFERENCE_PROOF;
 	let verifier = Verifier::from_bytes(reference_verifier_data())?;
 	let decoded = decode::proof(proof, &verifier.data.common).ok_or(VerifyError::MalformedProof)?;
-	let output =
-		decoded.public_inputs.iter().skip(REFERENCE_INPUT_WIDTH).map(|v| from_field(*v)).collect();
+	let output = decoded
+		.public_inputs
+		.iter()
+		.skip(verifier.shape.input_width as usize)
+		.map(|v| from_field(*v))
+		.collect();
 	Ok(ReferenceProof { proof, input: reference_input(), output })
 }
 
@@ -172,6 +248,9 @@ pub enum VerifyError {
 	MalformedProof,
 	/// The proof is for another input or output.
 	PublicInputsMismatch,
+	/// The rows do not have the circuit's [`RowShape`]: other widths, values outside their
+	/// element type, or bytes that are not whole elements.
+	RowsOutOfShape,
 	/// The proof does not verify.
 	InvalidProof,
 }
@@ -180,6 +259,7 @@ pub enum VerifyError {
 pub struct Verifier {
 	data: VerifierCircuitData<F, C, D>,
 	digest: Digest,
+	shape: RowShape,
 }
 
 impl Verifier {
@@ -193,12 +273,22 @@ impl Verifier {
 	}
 
 	/// Decodes verifier data (its digest is then [`Self::digest`]). Only data of the shape
-	/// Verin's compiler produces is accepted: its configuration, its gate set, at most
+	/// Verin's compiler produces is accepted: a [`RowShape`] whose widths add up to the
+	/// public inputs, then plonky2 data with its configuration, its gate set, at most
 	/// [`decode::MAX_DEGREE_BITS`] rows and [`decode::MAX_PUBLIC_INPUTS`] public inputs, so a
 	/// registered circuit can neither weaken the proof system nor make verification panic.
 	pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
-		let data = decode::verifier_data(bytes).ok_or(VerifyError::MalformedVerifierData)?;
-		Ok(Verifier { data, digest: digest_of(bytes) })
+		let (shape, plonky2_data) =
+			RowShape::decode(bytes).ok_or(VerifyError::MalformedVerifierData)?;
+		let data = decode::verifier_data(plonky2_data).ok_or(VerifyError::MalformedVerifierData)?;
+		let widths = shape.input_width as u64 + shape.output_width as u64;
+		if shape.input_width == 0
+			|| shape.output_width == 0
+			|| widths != data.common.num_public_inputs as u64
+		{
+			return Err(VerifyError::MalformedVerifierData);
+		}
+		Ok(Verifier { data, digest: digest_of(bytes), shape })
 	}
 
 	/// Length of the input row and of the output row the circuit's public inputs hold
@@ -207,13 +297,33 @@ impl Verifier {
 		self.data.common.num_public_inputs
 	}
 
+	/// The rows' element types and widths, as the circuit fixes them.
+	pub fn shape(&self) -> RowShape {
+		self.shape
+	}
+
 	/// The circuit's digest.
 	pub fn digest(&self) -> Digest {
 		self.digest
 	}
 
+	/// Checks `proof` shows the circuit maps the input row to the output row, both given as
+	/// little-endian bytes of the circuit's element types ([`Self::shape`]).
+	pub fn verify_bytes(
+		&self,
+		proof: &[u8],
+		input: &[u8],
+		output: &[u8],
+	) -> Result<(), VerifyError> {
+		let (input, output) = self.shape.rows(input, output).ok_or(VerifyError::RowsOutOfShape)?;
+		self.verify(proof, &input, &output)
+	}
+
 	/// Checks `proof` shows the circuit maps `input` to `output`.
 	pub fn verify(&self, proof: &[u8], input: &[i64], output: &[i64]) -> Result<(), VerifyError> {
+		if !self.shape.fits(input, output) {
+			return Err(VerifyError::RowsOutOfShape);
+		}
 		let proof: ProofWithPublicInputs<F, C, D> =
 			decode::proof(proof, &self.data.common).ok_or(VerifyError::MalformedProof)?;
 		if proof.public_inputs != public_inputs(input, output) {

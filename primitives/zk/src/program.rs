@@ -67,6 +67,33 @@ impl IntegerType {
 		}
 	}
 
+	/// The type's one-byte tag in a circuit's row shape (see [`crate::RowShape`]).
+	pub fn tag(self) -> u8 {
+		match self {
+			Self::I8 => 0,
+			Self::U8 => 1,
+			Self::I16 => 2,
+			Self::I32 => 3,
+		}
+	}
+
+	/// The type a tag names, or `None`.
+	pub fn from_tag(tag: u8) -> Option<Self> {
+		Some(match tag {
+			0 => Self::I8,
+			1 => Self::U8,
+			2 => Self::I16,
+			3 => Self::I32,
+			_ => return None,
+		})
+	}
+
+	/// Whether `value` lies in the type's range.
+	pub fn contains(self, value: i64) -> bool {
+		let (lo, hi) = self.range();
+		(lo..=hi).contains(&value)
+	}
+
 	/// Bytes per element.
 	pub fn size(self) -> usize {
 		match self {
@@ -217,5 +244,10 @@ pub(crate) fn bound(op: &Op, row: &[(i128, i128)]) -> Vec<(i128, i128)> {
 
 /// Whether every bound lies in the int32 range the circuit's gadgets assume.
 pub fn within_int32(bounds: &[(i128, i128)]) -> bool {
-	bounds.iter().all(|(lo, hi)| *lo >= VALUE_MIN as i128 && *hi <= VALUE_MAX as i128)
+	within(bounds, (VALUE_MIN, VALUE_MAX))
+}
+
+/// Whether every bound lies in `(min, max)`.
+pub fn within(bounds: &[(i128, i128)], (min, max): (i64, i64)) -> bool {
+	bounds.iter().all(|(lo, hi)| *lo >= min as i128 && *hi <= max as i128)
 }

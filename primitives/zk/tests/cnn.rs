@@ -22,7 +22,7 @@ fn the_cnn_compiles_evaluates_and_proves_like_onnx_runtime() {
 		assert_eq!(&program.evaluate(input).unwrap(), output, "the program equals onnxruntime");
 	}
 
-	let circuit = Circuit::build(&program);
+	let circuit = Circuit::build(&program).unwrap();
 	let verifier =
 		Verifier::decode(&circuit.verifier_data(), &circuit.digest()).expect("the accepted shape");
 	let proven = circuit.prove(&inputs[3]).unwrap();

@@ -32,7 +32,7 @@ fn program() -> Program {
 /// Building a circuit takes a second; the tests share one.
 fn circuit() -> &'static Circuit {
 	static CIRCUIT: OnceLock<Circuit> = OnceLock::new();
-	CIRCUIT.get_or_init(|| Circuit::build(&program()))
+	CIRCUIT.get_or_init(|| Circuit::build(&program()).unwrap())
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn proofs_carry_the_onnxruntime_output_and_verify() {
 
 #[test]
 fn compilation_is_deterministic() {
-	let again = Circuit::build(&program());
+	let again = Circuit::build(&program()).unwrap();
 	assert_eq!(again.digest(), circuit().digest());
 	assert_eq!(again.verifier_data(), circuit().verifier_data());
 }
@@ -132,7 +132,7 @@ fn tampered_rows_proofs_and_circuits_are_rejected() {
 	if let Op::MatMul { weights, .. } = &mut program.ops[0] {
 		weights[5] += 1;
 	}
-	let other = Circuit::build(&program);
+	let other = Circuit::build(&program).unwrap();
 	assert_ne!(other.digest(), circuit.digest());
 	let forged = other.prove(input).unwrap();
 	assert!(
@@ -324,7 +324,7 @@ fn circuits_of_other_models_have_the_accepted_shape() {
 			Op::Add { constants: vec![7, -7] },
 		],
 	};
-	let small = Circuit::build(&program);
+	let small = Circuit::build(&program).unwrap();
 	let verifier = Verifier::decode(&small.verifier_data(), &small.digest())
 		.expect("the small circuit's data is accepted");
 	let proven = small.prove(&[1, -1, 2]).unwrap();
@@ -343,7 +343,15 @@ fn verifier_data_with_another_configuration_is_refused() {
 	let x = builder.add_virtual_public_input();
 	let y = builder.mul(x, x);
 	builder.register_public_input(y);
-	let data =
-		builder.build::<verin_zk::C>().verifier_data().to_bytes(&verin_zk::VerinGates).unwrap();
+	let shape = verin_zk::RowShape {
+		input_type: IntegerType::I32,
+		input_width: 1,
+		output_type: IntegerType::I32,
+		output_width: 1,
+	};
+	let mut data = shape.encode().to_vec();
+	data.extend(
+		builder.build::<verin_zk::C>().verifier_data().to_bytes(&verin_zk::VerinGates).unwrap(),
+	);
 	assert!(matches!(Verifier::from_bytes(&data), Err(VerifyError::MalformedVerifierData)));
 }

@@ -46,7 +46,7 @@ fn rows() -> Vec<Vec<i64>> {
 /// Proves every row; each proof verifies and its output is the program's.
 fn assert_proves_exactly(chain: Vec<Op>) {
 	let program = program(chain.clone());
-	let circuit = Circuit::build(&program);
+	let circuit = Circuit::build(&program).unwrap();
 	let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest())
 		.expect("the circuit has the accepted shape");
 	let mut distinct = std::collections::BTreeSet::new();

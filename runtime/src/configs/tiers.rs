@@ -16,15 +16,15 @@
 //!   unpinned root makes every signature of its enclaves invalid.
 //! - ZK: the evidence is a plonky2 proof that the version's registered circuit maps the
 //!   job's input row to the submitted output row (`verin-zk`). The registered verifier data
-//!   is decoded, its blake2-256 checked against the version's circuit digest, and the proof
-//!   verified with the rows as public inputs.
+//!   is decoded, its blake2-256 checked against the version's circuit digest, the rows read
+//!   by the element types the circuit fixes, and the proof verified with them as public
+//!   inputs.
 
 use frame_support::weights::Weight;
 use verin_primitives::{
 	currency::MILLI_UNIT,
 	market::{EvidenceError, ResultContext, TierVerifier, Verdict},
-	model::{CircuitInspector, ElementType, TensorSpec},
-	tensor::TensorPayload,
+	model::{CircuitInspector, CircuitRefusal, ElementType, TensorSchema, TensorSpec},
 	tier::Tier,
 };
 use verin_zk::{program::IntegerType, Verifier, VerifyError};
@@ -204,37 +204,45 @@ fn verify_zk<AccountId>(
 		return Err(EvidenceError::Malformed);
 	};
 	let verifier = Verifier::decode(data, &digest.0).map_err(|_| EvidenceError::Malformed)?;
-	let input = row(&context.spec.schema.inputs, context.input)?;
-	let output = row(&context.spec.schema.outputs, context.output)?;
-	verifier.verify(proof, &input, &output).map_err(|error| match error {
-		VerifyError::MalformedProof => EvidenceError::Malformed,
+	let ([input], [output]) = (context.input.as_slice(), context.output.as_slice()) else {
+		return Err(EvidenceError::Malformed);
+	};
+	// The rows are read by the element types the circuit fixes (covered by its digest), not
+	// by the version's spec.
+	verifier.verify_bytes(proof, &input.data, &output.data).map_err(|error| match error {
+		VerifyError::MalformedProof | VerifyError::RowsOutOfShape => EvidenceError::Malformed,
 		_ => EvidenceError::Invalid,
 	})
 }
 
-/// The values of a one-tensor, one-row integer payload.
-fn row(
-	specs: &[TensorSpec],
-	payload: &TensorPayload,
-) -> Result<alloc::vec::Vec<i64>, EvidenceError> {
-	let ([spec], [tensor]) = (specs, payload.as_slice()) else {
-		return Err(EvidenceError::Malformed);
-	};
-	let element = match spec.element {
-		ElementType::I8 => IntegerType::I8,
-		ElementType::U8 => IntegerType::U8,
-		ElementType::I32 => IntegerType::I32,
-		ElementType::F32 | ElementType::I64 => return Err(EvidenceError::Malformed),
-	};
-	element.decode(&tensor.data).ok_or(EvidenceError::Malformed)
-}
-
 /// Reads registered verifier data for the model registry: its digest is the blake2-256 of
-/// the bytes, once they decode as plonky2 verifier data.
+/// the bytes, once they decode as Verin verifier data whose rows are the version's single
+/// input and output tensors.
 pub struct ZkCircuits;
 
 impl CircuitInspector for ZkCircuits {
-	fn digest(verifier_data: &[u8]) -> Option<sp_core::H256> {
-		Verifier::from_bytes(verifier_data).ok().map(|verifier| sp_core::H256(verifier.digest()))
+	fn inspect(
+		verifier_data: &[u8],
+		schema: &TensorSchema,
+	) -> Result<sp_core::H256, CircuitRefusal> {
+		let verifier =
+			Verifier::from_bytes(verifier_data).map_err(|_| CircuitRefusal::Malformed)?;
+		let shape = verifier.shape();
+		let declares = |specs: &[TensorSpec], element: IntegerType, width: u32| {
+			let [spec] = specs else { return false };
+			let declared = match spec.element {
+				ElementType::I8 => IntegerType::I8,
+				ElementType::U8 => IntegerType::U8,
+				ElementType::I32 => IntegerType::I32,
+				ElementType::F32 | ElementType::I64 => return false,
+			};
+			declared == element && spec.elements_per_item() == Some(width)
+		};
+		if !declares(&schema.inputs, shape.input_type, shape.input_width)
+			|| !declares(&schema.outputs, shape.output_type, shape.output_width)
+		{
+			return Err(CircuitRefusal::SpecMismatch);
+		}
+		Ok(sp_core::H256(verifier.digest()))
 	}
 }

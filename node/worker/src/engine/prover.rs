@@ -41,7 +41,10 @@ impl Provers {
 			log::warn!(target: "verin-inference", "model {content_id:?} has no circuit: {error}");
 			InferenceError::NotProvable
 		})?;
-		let circuit = Arc::new(Circuit::build(&program));
+		let circuit = Arc::new(Circuit::build(&program).map_err(|error| {
+			log::warn!(target: "verin-inference", "model {content_id:?} has no circuit: {error}");
+			InferenceError::NotProvable
+		})?);
 		if circuits.len() >= self.capacity {
 			circuits.pop_front();
 		}

@@ -25,7 +25,7 @@ fn fixture() -> &'static Fixture {
 	FIXTURE.get_or_init(|| {
 		let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../scripts/models/digits-mlp-int8.onnx");
 		let program = compile_onnx(&std::fs::read(model).unwrap()).unwrap();
-		let circuit = Circuit::build(&program);
+		let circuit = Circuit::build(&program).unwrap();
 		let input: Vec<i64> = (0..64).map(|i| (i * 7) % 17).collect();
 		let output = program.evaluate(&input).unwrap();
 		let verifier = Verifier::decode(&circuit.verifier_data(), &circuit.digest()).unwrap();
