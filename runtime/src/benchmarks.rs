@@ -27,9 +27,32 @@ impl pallet_enclaves::BenchmarkHelper for Helper {
 }
 
 impl pallet_models::BenchmarkHelper for Helper {
-	fn verifier_data(_len: u32) -> alloc::vec::Vec<u8> {
+	fn verifier_data(_len: u32) -> (alloc::vec::Vec<u8>, verin_primitives::model::TensorSchema) {
+		use verin_primitives::model::{Dim, ElementType, TensorSchema, TensorSpec};
 		// Every circuit the compiler emits has this shape and (up to its caps) this size.
-		verin_zk::reference_verifier_data().to_vec()
+		let data = verin_zk::reference_verifier_data();
+		let shape = verin_zk::Verifier::from_bytes(data)
+			.expect("the committed reference verifier data decodes")
+			.shape();
+		let tensor = |name: &[u8], element, width| TensorSpec {
+			name: name.to_vec().try_into().expect("short name"),
+			element,
+			shape: alloc::vec![Dim::Batch, Dim::Fixed(width)].try_into().expect("rank 2"),
+		};
+		// The reference circuit (the integer digits model) takes int8 and returns int32 rows.
+		debug_assert_eq!(
+			(shape.input_type, shape.output_type),
+			(verin_zk::program::IntegerType::I8, verin_zk::program::IntegerType::I32)
+		);
+		let schema = TensorSchema {
+			inputs: alloc::vec![tensor(b"pixels", ElementType::I8, shape.input_width)]
+				.try_into()
+				.expect("one tensor"),
+			outputs: alloc::vec![tensor(b"scores", ElementType::I32, shape.output_width)]
+				.try_into()
+				.expect("one tensor"),
+		};
+		(data.to_vec(), schema)
 	}
 }
 

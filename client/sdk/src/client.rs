@@ -578,7 +578,7 @@ fn bounded_text<const N: u32>(
 fn served(
 	models: &[(ModelId, ModelVersion)],
 ) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<
-	runtime::runtime_types::pallet_workers::ServedVersion,
+	runtime::runtime_types::verin_primitives::market::ServedVersion,
 > {
 	let list: Vec<(ModelId, ModelVersion)> = models.to_vec();
 	generated(&list)

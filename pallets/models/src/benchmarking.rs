@@ -293,12 +293,12 @@ mod benchmarks {
 	fn register_circuit(b: Linear<1, { T::MaxCircuitBytes::get() }>) {
 		let caller: T::AccountId = whitelisted_caller();
 		funded::<T>(&caller);
+		let (verifier_data, schema) = T::BenchmarkHelper::verifier_data(b);
+		let spec = VersionSpec { schema, ..largest_spec() };
 		let (model, version) =
-			Pallet::<T>::publish_for_benchmarks(caller.clone(), 1u32.into(), largest_spec());
+			Pallet::<T>::publish_for_benchmarks(caller.clone(), 1u32.into(), spec);
 		let verifier_data: BoundedVec<u8, T::MaxCircuitBytes> =
-			T::BenchmarkHelper::verifier_data(b)
-				.try_into()
-				.expect("the helper's data fits MaxCircuitBytes");
+			verifier_data.try_into().expect("the helper's data fits MaxCircuitBytes");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model, version, verifier_data);

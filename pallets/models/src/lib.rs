@@ -122,9 +122,11 @@ pub use verin_primitives::model::GenesisModel;
 /// What the benchmarks need from the runtime: circuits its verifier accepts.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper {
-	/// Verifier data that the runtime's [`Config::Circuits`] accepts, of about `len` bytes.
-	/// A runtime whose real circuits all have one size returns that size whatever `len` is.
-	fn verifier_data(len: u32) -> alloc::vec::Vec<u8>;
+	/// Verifier data that the runtime's [`Config::Circuits`] accepts, of about `len` bytes,
+	/// and the tensor schema its rows are (a circuit registers only under a spec that
+	/// declares them). A runtime whose real circuits all have one size returns that size
+	/// whatever `len` is.
+	fn verifier_data(len: u32) -> (alloc::vec::Vec<u8>, model::TensorSchema);
 }
 
 #[frame_support::pallet]

@@ -94,10 +94,19 @@ impl pallet_models::Config for Test {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper for TestCircuits {
-	fn verifier_data(len: u32) -> Vec<u8> {
+	fn verifier_data(len: u32) -> (Vec<u8>, verin_primitives::model::TensorSchema) {
 		let mut data = vec![7u8; len.max(1) as usize];
 		data[0] = CIRCUIT_MAGIC;
-		data
+		let tensor = verin_primitives::model::TensorSpec {
+			name: b"x".to_vec().try_into().unwrap(),
+			element: verin_primitives::model::ElementType::I8,
+			shape: vec![verin_primitives::model::Dim::Batch].try_into().unwrap(),
+		};
+		let schema = verin_primitives::model::TensorSchema {
+			inputs: vec![tensor.clone()].try_into().unwrap(),
+			outputs: vec![tensor].try_into().unwrap(),
+		};
+		(data, schema)
 	}
 }
 

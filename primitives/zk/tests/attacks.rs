@@ -82,15 +82,15 @@ fn an_int8_weight_stored_as_1000_in_int32_data_compiles_as_onnx_runtime_runs_it(
 /// `raw_data` longer than the dims need: ONNX Runtime refuses the tensor, so the compiler
 /// must not prove a function of its prefix.
 #[test]
-fn a_weight_with_trailing_raw_bytes_is_refused() {
-	let mut weight = tensor("w", data_type::INT8, &[2, 1]);
-	weight.raw_data = vec![3, 4, 5];
-	let model = one_node_model("MatMulInteger", data_type::INT8, 2, weight, data_type::INT32, 1);
+fn a_constant_with_trailing_raw_bytes_is_refused() {
+	let mut bias = tensor("b", data_type::INT32, &[1]);
+	bias.raw_data = vec![7, 0, 0, 0, 9];
+	let model = one_node_model("Add", data_type::INT8, 1, bias, data_type::INT32, 1);
 	assert_eq!(
 		compile_onnx(&model),
 		Err(CompileError::UnreadableTensor {
-			tensor: "w".into(),
-			error: TensorError::RawDataLength { expected: 2, actual: 3 },
+			tensor: "b".into(),
+			error: TensorError::RawDataLength { expected: 4, actual: 5 },
 		})
 	);
 }
