@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
 # The README's second command and what CI runs: set up, check formatting and lints, build,
 # then run every test.
-#   1. cargo fmt --check, before the build (scripts/lint.sh adds clippy with warnings denied;
-#      it joins this command once the tree is clippy-clean);
+#   1. formatting and clippy with warnings denied (scripts/lint.sh), before the long build;
 #   2. cargo tests of all crates, including the end-to-end tests against real dev nodes (e2e/);
 #   3. the SDK built by a crate outside the workspace on plain stable Rust;
 #   4. the zombienet network tests: two validators; four validators with two inference nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-echo "[test] cargo fmt --check"
-cargo fmt --all --check
+bash scripts/lint.sh
 bash scripts/build.sh
 source scripts/env.sh
 

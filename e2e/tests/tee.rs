@@ -208,7 +208,7 @@ async fn a_tee_job_completes_and_a_result_signed_by_another_key_is_rejected() {
 	};
 	let impostor = ed25519::Pair::from_seed(&[12; 32]);
 	let refused = try_submit_call(&client, &bob, &submit(impostor.sign(&message).0)).await;
-	let error = refused.err().expect("a result signed by another key is refused");
+	let Err(error) = refused else { panic!("a result signed by another key is refused") };
 	assert!(error.contains("InvalidEvidence"), "{error}");
 	assert!(
 		matches!(job(&node, bobs_job).await.status, JobStatus::Assigned { .. }),

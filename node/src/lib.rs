@@ -6,6 +6,10 @@
 //! `verin-worker`. It is a library as well as the `verin-node` binary so that test builds of
 //! the node (the lying node of `node/lying`) reuse all of it and replace one part.
 
+// The node returns sc-cli's and sc-service's error types, which are large (hundreds of
+// bytes) by their design; boxing them here would only move the allocation.
+#![allow(clippy::result_large_err)]
+
 pub mod chain_spec;
 mod cli;
 mod command;

@@ -31,7 +31,7 @@ async fn account_at(client: &Client, block_hash: H256, who: &AccountId32) -> Acc
 	let at = client.at_block(block_hash).await.expect("the block is known to the node");
 	let address = dynamic::storage::<(AccountId32,), AccountInfo>("System", "Account");
 	at.storage()
-		.fetch(address, (who.clone(),))
+		.fetch(address, (*who,))
 		.await
 		.expect("System.Account is readable")
 		.decode()
@@ -96,7 +96,7 @@ async fn dev_node_produces_finalizes_and_executes_a_signed_transfer() {
 	}
 	assert_eq!(
 		transferred,
-		Some((alice_id.clone(), bob_id.clone(), amount)),
+		Some((alice_id, bob_id, amount)),
 		"Balances.Transfer names sender, receiver and amount"
 	);
 	let fee = fee_paid.expect("a TransactionFeePaid event is emitted");

@@ -50,7 +50,7 @@ fn new_chain() -> sp_io::TestExternalities {
 		)
 		.expect("the development preset builds");
 	});
-	ext.execute_with(|| next_block());
+	ext.execute_with(next_block);
 	ext
 }
 

@@ -33,10 +33,10 @@ fn register(worker: AccountId, document: &DocumentBuilder) -> DispatchResult {
 fn last_event() -> Event<Test> {
 	System::events()
 		.into_iter()
-		.filter_map(
+		.rev()
+		.find_map(
 			|record| if let RuntimeEvent::Tee(event) = record.event { Some(event) } else { None },
 		)
-		.last()
 		.expect("an enclaves event")
 }
 

@@ -496,7 +496,7 @@ pub mod pallet {
 			let mut info = Self::owned_model(model, &who)?;
 			ensure!(!Uploads::<T>::contains_key(model), Error::<T>::UploadInProgress);
 			ensure!(
-				info.latest_version().map_or(true, |latest| version > latest),
+				info.latest_version().is_none_or(|latest| version > latest),
 				Error::<T>::VersionNotIncreasing
 			);
 			ensure!(!info.versions.is_full(), Error::<T>::TooManyVersions);

@@ -70,11 +70,11 @@ fn held(who: AccountId) -> Balance {
 fn last_event() -> Event<Test> {
 	System::events()
 		.into_iter()
-		.filter_map(|record| match record.event {
+		.rev()
+		.find_map(|record| match record.event {
 			RuntimeEvent::Models(event) => Some(event),
 			_ => None,
 		})
-		.last()
 		.expect("a Models event was emitted")
 }
 

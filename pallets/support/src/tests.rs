@@ -64,7 +64,7 @@ fn a_claim_holds_while_taken_and_is_released_when_dropped() {
 	ext.execute_with(|| {
 		System::set_block_number(10);
 		let mut claim = work_claim::<Test, HOLD>(KEY, 10);
-		let held = claim.try_lock().ok().expect("nobody holds it");
+		let Ok(held) = claim.try_lock() else { panic!("nobody holds it") };
 		assert!(
 			work_claim::<Test, HOLD>(KEY, 10).try_lock().is_err(),
 			"another run cannot take it"

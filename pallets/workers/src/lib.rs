@@ -61,6 +61,10 @@ use verin_primitives::{
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
+/// A worker registered at genesis: its account, stake, tiers and served versions.
+pub type GenesisWorker<T> =
+	(<T as frame_system::Config>::AccountId, BalanceOf<T>, TierSet, Vec<ServedVersion>);
+
 /// A model version a worker serves; re-exported from `verin-primitives`, where the node
 /// can reach it without this crate.
 pub use verin_primitives::market::ServedVersion;
@@ -248,7 +252,7 @@ pub mod pallet {
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The workers, each online from block 0.
-		pub workers: Vec<(T::AccountId, BalanceOf<T>, TierSet, Vec<ServedVersion>)>,
+		pub workers: Vec<GenesisWorker<T>>,
 	}
 
 	#[pallet::genesis_build]

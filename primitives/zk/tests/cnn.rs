@@ -70,9 +70,7 @@ fn unsupported_convolutions_are_named() {
 
 	// Two groups.
 	let grouped = compile(&|graph| {
-		let mut group = onnx::AttributeProto::default();
-		group.name = "group".into();
-		group.i = 2;
+		let group = onnx::AttributeProto { name: "group".into(), i: 2, ..Default::default() };
 		graph.node[0].attribute.push(group);
 	});
 	assert!(reason(grouped).contains("grouped"));

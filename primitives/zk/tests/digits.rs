@@ -328,7 +328,8 @@ fn circuits_of_other_models_have_the_accepted_shape() {
 	let verifier = Verifier::decode(&small.verifier_data(), &small.digest())
 		.expect("the small circuit's data is accepted");
 	let proven = small.prove(&[1, -1, 2]).unwrap();
-	assert_eq!(proven.output, vec![1 * 1 + -1 * 3 + 2 * 5 + 7, 1 * -2 + -1 * 4 + 2 * -6 - 7]);
+	// Row [1, -1, 2] times the columns of [[1, -2], [3, 4], [5, -6]], plus [7, -7].
+	assert_eq!(proven.output, vec![1 - 3 + 10 + 7, -2 - 4 - 12 - 7]);
 	verifier.verify(&proven.proof, &[1, -1, 2], &proven.output).unwrap();
 }
 

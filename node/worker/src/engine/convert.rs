@@ -44,7 +44,7 @@ fn to_value(ty: TensorElementType, tensor: &TensorData) -> Result<DynValue, Infe
 		bytes: &[u8],
 		decode: fn([u8; W]) -> T,
 	) -> Result<DynValue, InferenceError> {
-		if bytes.len() % W != 0 {
+		if !bytes.len().is_multiple_of(W) {
 			return Err(InferenceError::InvalidInput);
 		}
 		let elements: Vec<T> = bytes

@@ -37,7 +37,7 @@ fn open_fee_of(who: AccountId) -> Balance {
 
 fn check_invariants(issuance: Balance) {
 	assert_eq!(Balances::total_issuance(), issuance, "issuance changed");
-	let held_everywhere: Balance = ACCOUNTS.iter().map(|who| Balances::total_balance(who)).sum();
+	let held_everywhere: Balance = ACCOUNTS.iter().map(Balances::total_balance).sum();
 	assert_eq!(held_everywhere, issuance, "funds left the known accounts");
 	for who in ACCOUNTS {
 		assert_eq!(
