@@ -70,6 +70,9 @@ verin_pallet_support::impl_test_system_with_balances!(Test, Balance);
 parameter_types! {
 	/// Model status the catalog reports (tests change it).
 	pub static ModelStatusNow: ModelStatus = ModelStatus::Active;
+	/// Whether the catalog reports model 0's circuit as trusted by its reviewers (tests
+	/// change it).
+	pub static ZkCircuitTrusted: bool = true;
 	/// Models the benchmarks publish: id, owner and spec (version 1.0).
 	pub static BenchModels: Vec<(ModelId, AccountId, VersionSpec)> = Vec::new();
 }
@@ -111,6 +114,7 @@ impl ModelCatalog<AccountId, Balance> for TestCatalog {
 				content_id: H256::repeat_byte(7),
 				spec,
 				circuit_digest: None,
+				circuit_trusted: false,
 			});
 		}
 		let (versions, tiers): (&[ModelVersion], &[Tier]) = match model {
@@ -127,6 +131,7 @@ impl ModelCatalog<AccountId, Balance> for TestCatalog {
 			content_id: H256::repeat_byte(version.minor as u8 + 1),
 			spec: test_spec(tiers),
 			circuit_digest: tiers.contains(&Tier::Zk).then(|| H256::repeat_byte(0xC1)),
+			circuit_trusted: tiers.contains(&Tier::Zk) && ZkCircuitTrusted::get(),
 		})
 	}
 

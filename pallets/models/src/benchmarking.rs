@@ -99,6 +99,67 @@ fn pending_upload<T: Config>(
 	});
 }
 
+/// A published version owned by `owner` with a circuit of `MaxCircuitBytes` bytes, its
+/// deposit held and its review open, written straight into storage: the review calls do not
+/// read the circuit's rows, so any spec does, whatever circuits the runtime's inspector
+/// accepts.
+fn reviewable_circuit<T: Config>(owner: &T::AccountId) -> (ModelId, ModelVersion, H256) {
+	funded::<T>(owner);
+	let (model, version) =
+		Pallet::<T>::publish_for_benchmarks(owner.clone(), 1u32.into(), largest_spec());
+	let data: BoundedVec<u8, T::MaxCircuitBytes> =
+		vec![7u8; T::MaxCircuitBytes::get() as usize].try_into().expect("fits");
+	let digest = H256(sp_io::hashing::blake2_256(&data));
+	let deposit = T::DepositPerByte::get().saturating_mul(T::MaxCircuitBytes::get().into());
+	Pallet::<T>::hold_deposit(owner, deposit).expect("the owner is funded");
+	Models::<T>::mutate(model, |info| {
+		let info = info.as_mut().expect("just published");
+		info.deposit = info.deposit.saturating_add(deposit);
+	});
+	Versions::<T>::mutate(model, version, |published| {
+		let published = published.as_mut().expect("just published");
+		published.circuit_digest = Some(digest);
+		published.deposit = published.deposit.saturating_add(deposit);
+	});
+	VersionCircuits::<T>::insert(model, version, data);
+	CircuitReviews::<T>::insert(
+		model,
+		version,
+		CircuitReviewOf::<T>::new(CircuitStatus::Unreviewed),
+	);
+	(model, version, digest)
+}
+
+/// An account bonded `MinReviewerBond` in the worker pool.
+fn bonded_reviewer<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let reviewer: T::AccountId = account(name, index, 0);
+	funded::<T>(&reviewer);
+	T::BenchmarkHelper::bond_reviewer(&reviewer, T::MinReviewerBond::get());
+	reviewer
+}
+
+/// Puts `confirmers` bonded confirmations on the circuit's review and, if `disputed`, a
+/// bonded disputer; returns the disputer.
+fn reviewed<T: Config>(
+	model: ModelId,
+	version: ModelVersion,
+	confirmers: u32,
+	disputed: bool,
+) -> T::AccountId {
+	let confirmed_by: alloc::vec::Vec<T::AccountId> =
+		(0..confirmers).map(|index| bonded_reviewer::<T>("confirmer", index)).collect();
+	let disputer = bonded_reviewer::<T>("disputer", 0);
+	CircuitReviews::<T>::mutate(model, version, |review| {
+		let review = review.as_mut().expect("the circuit's review is open");
+		review.confirmed_by = confirmed_by.try_into().expect("at most MaxCircuitReviewers");
+		if disputed {
+			review.status = CircuitStatus::Disputed;
+			review.disputed_by = Some((disputer.clone(), None));
+		}
+	});
+	disputer
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -304,6 +365,74 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), model, version, verifier_data);
 
 		assert!(VersionCircuits::<T>::contains_key(model, version));
+	}
+
+	/// The confirmation that makes a circuit trusted when it needs every one of
+	/// `MaxCircuitReviewers`: the longest list to check for the reviewer and to write back.
+	#[benchmark]
+	fn review_circuit() {
+		let owner: T::AccountId = account("owner", 0, 0);
+		let (model, version, digest) = reviewable_circuit::<T>(&owner);
+		let most = T::MaxCircuitReviewers::get();
+		RequiredConfirmations::<T>::put(most);
+		reviewed::<T>(model, version, most - 1, false);
+		let caller: T::AccountId = whitelisted_caller();
+		T::BenchmarkHelper::bond_reviewer(&caller, T::MinReviewerBond::get());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), model, version, Some(digest));
+
+		let review = CircuitReviews::<T>::get(model, version).expect("reviewed");
+		assert_eq!(review.status, CircuitStatus::Trusted);
+	}
+
+	/// An upheld circuit: one slash, of the disputer; the review is full.
+	#[benchmark]
+	fn resolve_circuit_dispute_upheld() -> Result<(), BenchmarkError> {
+		let owner: T::AccountId = account("owner", 0, 0);
+		let (model, version, _) = reviewable_circuit::<T>(&owner);
+		reviewed::<T>(model, version, T::MaxCircuitReviewers::get(), true);
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		resolve_circuit_dispute(origin as T::RuntimeOrigin, model, version, true);
+
+		let review = CircuitReviews::<T>::get(model, version).expect("kept");
+		assert_eq!(review.status, CircuitStatus::Upheld);
+		Ok(())
+	}
+
+	/// A rejected circuit of `MaxCircuitBytes` bytes with `c` confirmers to slash.
+	#[benchmark]
+	fn resolve_circuit_dispute_rejected(
+		c: Linear<0, { T::MaxCircuitReviewers::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let owner: T::AccountId = account("owner", 0, 0);
+		let (model, version, _) = reviewable_circuit::<T>(&owner);
+		reviewed::<T>(model, version, c, true);
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		resolve_circuit_dispute(origin as T::RuntimeOrigin, model, version, false);
+
+		assert!(!VersionCircuits::<T>::contains_key(model, version));
+		assert!(!CircuitReviews::<T>::contains_key(model, version));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_required_confirmations() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let most = T::MaxCircuitReviewers::get();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, most);
+
+		assert_eq!(RequiredConfirmations::<T>::get(), most);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -24,6 +24,22 @@
 //! - **Deposits**: the owner holds a storage deposit ([`HoldReason::ModelStorage`]) for the
 //!   model record and for every byte of every version and pending upload, returned in full
 //!   when the upload is cancelled or expires, or the model is removed.
+//! - **ZK circuits**: the owner of a version that offers the ZK tier registers its circuit
+//!   ([`Pallet::register_circuit`]). The runtime checks that it decodes and that its rows
+//!   are the version's, but cannot compile the model, so nothing ties the circuit's wiring
+//!   or constants to the bytes: an owner could register the circuit of another model (one
+//!   with the output it likes) and prove jobs against it.
+//! - **Circuit review**: a registered circuit therefore starts
+//!   [`CircuitStatus::Unreviewed`] and ZK jobs are refused until
+//!   [`RequiredConfirmations`] bonded workers other than the owner have compiled the
+//!   version's bytes and confirmed the digest ([`Pallet::review_circuit`]); it is then
+//!   [`CircuitStatus::Trusted`]. A reviewer who compiles something else disputes it
+//!   instead, which stops ZK jobs until governance recompiles the bytes and resolves the
+//!   dispute ([`Pallet::resolve_circuit_dispute`]): a faithful circuit is
+//!   [`CircuitStatus::Upheld`] for good and the disputer loses [`Config::ReviewSlash`] of
+//!   its bond to the owner; an unfaithful one is removed, its deposit burnt and every
+//!   confirmer loses [`Config::ReviewSlash`] to the disputer. Circuits in the genesis
+//!   configuration are trusted at once: the chain spec's author defines the chain.
 //!
 //! ## Terminology
 //!
@@ -34,9 +50,10 @@
 //!
 //! ## Interface for other pallets
 //!
-//! The inference market reads models through [`Pallet::model`] and [`Pallet::version`]
-//! (and later a trait in `verin-primitives`); the registry asks the market whether a model
-//! has open jobs through [`Config::ModelJobs`] before removing it.
+//! The inference market reads models through [`verin_primitives::market::ModelCatalog`],
+//! whose `circuit_trusted` says whether the version's circuit passed review; the registry
+//! asks the market whether a model has open jobs through [`Config::ModelJobs`] before
+//! removing it, and slashes reviewers through [`Config::Staking`] (the worker pool).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -56,7 +73,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, InspectHold, Mutate, MutateHold},
-		tokens::Precision,
+		tokens::{Fortitude, Precision},
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -66,10 +83,11 @@ use sp_runtime::{
 	SaturatedConversion,
 };
 use verin_primitives::{
+	market::{SlashReason, WorkerStaking},
 	model::{
-		self, validate_version_properties, CircuitInspector, CircuitRefusal, ModelId,
-		ModelMetadata, ModelName, ModelStatus, ModelVersion, SchemaError, VersionSpec,
-		MODEL_CHUNK_SIZE,
+		self, validate_version_properties, CircuitInspector, CircuitRefusal, CircuitReview,
+		CircuitStatus, ModelId, ModelMetadata, ModelName, ModelStatus, ModelVersion, SchemaError,
+		VersionSpec, MODEL_CHUNK_SIZE,
 	},
 	tier::Tier,
 	traits::ModelJobs,
@@ -85,6 +103,14 @@ pub type ModelInfo<T> =
 
 /// A version record as this runtime stores it.
 pub type VersionInfo<T> = model::VersionInfo<BalanceOf<T>, BlockNumberFor<T>>;
+
+/// The review of a version's ZK circuit as this runtime stores it.
+pub type CircuitReviewOf<T> =
+	CircuitReview<<T as frame_system::Config>::AccountId, <T as Config>::MaxCircuitReviewers>;
+
+/// Confirmations a circuit needs before it is trusted, unless the genesis configuration or
+/// governance says otherwise: two, so that no single reviewer's word makes a circuit pay.
+pub const DEFAULT_REQUIRED_CONFIRMATIONS: u32 = 2;
 
 /// Bytes of one uploaded chunk.
 pub type ChunkBytes = BoundedVec<u8, ConstU32<MODEL_CHUNK_SIZE>>;
@@ -119,14 +145,19 @@ impl<T: Config> PendingUpload<T> {
 /// reach it without this crate.
 pub use verin_primitives::model::GenesisModel;
 
-/// What the benchmarks need from the runtime: circuits its verifier accepts.
+/// What the benchmarks need from the runtime: circuits its verifier accepts and reviewers
+/// its worker pool counts as bonded.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper {
+pub trait BenchmarkHelper<AccountId, Balance> {
 	/// Verifier data that the runtime's [`Config::Circuits`] accepts, of about `len` bytes,
 	/// and the tensor schema its rows are (a circuit registers only under a spec that
 	/// declares them). A runtime whose real circuits all have one size returns that size
 	/// whatever `len` is.
 	fn verifier_data(len: u32) -> (alloc::vec::Vec<u8>, model::TensorSchema);
+
+	/// Makes `who` a worker with at least `bond` bonded in [`Config::Staking`], so that it
+	/// may review circuits and its slashes take real stake.
+	fn bond_reviewer(who: &AccountId, bond: Balance);
 }
 
 #[frame_support::pallet]
@@ -189,12 +220,37 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCircuitBytes: Get<u32>;
 
+		/// The worker pool's stake: who may review circuits, and where a wrong review's
+		/// slash comes from.
+		type Staking: WorkerStaking<Self::AccountId, BalanceOf<Self>>;
+
+		/// Stake a reviewer must have bonded in [`Config::Staking`]. It is what makes each
+		/// reviewer cost something, so that confirmations cannot come from free accounts;
+		/// must be positive and at least [`Config::ReviewSlash`].
+		#[pallet::constant]
+		type MinReviewerBond: Get<BalanceOf<Self>>;
+
+		/// Most confirmations a circuit's review keeps; the highest value
+		/// [`RequiredConfirmations`] may take.
+		#[pallet::constant]
+		type MaxCircuitReviewers: Get<u32>;
+
+		/// Stake taken from a reviewer governance finds wrong: each confirmer of a rejected
+		/// circuit (paid to the disputer), or the disputer of an upheld one (paid to the
+		/// model's owner).
+		#[pallet::constant]
+		type ReviewSlash: Get<BalanceOf<Self>>;
+
+		/// Resolves circuit disputes and sets [`RequiredConfirmations`]: it recompiles the
+		/// model offchain, so it is the arbiter the runtime cannot be.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
-		/// Supplies circuits for the benchmarks.
+		/// Supplies circuits and bonded reviewers for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, BalanceOf<Self>>;
 	}
 
 	/// Why this pallet holds funds.
@@ -246,6 +302,27 @@ pub mod pallet {
 		BoundedVec<u8, T::MaxCircuitBytes>,
 	>;
 
+	/// The review of each registered circuit, by model and version: ZK jobs are taken only
+	/// while its status is trusted. Created with the circuit; removed with it when governance
+	/// rejects it, and with the model. A circuit without a review reads as unreviewed.
+	#[pallet::storage]
+	pub type CircuitReviews<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, ModelVersion, CircuitReviewOf<T>>;
+
+	/// Confirmations by distinct bonded reviewers that make a circuit trusted; between 1 and
+	/// [`Config::MaxCircuitReviewers`]. A change applies from the next confirmation of each
+	/// circuit still unreviewed; trusted circuits stay trusted.
+	#[pallet::storage]
+	pub type RequiredConfirmations<T: Config> =
+		StorageValue<_, u32, ValueQuery, DefaultRequiredConfirmations<T>>;
+
+	/// [`DEFAULT_REQUIRED_CONFIRMATIONS`], lowered to [`Config::MaxCircuitReviewers`] if
+	/// that is smaller: the value before genesis or governance sets one.
+	#[pallet::type_value]
+	pub fn DefaultRequiredConfirmations<T: Config>() -> u32 {
+		DEFAULT_REQUIRED_CONFIRMATIONS.min(T::MaxCircuitReviewers::get())
+	}
+
 	/// The upload in progress of each model (at most one per model).
 	#[pallet::storage]
 	pub type Uploads<T: Config> = StorageMap<_, Twox64Concat, ModelId, PendingUpload<T>>;
@@ -260,17 +337,34 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Models published at genesis.
+	/// Models published at genesis, and the review rule.
 	#[pallet::genesis_config]
-	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// Each gets an id in order, from 0, and version 1.0.
+		/// Each gets an id in order, from 0, and version 1.0. Their circuits are trusted at
+		/// once.
 		pub models: alloc::vec::Vec<GenesisModel<T::AccountId, BalanceOf<T>>>,
+		/// The initial [`RequiredConfirmations`], between 1 and
+		/// [`Config::MaxCircuitReviewers`]; [`DEFAULT_REQUIRED_CONFIRMATIONS`] by default.
+		pub required_confirmations: u32,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		fn default() -> Self {
+			GenesisConfig {
+				models: Default::default(),
+				required_confirmations: DEFAULT_REQUIRED_CONFIRMATIONS,
+			}
+		}
 	}
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			assert!(
+				(1..=T::MaxCircuitReviewers::get()).contains(&self.required_confirmations),
+				"genesis: required_confirmations between 1 and MaxCircuitReviewers"
+			);
+			RequiredConfirmations::<T>::put(self.required_confirmations);
 			for model in &self.models {
 				Pallet::<T>::publish_at_genesis(model);
 			}
@@ -308,13 +402,53 @@ pub mod pallet {
 		OwnershipTransferred { model: ModelId, from: T::AccountId, to: T::AccountId },
 		/// The model and all its versions were removed; the deposit was returned.
 		ModelRemoved { model: ModelId, deposit_returned: BalanceOf<T> },
-		/// A version's ZK circuit was registered; `deposit` is now held for its bytes.
+		/// A version's ZK circuit was registered; `deposit` is now held for its bytes. It
+		/// takes no ZK job until reviewers confirm it.
 		CircuitRegistered {
 			model: ModelId,
 			version: ModelVersion,
 			digest: H256,
 			deposit: BalanceOf<T>,
 		},
+		/// `reviewer` compiled the version's bytes into `compiled` (`None`: they did not
+		/// compile); `confirmations` is the circuit's count of confirmations now.
+		CircuitReviewed {
+			model: ModelId,
+			version: ModelVersion,
+			reviewer: T::AccountId,
+			compiled: Option<H256>,
+			confirmations: u32,
+		},
+		/// The circuit has the confirmations it needs: ZK jobs are taken.
+		CircuitTrusted { model: ModelId, version: ModelVersion, confirmations: u32 },
+		/// `by` compiled something else than the registered circuit (`compiled`, or nothing):
+		/// ZK jobs are refused until governance resolves the dispute.
+		CircuitDisputed {
+			model: ModelId,
+			version: ModelVersion,
+			by: T::AccountId,
+			compiled: Option<H256>,
+		},
+		/// Governance found the registered circuit faithful: it is trusted for good, and
+		/// `slashed` was taken from the disputer and paid to the owner.
+		CircuitUpheld {
+			model: ModelId,
+			version: ModelVersion,
+			disputer: T::AccountId,
+			slashed: BalanceOf<T>,
+		},
+		/// Governance found the registered circuit unfaithful: it was removed, the owner's
+		/// `deposit_burnt` for it burnt, and `confirmers_slashed` in all taken from those who
+		/// confirmed it and paid to `disputer`. The owner may register another circuit.
+		CircuitRejected {
+			model: ModelId,
+			version: ModelVersion,
+			disputer: T::AccountId,
+			deposit_burnt: BalanceOf<T>,
+			confirmers_slashed: BalanceOf<T>,
+		},
+		/// Governance set the confirmations a circuit needs to be trusted.
+		RequiredConfirmationsSet { required: u32 },
 	}
 
 	#[pallet::error]
@@ -393,6 +527,25 @@ pub mod pallet {
 		/// version's single input and output tensors: its proofs would be read by other types
 		/// than the ones it was compiled for.
 		CircuitSpecMismatch,
+		/// The reviewer has less than `MinReviewerBond` bonded as a worker.
+		NotAReviewer,
+		/// The model's owner registered the circuit; its word is what the review checks.
+		OwnerCannotReview,
+		/// The account has already reviewed this circuit.
+		AlreadyReviewed,
+		/// The version has no registered circuit.
+		NoCircuit,
+		/// The circuit is disputed: no review counts until governance resolves the dispute.
+		CircuitUnderDispute,
+		/// Governance upheld the circuit against a dispute: it takes no further dispute.
+		CircuitSettled,
+		/// The circuit is already trusted (or holds all the confirmations it can):
+		/// confirming it adds nothing.
+		ReviewNotNeeded,
+		/// The circuit is not disputed: there is nothing to resolve.
+		NotDisputed,
+		/// Required confirmations must be at least 1 and at most `MaxCircuitReviewers`.
+		RequiredConfirmationsOutOfRange,
 	}
 
 	impl<T> From<SchemaError> for Error<T> {
@@ -429,6 +582,18 @@ pub mod pallet {
 				"MaxChunks must cover MaxModelSize cut into MODEL_CHUNK_SIZE chunks"
 			);
 			assert!(!T::UploadTimeout::get().is_zero(), "UploadTimeout must be positive");
+			assert!(
+				T::MaxCircuitReviewers::get() >= 1,
+				"MaxCircuitReviewers must allow one confirmation"
+			);
+			// A zero bond would let any account confirm circuits at no risk.
+			assert!(!T::MinReviewerBond::get().is_zero(), "MinReviewerBond must be positive");
+			assert!(!T::ReviewSlash::get().is_zero(), "ReviewSlash must be positive");
+			// A reviewer bonded at the minimum must have the whole slash at stake.
+			assert!(
+				T::ReviewSlash::get() <= T::MinReviewerBond::get(),
+				"ReviewSlash must not exceed MinReviewerBond"
+			);
 		}
 	}
 
@@ -688,6 +853,7 @@ pub mod pallet {
 				Versions::<T>::remove(model, version);
 				VersionChunks::<T>::remove(model, version);
 				VersionCircuits::<T>::remove(model, version);
+				CircuitReviews::<T>::remove(model, version);
 			}
 			ModelIdByName::<T>::remove(&info.owner, &info.metadata.name);
 			Models::<T>::remove(model);
@@ -698,9 +864,10 @@ pub mod pallet {
 
 		/// Registers the ZK circuit of `version` of `model`: the verifier data the runtime
 		/// checks its proofs with, as `verin zk compile` derives it from the version's
-		/// bytes. Only for versions that offer the ZK tier, once; holds `DepositPerByte` per
-		/// byte until the model is removed. Workers compile the circuit themselves and refuse
-		/// jobs if it differs. Emits `CircuitRegistered`.
+		/// bytes. Only for versions that offer the ZK tier, once (again only after governance
+		/// rejected the previous one); holds `DepositPerByte` per byte until the model is
+		/// removed. The circuit starts unreviewed: ZK jobs wait for `RequiredConfirmations`
+		/// reviewers ([`Pallet::review_circuit`]). Emits `CircuitRegistered`.
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::register_circuit(verifier_data.len() as u32))]
 		pub fn register_circuit(
@@ -711,7 +878,180 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::owned_model(model, &who)?;
-			Self::attach_circuit(&who, model, version, verifier_data)
+			Self::attach_circuit(&who, model, version, verifier_data, CircuitStatus::Unreviewed)
+		}
+
+		/// Reviews the ZK circuit of `version` of `model`: the caller compiled the version's
+		/// bytes (`verin zk compile`) and got the digest `compiled`, or `None` if the model
+		/// did not compile.
+		///
+		/// The caller must have at least `MinReviewerBond` bonded as a worker, must not own
+		/// the model and may review each circuit once. A `compiled` equal to the registered
+		/// digest confirms the circuit; with `RequiredConfirmations` confirmations it is
+		/// trusted. Anything else disputes it: ZK jobs stop until governance resolves the
+		/// dispute ([`Pallet::resolve_circuit_dispute`]), which costs the losing side
+		/// `ReviewSlash` of its bond. A trusted circuit may still be disputed; an upheld one
+		/// may not, and no review is taken while a dispute is open.
+		///
+		/// Emits `CircuitReviewed`, and `CircuitTrusted` or `CircuitDisputed` when the status
+		/// changes.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::review_circuit())]
+		pub fn review_circuit(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: ModelVersion,
+			compiled: Option<H256>,
+		) -> DispatchResult {
+			let reviewer = ensure_signed(origin)?;
+			let info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotFound)?;
+			let published =
+				Versions::<T>::get(model, version).ok_or(Error::<T>::VersionNotFound)?;
+			let registered = published.circuit_digest.ok_or(Error::<T>::NoCircuit)?;
+			ensure!(reviewer != info.owner, Error::<T>::OwnerCannotReview);
+			ensure!(
+				T::Staking::bonded(&reviewer) >= T::MinReviewerBond::get(),
+				Error::<T>::NotAReviewer
+			);
+			let mut review = Self::review_of(model, version);
+			ensure!(review.status != CircuitStatus::Disputed, Error::<T>::CircuitUnderDispute);
+			ensure!(!review.has_reviewed(&reviewer), Error::<T>::AlreadyReviewed);
+
+			if compiled == Some(registered) {
+				ensure!(!review.status.is_trusted(), Error::<T>::ReviewNotNeeded);
+				review
+					.confirmed_by
+					.try_push(reviewer.clone())
+					.map_err(|_| Error::<T>::ReviewNotNeeded)?;
+				let confirmations = review.confirmed_by.len() as u32;
+				// Never fewer than one: an unset or zero value must not trust a circuit
+				// nobody confirmed.
+				let trusted_now = confirmations >= RequiredConfirmations::<T>::get().max(1);
+				if trusted_now {
+					review.status = CircuitStatus::Trusted;
+				}
+				CircuitReviews::<T>::insert(model, version, review);
+				Self::deposit_event(Event::CircuitReviewed {
+					model,
+					version,
+					reviewer,
+					compiled,
+					confirmations,
+				});
+				if trusted_now {
+					Self::deposit_event(Event::CircuitTrusted { model, version, confirmations });
+				}
+			} else {
+				ensure!(review.status != CircuitStatus::Upheld, Error::<T>::CircuitSettled);
+				let confirmations = review.confirmed_by.len() as u32;
+				review.status = CircuitStatus::Disputed;
+				review.disputed_by = Some((reviewer.clone(), compiled));
+				CircuitReviews::<T>::insert(model, version, review);
+				Self::deposit_event(Event::CircuitReviewed {
+					model,
+					version,
+					reviewer: reviewer.clone(),
+					compiled,
+					confirmations,
+				});
+				Self::deposit_event(Event::CircuitDisputed {
+					model,
+					version,
+					by: reviewer,
+					compiled,
+				});
+			}
+			Ok(())
+		}
+
+		/// Resolves the open dispute about the ZK circuit of `version` of `model`, after
+		/// recompiling the version's bytes offchain: `faithful` says whether the registered
+		/// circuit is their compile.
+		///
+		/// - `faithful`: the circuit is upheld, trusted for good; the disputer loses
+		///   `ReviewSlash` of its bond to the model's owner, so that a false dispute, which
+		///   stopped the owner's ZK jobs, is not free. Emits `CircuitUpheld`.
+		/// - not `faithful`: the circuit and its review are removed and the version's digest
+		///   cleared, so the owner may register the right circuit. The circuit's deposit is
+		///   burnt rather than paid to the disputer: the disputer may be the owner's own
+		///   account, which would get it back. Every confirmer loses `ReviewSlash` of its
+		///   bond to the disputer, which is the reward for finding the fault. Emits
+		///   `CircuitRejected`.
+		///
+		/// Only `GovernanceOrigin`.
+		#[pallet::call_index(13)]
+		#[pallet::weight(
+			T::WeightInfo::resolve_circuit_dispute_upheld().max(
+				T::WeightInfo::resolve_circuit_dispute_rejected(T::MaxCircuitReviewers::get())
+			)
+		)]
+		pub fn resolve_circuit_dispute(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: ModelVersion,
+			faithful: bool,
+		) -> DispatchResultWithPostInfo {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let review = CircuitReviews::<T>::get(model, version)
+				.filter(|review| review.status == CircuitStatus::Disputed)
+				.ok_or(Error::<T>::NotDisputed)?;
+			let (disputer, _) = review.disputed_by.clone().ok_or(Error::<T>::NotDisputed)?;
+			let info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotFound)?;
+
+			if faithful {
+				let slashed = T::Staking::slash(
+					&disputer,
+					T::ReviewSlash::get(),
+					&info.owner,
+					SlashReason::FalseCircuitReview,
+				);
+				CircuitReviews::<T>::insert(
+					model,
+					version,
+					CircuitReview { status: CircuitStatus::Upheld, ..review },
+				);
+				Self::deposit_event(Event::CircuitUpheld { model, version, disputer, slashed });
+				return Ok(Some(T::WeightInfo::resolve_circuit_dispute_upheld()).into());
+			}
+
+			let deposit_burnt = Self::remove_circuit(model, version, info)?;
+			let mut confirmers_slashed = BalanceOf::<T>::zero();
+			for confirmer in review.confirmed_by.iter() {
+				let taken = T::Staking::slash(
+					confirmer,
+					T::ReviewSlash::get(),
+					&disputer,
+					SlashReason::FalseCircuitReview,
+				);
+				confirmers_slashed = confirmers_slashed.saturating_add(taken);
+			}
+			CircuitReviews::<T>::remove(model, version);
+			Self::deposit_event(Event::CircuitRejected {
+				model,
+				version,
+				disputer,
+				deposit_burnt,
+				confirmers_slashed,
+			});
+			let confirmers = review.confirmed_by.len() as u32;
+			Ok(Some(T::WeightInfo::resolve_circuit_dispute_rejected(confirmers)).into())
+		}
+
+		/// Sets how many confirmations make a circuit trusted: at least 1, at most
+		/// `MaxCircuitReviewers`. Circuits already trusted stay trusted; an unreviewed one
+		/// is judged by the new number at its next confirmation. Only `GovernanceOrigin`.
+		/// Emits `RequiredConfirmationsSet`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::set_required_confirmations())]
+		pub fn set_required_confirmations(origin: OriginFor<T>, required: u32) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(
+				(1..=T::MaxCircuitReviewers::get()).contains(&required),
+				Error::<T>::RequiredConfirmationsOutOfRange
+			);
+			RequiredConfirmations::<T>::put(required);
+			Self::deposit_event(Event::RequiredConfirmationsSet { required });
+			Ok(())
 		}
 
 		/// Offers the model to `new_owner`, who becomes owner by calling
@@ -809,16 +1149,20 @@ impl<T: Config> Pallet<T> {
 		if let Some(circuit) = &model.circuit {
 			let circuit =
 				circuit.clone().try_into().expect("genesis model: circuit within MaxCircuitBytes");
-			Self::attach_circuit(&owner, id, version, circuit)
+			// The chain spec's author defines the chain: its circuits need no review.
+			Self::attach_circuit(&owner, id, version, circuit, CircuitStatus::Trusted)
 				.expect("genesis model: the circuit registers");
 		}
 	}
 
+	/// Checks and stores `verifier_data` as the circuit of `version`, holds its deposit from
+	/// `owner` and opens its review at `status`.
 	fn attach_circuit(
 		owner: &T::AccountId,
 		model: ModelId,
 		version: ModelVersion,
 		verifier_data: BoundedVec<u8, T::MaxCircuitBytes>,
+		status: CircuitStatus,
 	) -> DispatchResult {
 		let mut published =
 			Versions::<T>::get(model, version).ok_or(Error::<T>::VersionNotFound)?;
@@ -842,8 +1186,64 @@ impl<T: Config> Pallet<T> {
 		published.deposit = published.deposit.saturating_add(deposit);
 		Versions::<T>::insert(model, version, published);
 		VersionCircuits::<T>::insert(model, version, verifier_data);
+		CircuitReviews::<T>::insert(model, version, CircuitReviewOf::<T>::new(status));
 		Self::deposit_event(Event::CircuitRegistered { model, version, digest, deposit });
 		Ok(())
+	}
+
+	/// Deletes the circuit of `version` of `model` (whose record is `info`), clears its
+	/// digest and burns the deposit held for its bytes from the owner; returns the amount
+	/// burnt. The review is left to the caller.
+	fn remove_circuit(
+		model: ModelId,
+		version: ModelVersion,
+		mut info: ModelInfo<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let mut published =
+			Versions::<T>::get(model, version).ok_or(Error::<T>::VersionNotFound)?;
+		let circuit_bytes = VersionCircuits::<T>::take(model, version)
+			.map(|data| data.len() as u32)
+			.unwrap_or_default();
+		// Recomputed as `attach_circuit` held it. Capped by what the version accounts for, so
+		// a changed `DepositPerByte` can never burn another version's or model's deposit.
+		let deposit =
+			T::DepositPerByte::get().saturating_mul(circuit_bytes.into()).min(published.deposit);
+		let burnt = if deposit.is_zero() {
+			deposit
+		} else {
+			T::Currency::burn_held(
+				&HoldReason::ModelStorage.into(),
+				&info.owner,
+				deposit,
+				Precision::BestEffort,
+				Fortitude::Force,
+			)
+			.unwrap_or_else(|error| {
+				log::error!(target: "runtime::models", "burning a circuit deposit failed: {error:?}");
+				Zero::zero()
+			})
+		};
+		// Only what was burnt leaves the books: the rest is still held and returns with the
+		// model.
+		published.deposit = published.deposit.saturating_sub(burnt);
+		published.circuit_digest = None;
+		info.deposit = info.deposit.saturating_sub(burnt);
+		Versions::<T>::insert(model, version, published);
+		Models::<T>::insert(model, info);
+		Ok(burnt)
+	}
+
+	/// The review of the circuit of `version`, unreviewed if none is stored (a circuit
+	/// registered before reviews existed).
+	fn review_of(model: ModelId, version: ModelVersion) -> CircuitReviewOf<T> {
+		CircuitReviews::<T>::get(model, version)
+			.unwrap_or_else(|| CircuitReviewOf::<T>::new(CircuitStatus::Unreviewed))
+	}
+
+	/// The review of the ZK circuit of a published version, if a circuit is registered.
+	pub fn circuit_review(model: ModelId, version: ModelVersion) -> Option<CircuitReviewOf<T>> {
+		Versions::<T>::get(model, version)?.circuit_digest?;
+		Some(Self::review_of(model, version))
 	}
 
 	/// The model with this id.
@@ -959,6 +1359,9 @@ impl<T: Config> verin_primitives::market::ModelCatalog<T::AccountId, BalanceOf<T
 		let info = Models::<T>::get(model)?;
 		let version = version.or_else(|| info.latest_version())?;
 		let published = Versions::<T>::get(model, version)?;
+		let circuit_trusted = published.circuit_digest.is_some()
+			&& CircuitReviews::<T>::get(model, version)
+				.is_some_and(|review| review.status.is_trusted());
 		Some(verin_primitives::market::ServedModel {
 			owner: info.owner,
 			price: info.price,
@@ -967,6 +1370,7 @@ impl<T: Config> verin_primitives::market::ModelCatalog<T::AccountId, BalanceOf<T
 			content_id: published.content_id,
 			spec: published.spec,
 			circuit_digest: published.circuit_digest,
+			circuit_trusted,
 		})
 	}
 

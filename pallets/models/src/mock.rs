@@ -1,10 +1,15 @@
-//! A minimal runtime for the pallet's tests: System, Balances and Models.
+//! A minimal runtime for the pallet's tests: System, Balances and Models, with stand-ins
+//! for the inference market (open jobs), the ZK verifier (circuits) and the worker pool
+//! (reviewers' stake).
+
+use std::collections::BTreeMap;
 
 use frame_support::{
 	parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
 };
 use verin_primitives::{
+	market::{SlashReason, WorkerStaking},
 	model::{CircuitRefusal, ModelId},
 	traits::ModelJobs,
 };
@@ -28,6 +33,13 @@ pub const DEPOSIT_PER_BYTE: Balance = 1;
 pub const MAX_MODEL_SIZE: u64 = 2 * 1024 * 1024;
 pub const UPLOAD_TIMEOUT: u64 = 10;
 pub const MAX_EXPIRIES_PER_BLOCK: u32 = 2;
+
+/// Bond a circuit reviewer needs in the worker pool.
+pub const MIN_REVIEWER_BOND: Balance = 100;
+/// Stake a wrong reviewer loses.
+pub const REVIEW_SLASH: Balance = 40;
+/// Most confirmations a circuit's review keeps.
+pub const MAX_CIRCUIT_REVIEWERS: u32 = 4;
 
 frame_support::construct_runtime!(
 	pub enum Test {
@@ -74,6 +86,43 @@ impl verin_primitives::model::CircuitInspector for TestCircuits {
 	}
 }
 
+parameter_types! {
+	/// Stake each account has bonded in the stand-in worker pool.
+	pub static Bonded: BTreeMap<AccountId, Balance> = BTreeMap::new();
+	/// Every slash asked of the worker pool: worker, amount taken, beneficiary, reason.
+	pub static Slashes: Vec<(AccountId, Balance, AccountId, SlashReason)> = Vec::new();
+}
+
+/// Bonds `amount` for `who` in the stand-in worker pool.
+pub fn bond(who: AccountId, amount: Balance) {
+	Bonded::mutate(|bonded| {
+		bonded.insert(who, amount);
+	});
+}
+
+/// Stands in for the worker pool: bonds are numbers, a slash takes what is bonded (up to
+/// the amount, as the real pool does) and is recorded.
+pub struct TestStaking;
+impl WorkerStaking<AccountId, Balance> for TestStaking {
+	fn bonded(worker: &AccountId) -> Balance {
+		Bonded::get().get(worker).copied().unwrap_or_default()
+	}
+
+	fn slash(
+		worker: &AccountId,
+		amount: Balance,
+		beneficiary: &AccountId,
+		reason: SlashReason,
+	) -> Balance {
+		let taken = amount.min(Self::bonded(worker));
+		bond(*worker, Self::bonded(worker) - taken);
+		Slashes::mutate(|slashes| slashes.push((*worker, taken, *beneficiary, reason)));
+		taken
+	}
+
+	fn suspend(_worker: &AccountId) {}
+}
+
 impl pallet_models::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -87,13 +136,18 @@ impl pallet_models::Config for Test {
 	type MaxExpiriesPerBlock = ConstU32<MAX_EXPIRIES_PER_BLOCK>;
 	type Circuits = TestCircuits;
 	type MaxCircuitBytes = ConstU32<MAX_CIRCUIT_BYTES>;
+	type Staking = TestStaking;
+	type MinReviewerBond = ConstU128<MIN_REVIEWER_BOND>;
+	type MaxCircuitReviewers = ConstU32<MAX_CIRCUIT_REVIEWERS>;
+	type ReviewSlash = ConstU128<REVIEW_SLASH>;
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestCircuits;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper for TestCircuits {
+impl crate::BenchmarkHelper<AccountId, Balance> for TestCircuits {
 	fn verifier_data(len: u32) -> (Vec<u8>, verin_primitives::model::TensorSchema) {
 		let mut data = vec![7u8; len.max(1) as usize];
 		data[0] = CIRCUIT_MAGIC;
@@ -107,6 +161,10 @@ impl crate::BenchmarkHelper for TestCircuits {
 			outputs: vec![tensor].try_into().unwrap(),
 		};
 		(data, schema)
+	}
+
+	fn bond_reviewer(who: &AccountId, amount: Balance) {
+		bond(*who, amount);
 	}
 }
 

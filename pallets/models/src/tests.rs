@@ -789,6 +789,7 @@ fn genesis_publishes_models_with_deposits_held() {
 			chunk_hashes: hashes.clone(),
 			circuit: Some(circuit_data(12)),
 		}],
+		..Default::default()
 	};
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
@@ -971,6 +972,579 @@ mod register_circuit {
 				Models::register_circuit(RuntimeOrigin::signed(ALICE), model, V1_0, circuit(40)),
 				Error::<Test>::InsufficientDeposit
 			);
+		});
+	}
+}
+
+mod circuit_review {
+	use super::*;
+	use crate::{CircuitReviews, RequiredConfirmations, VersionCircuits};
+	use sp_core::H256;
+	use sp_runtime::{DispatchError, DispatchResult};
+	use verin_primitives::{
+		market::{ModelCatalog, SlashReason},
+		model::CircuitStatus,
+	};
+
+	const REVIEWER_1: AccountId = 10;
+	const REVIEWER_2: AccountId = 11;
+	const REVIEWER_3: AccountId = 12;
+	const REVIEWER_4: AccountId = 13;
+	const CIRCUIT_LEN: usize = 40;
+
+	fn digest_of(data: &[u8]) -> H256 {
+		H256(sp_io::hashing::blake2_256(data))
+	}
+
+	/// A digest no honest compile of the test model gives: the circuit of another model.
+	fn other_digest() -> H256 {
+		H256::repeat_byte(0x99)
+	}
+
+	/// ALICE's model with version 1.0 published and a circuit registered; reviewers 1 to 4
+	/// bonded. Returns the model and the circuit's digest.
+	fn registered_circuit() -> (u64, H256) {
+		for reviewer in [REVIEWER_1, REVIEWER_2, REVIEWER_3, REVIEWER_4] {
+			bond(reviewer, MIN_REVIEWER_BOND);
+		}
+		let model = register(ALICE, "zk");
+		publish(ALICE, model, V1_0, &file(1000));
+		assert_ok!(Models::register_circuit(
+			RuntimeOrigin::signed(ALICE),
+			model,
+			V1_0,
+			circuit(CIRCUIT_LEN)
+		));
+		(model, digest_of(&circuit_data(CIRCUIT_LEN)))
+	}
+
+	fn review(who: AccountId, model: u64, compiled: Option<H256>) -> DispatchResult {
+		Models::review_circuit(RuntimeOrigin::signed(who), model, V1_0, compiled)
+	}
+
+	fn resolve(model: u64, faithful: bool) -> DispatchResult {
+		Models::resolve_circuit_dispute(RuntimeOrigin::root(), model, V1_0, faithful)
+			.map(|_| ())
+			.map_err(|error| error.error)
+	}
+
+	fn status(model: u64) -> CircuitStatus {
+		Models::circuit_review(model, V1_0).expect("a circuit is registered").status
+	}
+
+	fn trusted(model: u64) -> bool {
+		Models::served_model(model, Some(V1_0)).expect("published").circuit_trusted
+	}
+
+	fn models_events() -> Vec<Event<Test>> {
+		System::events()
+			.into_iter()
+			.filter_map(|record| match record.event {
+				RuntimeEvent::Models(event) => Some(event),
+				_ => None,
+			})
+			.collect()
+	}
+
+	/// The attack: the owner registers the circuit of a model whose output it chose, and
+	/// would serve ZK jobs with its own worker. The circuit pays for nothing until
+	/// `RequiredConfirmations` (2) bonded workers other than the owner compiled the
+	/// version's bytes and found its digest.
+	#[test]
+	fn an_owners_free_output_circuit_is_not_trusted_until_others_confirm_it() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_eq!(status(model), CircuitStatus::Unreviewed);
+			assert!(!trusted(model), "a registered circuit alone does not pay");
+
+			System::reset_events();
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_eq!(
+				models_events(),
+				vec![Event::CircuitReviewed {
+					model,
+					version: V1_0,
+					reviewer: REVIEWER_1,
+					compiled: Some(digest),
+					confirmations: 1
+				}]
+			);
+			assert_eq!(status(model), CircuitStatus::Unreviewed);
+			assert!(!trusted(model), "one reviewer's word is not enough");
+
+			System::reset_events();
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert_eq!(
+				models_events(),
+				vec![
+					Event::CircuitReviewed {
+						model,
+						version: V1_0,
+						reviewer: REVIEWER_2,
+						compiled: Some(digest),
+						confirmations: 2
+					},
+					Event::CircuitTrusted { model, version: V1_0, confirmations: 2 },
+				]
+			);
+			assert_eq!(status(model), CircuitStatus::Trusted);
+			assert!(trusted(model));
+			let review_record = Models::circuit_review(model, V1_0).unwrap();
+			assert_eq!(review_record.confirmed_by.into_inner(), vec![REVIEWER_1, REVIEWER_2]);
+			assert_eq!(review_record.disputed_by, None);
+
+			assert_noop!(review(REVIEWER_3, model, Some(digest)), Error::<Test>::ReviewNotNeeded);
+		});
+	}
+
+	#[test]
+	fn the_owner_cannot_confirm_their_own_circuit() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			bond(ALICE, 10 * MIN_REVIEWER_BOND);
+			assert_noop!(review(ALICE, model, Some(digest)), Error::<Test>::OwnerCannotReview);
+			assert_noop!(review(ALICE, model, None), Error::<Test>::OwnerCannotReview);
+			assert_eq!(status(model), CircuitStatus::Unreviewed);
+		});
+	}
+
+	#[test]
+	fn an_unbonded_account_cannot_review() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_noop!(review(BOB, model, Some(digest)), Error::<Test>::NotAReviewer);
+			assert_noop!(review(BOB, model, None), Error::<Test>::NotAReviewer);
+			bond(BOB, MIN_REVIEWER_BOND - 1);
+			assert_noop!(review(BOB, model, Some(digest)), Error::<Test>::NotAReviewer);
+			bond(BOB, MIN_REVIEWER_BOND);
+			assert_ok!(review(BOB, model, Some(digest)));
+		});
+	}
+
+	#[test]
+	fn a_reviewer_reviews_a_circuit_once() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_noop!(review(REVIEWER_1, model, Some(digest)), Error::<Test>::AlreadyReviewed);
+			// A confirmer who turned disputer would be paid its own slash.
+			assert_noop!(
+				review(REVIEWER_1, model, Some(other_digest())),
+				Error::<Test>::AlreadyReviewed
+			);
+		});
+	}
+
+	#[test]
+	fn reviews_need_a_published_version_with_a_circuit() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_noop!(review(REVIEWER_1, 42, Some(digest)), Error::<Test>::ModelNotFound);
+			assert_noop!(
+				Models::review_circuit(RuntimeOrigin::signed(REVIEWER_1), model, V1_1, None),
+				Error::<Test>::VersionNotFound
+			);
+			let plain = register(ALICE, "no-circuit");
+			publish(ALICE, plain, V1_0, &file(100));
+			assert_noop!(review(REVIEWER_1, plain, Some(digest)), Error::<Test>::NoCircuit);
+			assert_eq!(Models::circuit_review(plain, V1_0), None);
+			assert!(!trusted(plain), "no circuit, nothing trusted");
+		});
+	}
+
+	/// Whatever the confirmations, one bonded reviewer who compiles something else stops
+	/// ZK jobs, and only governance restarts them.
+	#[test]
+	fn one_dispute_stops_trust_until_governance_resolves_it() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert!(trusted(model));
+
+			System::reset_events();
+			assert_ok!(review(REVIEWER_3, model, Some(other_digest())));
+			assert_eq!(
+				models_events(),
+				vec![
+					Event::CircuitReviewed {
+						model,
+						version: V1_0,
+						reviewer: REVIEWER_3,
+						compiled: Some(other_digest()),
+						confirmations: 2
+					},
+					Event::CircuitDisputed {
+						model,
+						version: V1_0,
+						by: REVIEWER_3,
+						compiled: Some(other_digest())
+					},
+				]
+			);
+			assert_eq!(status(model), CircuitStatus::Disputed);
+			assert!(!trusted(model), "a disputed circuit pays for nothing");
+			assert_eq!(
+				Models::circuit_review(model, V1_0).unwrap().disputed_by,
+				Some((REVIEWER_3, Some(other_digest())))
+			);
+
+			assert_noop!(
+				review(REVIEWER_4, model, Some(digest)),
+				Error::<Test>::CircuitUnderDispute
+			);
+			assert_noop!(review(REVIEWER_4, model, None), Error::<Test>::CircuitUnderDispute);
+			assert_noop!(
+				Models::resolve_circuit_dispute(RuntimeOrigin::signed(ALICE), model, V1_0, true),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Models::set_required_confirmations(RuntimeOrigin::signed(ALICE), 1),
+				DispatchError::BadOrigin
+			);
+
+			assert_ok!(resolve(model, true));
+			assert_eq!(status(model), CircuitStatus::Upheld);
+			assert!(trusted(model));
+		});
+	}
+
+	/// A reviewer for whom the model does not compile disputes with `None`; that too stops
+	/// an unreviewed circuit from ever being trusted by confirmations alone.
+	#[test]
+	fn a_model_that_does_not_compile_for_a_reviewer_disputes_the_circuit() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_ok!(review(REVIEWER_1, model, None));
+			assert_eq!(status(model), CircuitStatus::Disputed);
+			assert_eq!(
+				Models::circuit_review(model, V1_0).unwrap().disputed_by,
+				Some((REVIEWER_1, None))
+			);
+			assert_noop!(
+				review(REVIEWER_2, model, Some(digest)),
+				Error::<Test>::CircuitUnderDispute
+			);
+		});
+	}
+
+	#[test]
+	fn a_false_dispute_costs_the_disputer() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_ok!(review(REVIEWER_1, model, Some(other_digest())));
+
+			System::reset_events();
+			assert_ok!(resolve(model, true));
+			assert_eq!(
+				Slashes::get(),
+				vec![(REVIEWER_1, REVIEW_SLASH, ALICE, SlashReason::FalseCircuitReview)],
+				"the disputer pays the owner whose jobs it stopped"
+			);
+			assert_eq!(
+				models_events(),
+				vec![Event::CircuitUpheld {
+					model,
+					version: V1_0,
+					disputer: REVIEWER_1,
+					slashed: REVIEW_SLASH
+				}]
+			);
+			// Upheld is trusted without the confirmations, and settled: no more disputes.
+			assert_eq!(status(model), CircuitStatus::Upheld);
+			assert!(trusted(model));
+			assert_noop!(
+				review(REVIEWER_2, model, Some(other_digest())),
+				Error::<Test>::CircuitSettled
+			);
+			assert_noop!(review(REVIEWER_2, model, None), Error::<Test>::CircuitSettled);
+			assert_noop!(review(REVIEWER_2, model, Some(digest)), Error::<Test>::ReviewNotNeeded);
+			assert_noop!(resolve(model, false), Error::<Test>::NotDisputed);
+			// The circuit, its deposit and the owner's funds are untouched.
+			assert_eq!(Models::version(model, V1_0).unwrap().circuit_digest, Some(digest));
+			assert_eq!(ModelRecords::<Test>::get(model).unwrap().deposit, held(ALICE));
+		});
+	}
+
+	/// A disputer that has less stake left than the slash loses what it has.
+	#[test]
+	fn a_disputer_with_less_stake_than_the_slash_loses_what_it_has() {
+		new_test_ext().execute_with(|| {
+			let (model, _) = registered_circuit();
+			assert_ok!(review(REVIEWER_1, model, None));
+			bond(REVIEWER_1, REVIEW_SLASH / 2);
+			assert_ok!(resolve(model, true));
+			assert_eq!(
+				Slashes::get(),
+				vec![(REVIEWER_1, REVIEW_SLASH / 2, ALICE, SlashReason::FalseCircuitReview)]
+			);
+			assert_eq!(
+				last_event(),
+				Event::CircuitUpheld {
+					model,
+					version: V1_0,
+					disputer: REVIEWER_1,
+					slashed: REVIEW_SLASH / 2
+				}
+			);
+		});
+	}
+
+	#[test]
+	fn a_rejected_circuit_costs_the_owner_its_deposit_and_the_confirmers_their_slash_and_can_be_registered_again(
+	) {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			let circuit_deposit = DEPOSIT_PER_BYTE * CIRCUIT_LEN as Balance;
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert_ok!(review(REVIEWER_3, model, Some(other_digest())));
+			let held_before = held(ALICE);
+			let issuance_before = Balances::total_issuance();
+			let free_before = Balances::balance(&ALICE);
+
+			System::reset_events();
+			assert_ok!(resolve(model, false));
+			assert_eq!(
+				models_events(),
+				vec![Event::CircuitRejected {
+					model,
+					version: V1_0,
+					disputer: REVIEWER_3,
+					deposit_burnt: circuit_deposit,
+					confirmers_slashed: 2 * REVIEW_SLASH
+				}]
+			);
+			// The owner's circuit deposit is burnt: not returned, not paid to anyone.
+			assert_eq!(held(ALICE), held_before - circuit_deposit);
+			assert_eq!(Balances::balance(&ALICE), free_before);
+			assert_eq!(Balances::total_issuance(), issuance_before - circuit_deposit);
+			assert_eq!(ModelRecords::<Test>::get(model).unwrap().deposit, held(ALICE));
+			assert_eq!(Models::version(model, V1_0).unwrap().deposit, version_deposit(1000));
+			// Every confirmer pays the disputer.
+			assert_eq!(
+				Slashes::get(),
+				vec![
+					(REVIEWER_1, REVIEW_SLASH, REVIEWER_3, SlashReason::FalseCircuitReview),
+					(REVIEWER_2, REVIEW_SLASH, REVIEWER_3, SlashReason::FalseCircuitReview),
+				]
+			);
+			// The circuit and its review are gone.
+			assert_eq!(Models::version(model, V1_0).unwrap().circuit_digest, None);
+			assert!(!VersionCircuits::<Test>::contains_key(model, V1_0));
+			assert!(!CircuitReviews::<Test>::contains_key(model, V1_0));
+			assert_eq!(<Models as ModelCatalog<_, _>>::circuit(model, V1_0), None);
+			let served = Models::served_model(model, Some(V1_0)).unwrap();
+			assert_eq!((served.circuit_digest, served.circuit_trusted), (None, false));
+			assert_noop!(resolve(model, false), Error::<Test>::NotDisputed);
+
+			// The owner registers the right circuit; its review starts afresh.
+			let mut right = circuit_data(CIRCUIT_LEN);
+			right[1] = 0x42;
+			let right_digest = digest_of(&right);
+			assert_ok!(Models::register_circuit(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				V1_0,
+				right.try_into().unwrap()
+			));
+			assert_eq!(status(model), CircuitStatus::Unreviewed);
+			assert!(!trusted(model));
+			// A slashed confirmer is below the reviewer bond until it bonds again.
+			assert_noop!(
+				review(REVIEWER_1, model, Some(right_digest)),
+				Error::<Test>::NotAReviewer
+			);
+			assert_ok!(review(REVIEWER_3, model, Some(right_digest)));
+			assert_ok!(review(REVIEWER_4, model, Some(right_digest)));
+			assert!(trusted(model));
+
+			// Removing the model returns what was not burnt.
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_eq!(held(ALICE), 0);
+		});
+	}
+
+	#[test]
+	fn only_an_open_dispute_can_be_resolved() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_noop!(resolve(model, true), Error::<Test>::NotDisputed);
+			assert_noop!(resolve(model, false), Error::<Test>::NotDisputed);
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert_noop!(resolve(model, false), Error::<Test>::NotDisputed);
+			assert_noop!(
+				Models::resolve_circuit_dispute(RuntimeOrigin::root(), 42, V1_0, false),
+				Error::<Test>::NotDisputed
+			);
+		});
+	}
+
+	#[test]
+	fn genesis_circuits_are_trusted() {
+		use sp_runtime::BuildStorage;
+		let bytes = file(1000);
+		let genesis = crate::GenesisConfig::<Test> {
+			models: vec![crate::GenesisModel {
+				owner: ALICE,
+				metadata: metadata("genesis"),
+				price: 7,
+				spec: int_spec(),
+				size: bytes.len() as u64,
+				chunk_hashes: vec![verin_primitives::model::chunk_hash(&bytes)],
+				circuit: Some(circuit_data(12)),
+			}],
+			required_confirmations: 3,
+		};
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: vec![(ALICE, INITIAL_BALANCE)],
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		genesis.assimilate_storage(&mut storage).unwrap();
+		sp_io::TestExternalities::new(storage).execute_with(|| {
+			let review = Models::circuit_review(0, V1_0).expect("the genesis circuit's review");
+			assert_eq!(review.status, CircuitStatus::Trusted);
+			assert!(review.confirmed_by.is_empty(), "trusted on the chain spec's word");
+			assert!(trusted(0));
+			assert_eq!(RequiredConfirmations::<Test>::get(), 3);
+		});
+	}
+
+	#[test]
+	#[should_panic(expected = "required_confirmations between 1 and MaxCircuitReviewers")]
+	fn a_genesis_that_requires_more_confirmations_than_a_review_keeps_is_refused() {
+		use sp_runtime::BuildStorage;
+		let _ = crate::GenesisConfig::<Test> {
+			models: vec![],
+			required_confirmations: MAX_CIRCUIT_REVIEWERS + 1,
+		}
+		.build_storage();
+	}
+
+	#[test]
+	fn required_confirmations_are_bounded() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(RequiredConfirmations::<Test>::get(), 2, "the default");
+			let set =
+				|required| Models::set_required_confirmations(RuntimeOrigin::root(), required);
+			assert_noop!(set(0), Error::<Test>::RequiredConfirmationsOutOfRange);
+			assert_noop!(
+				set(MAX_CIRCUIT_REVIEWERS + 1),
+				Error::<Test>::RequiredConfirmationsOutOfRange
+			);
+			assert_ok!(set(MAX_CIRCUIT_REVIEWERS));
+			assert_eq!(
+				last_event(),
+				Event::RequiredConfirmationsSet { required: MAX_CIRCUIT_REVIEWERS }
+			);
+			assert_ok!(set(1));
+			assert_eq!(RequiredConfirmations::<Test>::get(), 1);
+		});
+	}
+
+	/// A change of the rule applies at each unreviewed circuit's next confirmation; trusted
+	/// circuits stay trusted.
+	#[test]
+	fn a_new_rule_applies_from_the_next_confirmation() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_ok!(Models::set_required_confirmations(RuntimeOrigin::root(), 4));
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert_ok!(Models::set_required_confirmations(RuntimeOrigin::root(), 2));
+			assert_eq!(status(model), CircuitStatus::Unreviewed);
+			assert_ok!(review(REVIEWER_3, model, Some(digest)));
+			assert_eq!(status(model), CircuitStatus::Trusted);
+			assert_ok!(Models::set_required_confirmations(RuntimeOrigin::root(), 4));
+			assert!(trusted(model));
+		});
+	}
+
+	/// With every confirmation a review keeps required, the last one trusts the circuit and
+	/// a trusted circuit can still be disputed by someone new.
+	#[test]
+	fn a_circuit_needing_every_reviewer_is_trusted_by_the_last_and_still_disputable() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_ok!(Models::set_required_confirmations(
+				RuntimeOrigin::root(),
+				MAX_CIRCUIT_REVIEWERS
+			));
+			for reviewer in [REVIEWER_1, REVIEWER_2, REVIEWER_3, REVIEWER_4] {
+				assert!(!trusted(model));
+				assert_ok!(review(reviewer, model, Some(digest)));
+			}
+			assert!(trusted(model));
+			bond(BOB, MIN_REVIEWER_BOND);
+			assert_ok!(review(BOB, model, Some(other_digest())));
+			assert!(!trusted(model));
+			assert_ok!(resolve(model, false));
+			assert_eq!(Slashes::get().len(), MAX_CIRCUIT_REVIEWERS as usize);
+			assert!(Slashes::get()
+				.iter()
+				.all(|(_, taken, to, _)| (*taken, *to) == (REVIEW_SLASH, BOB)));
+		});
+	}
+
+	/// Circuits registered before reviews existed have no review record: they read as
+	/// unreviewed and take reviews as any other.
+	#[test]
+	fn a_circuit_without_a_review_record_reads_as_unreviewed() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			CircuitReviews::<Test>::remove(model, V1_0);
+			assert_eq!(status(model), CircuitStatus::Unreviewed);
+			assert!(!trusted(model));
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert!(trusted(model));
+		});
+	}
+
+	#[test]
+	fn removing_a_model_removes_its_reviews() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert!(CircuitReviews::<Test>::contains_key(model, V1_0));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert!(!CircuitReviews::<Test>::contains_key(model, V1_0));
+			assert_eq!(CircuitReviews::<Test>::iter().count(), 0);
+			assert_eq!(held(ALICE), 0);
+		});
+	}
+
+	/// What the inference market reads: `circuit_trusted` through every status.
+	#[test]
+	fn the_catalog_reports_a_circuit_trusted_only_when_trusted_or_upheld() {
+		new_test_ext().execute_with(|| {
+			let model = register(ALICE, "zk");
+			publish(ALICE, model, V1_0, &file(1000));
+			assert!(!trusted(model), "no circuit");
+			for reviewer in [REVIEWER_1, REVIEWER_2, REVIEWER_3] {
+				bond(reviewer, MIN_REVIEWER_BOND);
+			}
+			assert_ok!(Models::register_circuit(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				V1_0,
+				circuit(CIRCUIT_LEN)
+			));
+			let digest = digest_of(&circuit_data(CIRCUIT_LEN));
+			assert!(!trusted(model), "unreviewed");
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert!(trusted(model), "trusted");
+			assert_ok!(review(REVIEWER_3, model, None));
+			assert!(!trusted(model), "disputed");
+			assert_ok!(resolve(model, true));
+			assert!(trusted(model), "upheld");
+			// The latest version is what a request without a version gets.
+			assert!(Models::served_model(model, None).unwrap().circuit_trusted);
 		});
 	}
 }

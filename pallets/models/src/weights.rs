@@ -4,6 +4,14 @@
 //! Measured 2026-11-26 on `Intel(R) Xeon(R) Processor` with Compiled wasm execution,
 //! 20 steps x 5 repeats. Storage costs use the runtime's `DbWeight`;
 //! the `()` implementation uses RocksDB's reference costs, for tests.
+//!
+//! PROVISIONAL: `review_circuit`, `resolve_circuit_dispute_upheld`,
+//! `resolve_circuit_dispute_rejected` and `set_required_confirmations` were written by hand
+//! before they could be measured, as were the writes of a circuit's review added to
+//! `register_circuit` (one) and `remove` (one per version). Their reads and writes are counted from the code, with the worker
+//! pool's `slash` as 4 reads and 4 writes (the worker record, its hold, its account and the
+//! beneficiary's account); their execution times and proof sizes are estimates from the
+//! measured calls above. Replace them with `bash scripts/bench-weights.sh pallet_models`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -27,6 +35,10 @@ pub trait WeightInfo {
 	fn accept_ownership() -> Weight;
 	fn on_initialize_expiries(n: u32, ) -> Weight;
 	fn register_circuit(b: u32, ) -> Weight;
+	fn review_circuit() -> Weight;
+	fn resolve_circuit_dispute_upheld() -> Weight;
+	fn resolve_circuit_dispute_rejected(c: u32, ) -> Weight;
+	fn set_required_confirmations() -> Weight;
 }
 
 /// Weights measured for the Verin runtime.
@@ -85,7 +97,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(4_286_250, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(v.into())))
 	}
 	fn transfer_ownership() -> Weight {
 		// Proof size: measured `1677`, estimated `5209` bytes.
@@ -116,7 +128,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(78_612_857, 5326)
 			.saturating_add(Weight::from_parts(6, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	// PROVISIONAL (not measured): a confirmation with `MaxCircuitReviewers - 1` present.
+	// Reads: Models, Versions, the worker record, CircuitReviews, RequiredConfirmations.
+	fn review_circuit() -> Weight {
+		Weight::from_parts(35_000_000, 5326)
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	// PROVISIONAL (not measured): CircuitReviews, Models, one slash.
+	fn resolve_circuit_dispute_upheld() -> Weight {
+		Weight::from_parts(75_000_000, 5326)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	// PROVISIONAL (not measured): CircuitReviews, Models, Versions, VersionCircuits (16 KiB),
+	// the owner's hold, account and the total issuance (burn), and one slash per confirmer.
+	/// `c` in `[0, 16]`.
+	fn resolve_circuit_dispute_rejected(c: u32, ) -> Weight {
+		Weight::from_parts(110_000_000, 19_000)
+			.saturating_add(Weight::from_parts(55_000_000, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 6_000).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(c.into())))
+	}
+	// PROVISIONAL (not measured): one write.
+	fn set_required_confirmations() -> Weight {
+		Weight::from_parts(8_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 }
 
@@ -164,7 +206,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(4_286_250, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(5))
 			.saturating_add(RocksDbWeight::get().writes(5))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(v.into())))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(v.into())))
 	}
 	fn transfer_ownership() -> Weight {
 		Weight::from_parts(14_157_000, 5209)
@@ -189,6 +231,29 @@ impl WeightInfo for () {
 		Weight::from_parts(78_612_857, 5326)
 			.saturating_add(Weight::from_parts(6, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3))
-			.saturating_add(RocksDbWeight::get().writes(4))
+			.saturating_add(RocksDbWeight::get().writes(5))
+	}
+	fn review_circuit() -> Weight {
+		Weight::from_parts(35_000_000, 5326)
+			.saturating_add(RocksDbWeight::get().reads(5))
+			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	fn resolve_circuit_dispute_upheld() -> Weight {
+		Weight::from_parts(75_000_000, 5326)
+			.saturating_add(RocksDbWeight::get().reads(6))
+			.saturating_add(RocksDbWeight::get().writes(5))
+	}
+	fn resolve_circuit_dispute_rejected(c: u32, ) -> Weight {
+		Weight::from_parts(110_000_000, 19_000)
+			.saturating_add(Weight::from_parts(55_000_000, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 6_000).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(7))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes(7))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(c.into())))
+	}
+	fn set_required_confirmations() -> Weight {
+		Weight::from_parts(8_000_000, 0)
+			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 }

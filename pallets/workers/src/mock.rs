@@ -86,6 +86,7 @@ impl ModelCatalog<AccountId, Balance> for TestCatalog {
 				tiers: [Tier::Vanilla].into_iter().collect(),
 			},
 			circuit_digest: None,
+			circuit_trusted: false,
 		})
 	}
 

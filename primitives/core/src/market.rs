@@ -57,6 +57,10 @@ pub struct ServedModel<AccountId, Balance> {
 	pub spec: VersionSpec,
 	/// Digest of the version's registered ZK circuit, if any.
 	pub circuit_digest: Option<H256>,
+	/// Whether workers other than the owner confirmed that the circuit is the compile of
+	/// the version's bytes (or governance upheld it against a dispute): only then do ZK
+	/// results prove what the model computes. False without a circuit.
+	pub circuit_trusted: bool,
 }
 
 /// Read access to published models (implemented by the model registry).
@@ -102,6 +106,10 @@ pub enum SlashReason {
 	WrongResult,
 	/// It sat on a dispute's committee and did not vote in time (optimistic tier).
 	MissedVote,
+	/// It reviewed a model version's ZK circuit and governance found it wrong: it
+	/// confirmed a circuit that is not the compile of the version's bytes, or disputed one
+	/// that is.
+	FalseCircuitReview,
 }
 
 /// The worker pool as the market uses it (implemented by the workers pallet).

@@ -14,7 +14,7 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_core::{ConstU32, H256};
+use sp_core::{ConstU32, Get, H256};
 use sp_runtime::BoundedVec;
 
 use crate::tier::{Tier, TierSet};
@@ -881,4 +881,161 @@ pub enum CircuitRefusal {
 pub trait CircuitInspector {
 	/// The digest of the circuit `verifier_data` describes, once its rows match `schema`.
 	fn inspect(verifier_data: &[u8], schema: &TensorSchema) -> Result<H256, CircuitRefusal>;
+}
+
+/// Where a registered ZK circuit stands with the workers who recompiled it.
+///
+/// The runtime cannot compile a model, so it cannot tell whether a circuit is the compile
+/// of the version's bytes; a circuit registered by the model's owner pays for ZK jobs only
+/// once other bonded workers have compiled the bytes themselves and found the same digest.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum CircuitStatus {
+	/// Registered, with fewer confirmations than the registry requires: ZK requests are
+	/// refused.
+	#[default]
+	Unreviewed,
+	/// Confirmed by as many reviewers as the registry requires (or registered at genesis):
+	/// ZK requests are taken. Still open to a dispute.
+	Trusted,
+	/// A reviewer compiled something else (or nothing) from the bytes: ZK requests are
+	/// refused until governance resolves the dispute.
+	Disputed,
+	/// Governance recompiled the bytes and found the dispute false: ZK requests are taken
+	/// and no further dispute is accepted.
+	Upheld,
+}
+
+impl CircuitStatus {
+	/// Whether results proved against the circuit may be paid for.
+	pub const fn is_trusted(self) -> bool {
+		matches!(self, CircuitStatus::Trusted | CircuitStatus::Upheld)
+	}
+}
+
+/// The review of one version's ZK circuit: who confirmed its digest and who disputed it.
+///
+/// `MaxReviewers` bounds the confirmations kept; the registry stops taking them once the
+/// circuit is trusted, so it never needs more than its required number.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, serde::Serialize, serde::Deserialize)]
+#[codec(mel_bound(AccountId: MaxEncodedLen, MaxReviewers: Get<u32>))]
+#[scale_info(skip_type_params(MaxReviewers))]
+#[serde(bound(
+	serialize = "AccountId: serde::Serialize",
+	deserialize = "AccountId: serde::Deserialize<'de>, MaxReviewers: Get<u32>"
+))]
+pub struct CircuitReview<AccountId, MaxReviewers> {
+	/// Where the circuit stands.
+	pub status: CircuitStatus,
+	/// Reviewers who compiled the version's bytes and found the registered digest, in
+	/// order; each is slashed if governance later rejects the circuit.
+	pub confirmed_by: BoundedVec<AccountId, MaxReviewers>,
+	/// The reviewer who disputed the circuit and the digest it compiled (`None` if the
+	/// model did not compile for it). Kept after governance upholds the circuit, as the
+	/// record of whom the dispute cost.
+	pub disputed_by: Option<(AccountId, Option<H256>)>,
+}
+
+impl<AccountId, MaxReviewers> CircuitReview<AccountId, MaxReviewers> {
+	/// A review that starts at `status`, with nobody's review yet.
+	pub fn new(status: CircuitStatus) -> Self {
+		CircuitReview { status, confirmed_by: BoundedVec::new(), disputed_by: None }
+	}
+}
+
+impl<AccountId: PartialEq, MaxReviewers> CircuitReview<AccountId, MaxReviewers> {
+	/// Whether `who` confirmed or disputed the circuit already.
+	pub fn has_reviewed(&self, who: &AccountId) -> bool {
+		self.confirmed_by.contains(who)
+			|| self.disputed_by.as_ref().is_some_and(|(disputer, _)| disputer == who)
+	}
+}
+
+// Written out rather than derived: a derive would demand `Clone`, `PartialEq` and `Debug`
+// of `MaxReviewers` too, which a runtime's `Get<u32>` constants need not have.
+impl<AccountId: Clone, MaxReviewers> Clone for CircuitReview<AccountId, MaxReviewers> {
+	fn clone(&self) -> Self {
+		CircuitReview {
+			status: self.status,
+			confirmed_by: self.confirmed_by.clone(),
+			disputed_by: self.disputed_by.clone(),
+		}
+	}
+}
+
+impl<AccountId: PartialEq, MaxReviewers: Get<u32>> PartialEq
+	for CircuitReview<AccountId, MaxReviewers>
+{
+	fn eq(&self, other: &Self) -> bool {
+		self.status == other.status
+			&& self.confirmed_by == other.confirmed_by
+			&& self.disputed_by == other.disputed_by
+	}
+}
+
+impl<AccountId: Eq, MaxReviewers: Get<u32>> Eq for CircuitReview<AccountId, MaxReviewers> {}
+
+impl<AccountId: core::fmt::Debug, MaxReviewers: Get<u32>> core::fmt::Debug
+	for CircuitReview<AccountId, MaxReviewers>
+{
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.debug_struct("CircuitReview")
+			.field("status", &self.status)
+			.field("confirmed_by", &self.confirmed_by)
+			.field("disputed_by", &self.disputed_by)
+			.finish()
+	}
+}
+
+#[cfg(test)]
+mod circuit_review_tests {
+	use super::*;
+
+	type Review = CircuitReview<u64, ConstU32<3>>;
+
+	#[test]
+	fn only_trusted_and_upheld_circuits_are_trusted() {
+		assert!(!CircuitStatus::Unreviewed.is_trusted());
+		assert!(CircuitStatus::Trusted.is_trusted());
+		assert!(!CircuitStatus::Disputed.is_trusted());
+		assert!(CircuitStatus::Upheld.is_trusted());
+		assert_eq!(CircuitStatus::default(), CircuitStatus::Unreviewed);
+	}
+
+	#[test]
+	fn confirmers_and_the_disputer_have_reviewed() {
+		let mut review = Review::new(CircuitStatus::Unreviewed);
+		assert!(!review.has_reviewed(&1));
+		review.confirmed_by.try_push(1).unwrap();
+		review.disputed_by = Some((2, None));
+		assert!(review.has_reviewed(&1));
+		assert!(review.has_reviewed(&2));
+		assert!(!review.has_reviewed(&3));
+	}
+
+	#[test]
+	fn a_full_review_fits_its_max_encoded_len() {
+		let review = Review {
+			status: CircuitStatus::Disputed,
+			confirmed_by: vec![1, 2, 3].try_into().unwrap(),
+			disputed_by: Some((4, Some(H256::repeat_byte(9)))),
+		};
+		let encoded = review.encode();
+		assert_eq!(encoded.len(), Review::max_encoded_len());
+		assert_eq!(Review::decode(&mut &encoded[..]), Ok(review.clone()));
+		assert_eq!(review.clone(), review);
+	}
 }
