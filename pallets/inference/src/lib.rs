@@ -595,6 +595,10 @@ pub mod pallet {
 		AlreadyVoted,
 		/// The dispute's voting deadline has passed.
 		VotingClosed,
+		/// The version's ZK circuit is not trusted: too few workers other than its owner
+		/// have confirmed that it is the compile of the model's bytes, or a dispute about it
+		/// is open. Until then a valid proof could prove another model's output.
+		ZkCircuitNotTrusted,
 	}
 
 	#[pallet::call]
@@ -884,6 +888,7 @@ impl<T: Config> Pallet<T> {
 		.map_err(Self::input_error)?;
 		if tier == Tier::Zk {
 			ensure!(served.circuit_digest.is_some(), Error::<T>::ZkCircuitNotRegistered);
+			ensure!(served.circuit_trusted, Error::<T>::ZkCircuitNotTrusted);
 			ensure!(batch == 1, Error::<T>::ZkOneRowOnly);
 		}
 		let output_bytes = tensor::expected_bytes(&served.spec.schema.outputs, batch);

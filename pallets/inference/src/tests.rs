@@ -162,6 +162,31 @@ mod requesting {
 		});
 	}
 
+	/// The attack the registry's circuit review stops: a circuit only its owner vouches for
+	/// (or one under dispute) may be another model's, whose valid proofs show an output the
+	/// owner chose. A ZK request on it is refused before anything is held; other tiers of
+	/// the version are unaffected.
+	#[test]
+	fn a_zk_request_on_an_untrusted_circuit_is_refused_and_holds_nothing() {
+		new_test_ext().execute_with(|| {
+			register_worker(WORKER_A, MIN_STAKE, &Tier::ALL);
+			ZkCircuitTrusted::set(false);
+			let free_before = Balances::free_balance(REQUESTER);
+			assert_noop!(request(REQUESTER, Tier::Zk), Error::<Test>::ZkCircuitNotTrusted);
+			assert_eq!(fee_held(REQUESTER), 0);
+			assert_eq!(Balances::free_balance(REQUESTER), free_before);
+			assert_eq!(NextJobId::<Test>::get(), 0);
+			assert_eq!(
+				Inference::quote(MODEL, None, &input(1, 0.0), Tier::Zk),
+				Err(Error::<Test>::ZkCircuitNotTrusted.into())
+			);
+			assert_ok!(request(REQUESTER, Tier::Vanilla));
+
+			ZkCircuitTrusted::set(true);
+			assert_ok!(request(REQUESTER, Tier::Zk));
+		});
+	}
+
 	#[test]
 	fn quote_prices_model_tier_and_bytes_and_splits_without_remainder() {
 		new_test_ext().execute_with(|| {
