@@ -17,6 +17,8 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// Transaction pool.
 	pub pool: Arc<P>,
+	/// The node's offchain store (persistent kind), where indexed model chunks are.
+	pub offchain: Option<pallet_models_rpc::OffchainRead>,
 }
 
 /// The RPC extensions: account nonces (`system_accountNextIndex`), fee queries
@@ -46,11 +48,11 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, offchain } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Models::<_, Block, AccountId, Balance>::new(client.clone()).into_rpc())?;
+	module.merge(Models::<_, Block, AccountId, Balance>::new(client.clone(), offchain).into_rpc())?;
 	module.merge(Inference::<_, Block, AccountId, Balance>::new(client).into_rpc())?;
 
 	Ok(module)

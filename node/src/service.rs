@@ -247,8 +247,18 @@ pub fn new_full<
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let offchain = backend.offchain_storage().map(|storage| {
+			use sp_core::offchain::OffchainStorage;
+			let read: pallet_models_rpc::OffchainRead =
+				Arc::new(move |key: &[u8]| storage.get(sp_core::offchain::STORAGE_PREFIX, key));
+			read
+		});
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				offchain: offchain.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

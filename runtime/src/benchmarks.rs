@@ -26,7 +26,18 @@ impl pallet_enclaves::BenchmarkHelper for Helper {
 	}
 }
 
-impl pallet_models::BenchmarkHelper for Helper {
+impl pallet_models::BenchmarkHelper<AccountId, Balance> for Helper {
+	fn bond_reviewer(who: &AccountId, bond: Balance) {
+		let served = <Helper as pallet_workers::BenchmarkHelper<Runtime>>::published_version(0);
+		Workers::register(
+			RuntimeOrigin::signed(who.clone()),
+			bond.max(<Runtime as pallet_workers::Config>::MinStake::get()),
+			verin_primitives::tier::Tier::ALL.into_iter().collect(),
+			alloc::vec![served].try_into().expect("one model fits"),
+		)
+		.expect("a funded account can bond as a worker");
+	}
+
 	fn verifier_data(_len: u32) -> (alloc::vec::Vec<u8>, verin_primitives::model::TensorSchema) {
 		use verin_primitives::model::{Dim, ElementType, TensorSchema, TensorSpec};
 		// Every circuit the compiler emits has this shape and (up to its caps) this size.

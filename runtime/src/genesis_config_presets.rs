@@ -1,7 +1,8 @@
 //! Genesis presets: `development` (one authority, Alice) and `local_testnet` (Alice and
 //! Bob). Both fund the well-known dev accounts and make Alice the sudo key, and pin the
 //! development enclave CA next to the AWS Nitro root, with the development enclave's
-//! measurement allowed, so a TEE worker can attest without Nitro hardware. A production
+//! measurement allowed, so a TEE worker can attest without Nitro hardware. A ZK circuit
+//! registered after genesis is trusted once one worker other than its owner confirms it. A production
 //! chain spec is written separately and contains none of this: it pins the AWS Nitro root
 //! alone (anyone can attest anything with the development CA, whose key is public).
 //!
@@ -94,7 +95,9 @@ fn testnet_genesis(
 					.concat(),
 			)],
 		},
-		models: ModelsConfig { models: market.models },
+		// One confirmation: a development chain has one genesis worker (Alice) to review
+		// the circuits others register. A production chain keeps the default of two.
+		models: ModelsConfig { models: market.models, required_confirmations: 1 },
 		workers: WorkersConfig { workers },
 	})
 }

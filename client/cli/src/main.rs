@@ -33,7 +33,7 @@ enum Command {
 /// The commands that talk to a node.
 #[derive(Subcommand)]
 enum OnlineCommand {
-	/// Models: deploy, list, show.
+	/// Models: deploy, list, show, verify.
 	#[command(subcommand)]
 	Model(ModelCommand),
 	/// Request an inference and (with --wait) print its verified result.
@@ -99,6 +99,11 @@ enum ModelCommand {
 		/// SPDX license of the weights.
 		#[arg(long, default_value = "")]
 		license: String,
+		/// Register this verifier data (from `verin zk compile`) as the ZK circuit instead
+		/// of compiling the model here. Workers review it against the model's bytes: a
+		/// circuit that is not their compile is disputed and serves no ZK job.
+		#[arg(long)]
+		circuit: Option<PathBuf>,
 		#[command(flatten)]
 		signer: SignerArgs,
 	},
@@ -108,6 +113,16 @@ enum ModelCommand {
 	Show {
 		/// Id or name.
 		model: String,
+	},
+	/// Check a version's bytes and ZK circuit against the chain: downloads the bytes from
+	/// the node (or reads --file), recomputes their content id and compiles their circuit,
+	/// and says whether both match what the chain records. Exits non-zero if not.
+	Verify {
+		/// Id or name, with an optional `@MAJOR.MINOR` (the latest version by default).
+		model: String,
+		/// Check this ONNX file instead of the node's copy of the bytes.
+		#[arg(long)]
+		file: Option<PathBuf>,
 	},
 }
 
@@ -274,6 +289,7 @@ async fn online(url: &str, command: OnlineCommand) -> Result<ExitCode, Failure> 
 			description,
 			task,
 			license,
+			circuit,
 			signer: key,
 		}) => {
 			let bytes = std::fs::read(&file)
@@ -288,6 +304,13 @@ async fn online(url: &str, command: OnlineCommand) -> Result<ExitCode, Failure> 
 				license,
 				spec,
 				price: parse_amount(&price)?,
+				circuit: match &circuit {
+					Some(path) => Some(
+						std::fs::read(path)
+							.map_err(|e| Error::File(format!("{}: {e}", path.display())))?,
+					),
+					None => None,
+				},
 			};
 			let deployed = verin
 				.deploy(&key, &model_file, |step| match step {
@@ -307,6 +330,11 @@ async fn online(url: &str, command: OnlineCommand) -> Result<ExitCode, Failure> 
 			println!("content id: {:?}", deployed.content_id);
 			if let Some(digest) = deployed.circuit_digest {
 				println!("circuit: {}", hex(&digest));
+				if let Some(review) =
+					verin.circuit_review(deployed.model, deployed.version).await?
+				{
+					println!("circuit review: {}", review_text(&review));
+				}
 			}
 		},
 		OnlineCommand::Model(ModelCommand::List) => {
@@ -329,6 +357,9 @@ async fn online(url: &str, command: OnlineCommand) -> Result<ExitCode, Failure> 
 		OnlineCommand::Model(ModelCommand::Show { model }) => {
 			let (id, info) = verin.find_model(&model).await?;
 			print_model(&verin, id, &info).await?;
+		},
+		OnlineCommand::Model(ModelCommand::Verify { model, file }) => {
+			return verify_model(&verin, &model, file).await;
 		},
 		OnlineCommand::Infer(args) => return infer(&verin, args).await,
 		OnlineCommand::Job { id } => {
@@ -533,9 +564,94 @@ async fn print_model(verin: &Verin, id: ModelId, model: &ModelInfo) -> Result<()
 		}
 		if let Some(digest) = info.circuit_digest {
 			println!("  zk circuit: {digest:?}");
+			if let Some(review) = verin.circuit_review(id, latest).await? {
+				println!("  zk circuit review: {}", review_text(&review));
+			}
 		}
 	}
 	Ok(())
+}
+
+/// A circuit's review on one line: its status and what it is waiting for.
+fn review_text(review: &verin_sdk::CircuitReviewInfo) -> String {
+	use verin_sdk::CircuitStatus;
+	let confirmations = review.confirmed_by.len();
+	match review.status {
+		CircuitStatus::Unreviewed => format!(
+			"awaiting review ({confirmations} of {} confirmations from workers other than the owner); ZK requests wait until it is trusted",
+			review.required
+		),
+		CircuitStatus::Trusted => {
+			format!("trusted ({confirmations} confirmations from workers other than the owner)")
+		},
+		CircuitStatus::Upheld => "trusted (upheld by governance after a dispute)".into(),
+		CircuitStatus::Disputed => match &review.disputed_by {
+			Some((by, Some(digest))) => format!(
+				"disputed by {by}, whose compile of the bytes is {digest:?}; ZK requests are refused until governance resolves it"
+			),
+			Some((by, None)) => format!(
+				"disputed by {by}, for whom the bytes do not compile; ZK requests are refused until governance resolves it"
+			),
+			None => "disputed; ZK requests are refused until governance resolves it".into(),
+		},
+	}
+}
+
+/// `verin model verify`: the version's bytes and circuit checked against the chain.
+async fn verify_model(
+	verin: &Verin,
+	model: &str,
+	file: Option<PathBuf>,
+) -> Result<ExitCode, Failure> {
+	let [(id, version)] = resolve_models(verin, &[model.to_string()]).await?[..] else {
+		unreachable!("one model in, one out")
+	};
+	let bytes = match &file {
+		Some(path) => Some(
+			std::fs::read(path).map_err(|e| Error::File(format!("{}: {e}", path.display())))?,
+		),
+		None => None,
+	};
+	let source = match &file {
+		Some(path) => path.display().to_string(),
+		None => "the node's copy".to_string(),
+	};
+	let checked = verin.verify_model(id, version, bytes).await?;
+	println!("model {id}@{version}: {} bytes from {source}", checked.size);
+	let content = checked.content_matches();
+	println!(
+		"content id: {} (chain {:?}, bytes {:?})",
+		if content { "matches" } else { "DIFFERS" },
+		checked.content_id,
+		checked.bytes_content_id
+	);
+	let circuit = checked.circuit_matches();
+	match (&checked.registered_circuit, &checked.compiled_circuit) {
+		(None, _) => println!("zk circuit: none registered"),
+		(Some(registered), None) => {
+			println!("zk circuit: not checked (the bytes are not the version's); chain {registered:?}")
+		},
+		(Some(registered), Some(Ok(compiled))) => println!(
+			"zk circuit: {} (chain {registered:?}, compiled {compiled:?})",
+			if circuit == Some(true) { "matches" } else { "DIFFERS" }
+		),
+		(Some(registered), Some(Err(error))) => {
+			println!("zk circuit: DIFFERS (chain {registered:?}; the bytes do not compile: {error})")
+		},
+	}
+	if let Some(review) = verin.circuit_review(id, version).await? {
+		println!("zk circuit review: {}", review_text(&review));
+	}
+	let verified = content && circuit != Some(false);
+	println!(
+		"{}",
+		if verified {
+			"verified: the chain records these bytes and their circuit"
+		} else {
+			"NOT verified: what the chain records is not these bytes or not their circuit"
+		}
+	);
+	Ok(if verified { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 async fn resolve_models(

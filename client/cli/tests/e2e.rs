@@ -37,6 +37,23 @@ fn verin(url: &str, args: &[&str]) -> (bool, String, String) {
 	(output.status.success(), stdout, stderr)
 }
 
+/// Polls `verin model show MODEL` until its circuit review line contains `status`; returns
+/// the last output.
+fn wait_for_review(url: &str, model: &str, status: &str) -> String {
+	let start = std::time::Instant::now();
+	loop {
+		let (ok, shown, _) = verin(url, &["model", "show", model]);
+		if ok && field(&shown, "zk circuit review:").starts_with(status) {
+			return shown;
+		}
+		assert!(
+			start.elapsed() < std::time::Duration::from_secs(120),
+			"the circuit of {model} did not become {status}:\n{shown}"
+		);
+		std::thread::sleep(std::time::Duration::from_secs(2));
+	}
+}
+
 /// The line of `text` starting with `prefix`, without it.
 fn field<'a>(text: &'a str, prefix: &str) -> &'a str {
 	text.lines()
@@ -113,6 +130,20 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	);
 	let model = field(&deployed, "model id:").to_string();
 	assert!(deployed.contains("circuit: 0x"), "the circuit is registered");
+	assert!(
+		field(&deployed, "circuit review:").starts_with("awaiting review"),
+		"a new circuit pays for nothing until workers other than its owner confirm it"
+	);
+	// Alice's worker compiles the CNN from the bytes on chain and confirms the circuit.
+	let shown = wait_for_review(&url, name, "trusted");
+	assert!(shown.contains("1 confirmations"), "one confirmation is what the dev chain requires");
+	let (ok, verified, _) = verin(&url, &["model", "verify", name]);
+	assert!(
+		ok && verified.contains("content id: matches")
+			&& verified.contains("zk circuit: matches")
+			&& verified.contains("verified:"),
+		"the node's copy of the bytes and their circuit match the chain"
+	);
 
 	let (ok, shown, _) = verin(&url, &["model", "show", name]);
 	assert!(
@@ -184,6 +215,8 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	let (ok, _, stderr) = verin("ws://127.0.0.1:1", &["model", "list"]);
 	assert!(!ok && stderr.contains("no Verin node answers"));
 
+	an_owners_free_output_circuit_is_disputed_and_serves_no_zk_job(&url, &files);
+
 	// A client nobody here wrote: @polkadot/api against the same node.
 	let script_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../polkadot-js");
 	assert!(
@@ -245,4 +278,59 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 		&["worker", "register", "--stake", "20", "--models", name, "--suri", "//Charlie"],
 	);
 	assert!(!ok && stderr.contains("AlreadyRegistered"), "registering twice is refused by name");
+}
+
+/// The attack on the ZK tier by a model's owner: Bob uploads the integer digits MLP but
+/// registers the circuit of another model with the same row shape (the integer CNN), whose
+/// valid proofs would show outputs the MLP never computes. Alice's worker compiles the MLP's
+/// bytes, finds another digest and disputes the circuit; ZK requests are refused, and
+/// `verin model verify` says the circuit is not the bytes' compile.
+fn an_owners_free_output_circuit_is_disputed_and_serves_no_zk_job(url: &str, files: &Files) {
+	let other_circuit = files.dir.path().join("cnn.circuit");
+	let cnn = reference::models_dir().join("digits-cnn-int8.onnx");
+	let (ok, _, _) = verin(
+		url,
+		&["zk", "compile", cnn.to_str().unwrap(), "--out", other_circuit.to_str().unwrap()],
+	);
+	assert!(ok, "the CNN compiles");
+	let mlp = reference::models_dir().join("digits-mlp-int8.onnx");
+	let name = "tampered-mlp";
+	let (ok, deployed, _) = verin(
+		url,
+		&[
+			"model",
+			"deploy",
+			mlp.to_str().unwrap(),
+			"--name",
+			name,
+			"--tiers",
+			"vanilla,zk",
+			"--circuit",
+			other_circuit.to_str().unwrap(),
+			"--suri",
+			"//Bob",
+		],
+	);
+	assert!(ok, "the chain cannot tell the circuit from the MLP's: it registers");
+	let model = field(&deployed, "model id:").to_string();
+
+	let shown = wait_for_review(url, name, "disputed");
+	assert!(shown.contains("whose compile of the bytes is 0x"), "the dispute names the digest");
+	let (ok, _, stderr) = verin(
+		url,
+		&["infer", "--model", name, "--input", files.digit.to_str().unwrap(), "--tier", "zk", "--suri", "//Dave"],
+	);
+	assert!(!ok && stderr.contains("ZkCircuitNotTrusted"), "no ZK job on a disputed circuit");
+
+	let (ok, verified, _) = verin(url, &["model", "verify", &model]);
+	assert!(
+		!ok && verified.contains("content id: matches")
+			&& verified.contains("zk circuit: DIFFERS")
+			&& verified.contains("NOT verified"),
+		"verify finds the circuit is not the compile of the bytes"
+	);
+	// The same check against the file a user holds.
+	let (ok, verified, _) =
+		verin(url, &["model", "verify", name, "--file", mlp.to_str().unwrap()]);
+	assert!(!ok && verified.contains("zk circuit: DIFFERS"));
 }

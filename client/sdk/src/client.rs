@@ -72,6 +72,11 @@ pub struct ModelFile {
 	pub spec: VersionSpec,
 	/// Price per inference, in the smallest unit.
 	pub price: u128,
+	/// Verifier data to register as the ZK circuit instead of compiling the model here
+	/// (e.g. made by `verin zk compile` on another machine); `None` compiles it. Workers
+	/// review it against the bytes either way: a circuit that is not their compile is
+	/// disputed and pays for nothing.
+	pub circuit: Option<Vec<u8>>,
 }
 
 /// A step of a deployment, for progress display.
@@ -348,12 +353,14 @@ impl Verin {
 		file: &ModelFile,
 		mut progress: impl FnMut(DeployProgress),
 	) -> Result<Deployed, Error> {
-		let circuit = if file.spec.tiers.contains(Tier::Zk) {
+		let circuit = match (&file.circuit, file.spec.tiers.contains(Tier::Zk)) {
+			(_, false) => None,
+			(Some(verifier_data), true) => Some(crate::zk::CompiledCircuit::from_verifier_data(
+				verifier_data.clone(),
+			)),
 			// Compile before anything is paid for: a model outside the subset (or an SDK
 			// built without the `zk` feature) fails here.
-			Some(crate::zk::compile_circuit(&file.bytes)?)
-		} else {
-			None
+			(None, true) => Some(crate::zk::compile_circuit(&file.bytes)?),
 		};
 		let metadata = ModelMetadata {
 			name: bounded_text(&file.name, "the name")?,
@@ -564,6 +571,157 @@ impl Verin {
 			answered: info.answered,
 			missed: info.missed,
 		}))
+	}
+}
+
+/// Where a version's ZK circuit stands in review: ZK jobs are accepted only once it is
+/// trusted (`Trusted` or `Upheld`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CircuitReviewInfo {
+	/// Unreviewed, Trusted, Disputed or Upheld.
+	pub status: verin_primitives::model::CircuitStatus,
+	/// Bonded workers other than the owner who compiled the bytes and found the digest.
+	pub confirmed_by: Vec<AccountId>,
+	/// Confirmations the chain requires before a circuit is trusted.
+	pub required: u32,
+	/// Who disputed it, with the digest it compiled (`None`: the bytes did not compile).
+	pub disputed_by: Option<(AccountId, Option<sp_core::H256>)>,
+}
+
+/// What `verify_model` found: the version's bytes and circuit checked against the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelVerification {
+	/// The content id the chain records for the version.
+	pub content_id: sp_core::H256,
+	/// The content id of the bytes checked.
+	pub bytes_content_id: sp_core::H256,
+	/// Size of the bytes checked.
+	pub size: u64,
+	/// The circuit digest the chain records, if the version has a circuit.
+	pub registered_circuit: Option<sp_core::H256>,
+	/// The digest of the circuit compiled here from the bytes: `None` if the version has no
+	/// circuit to compare with; an error text if the bytes do not compile.
+	pub compiled_circuit: Option<Result<sp_core::H256, String>>,
+}
+
+impl ModelVerification {
+	/// Whether the bytes are the version's.
+	pub fn content_matches(&self) -> bool {
+		self.content_id == self.bytes_content_id
+	}
+
+	/// Whether the registered circuit is the compile of the bytes (`None` without a circuit).
+	pub fn circuit_matches(&self) -> Option<bool> {
+		let registered = self.registered_circuit?;
+		Some(matches!(&self.compiled_circuit, Some(Ok(digest)) if *digest == registered))
+	}
+}
+
+impl Verin {
+	/// The review of the ZK circuit of `version` of `model`; `None` if it has no circuit.
+	pub async fn circuit_review(
+		&self,
+		model: ModelId,
+		version: ModelVersion,
+	) -> Result<Option<CircuitReviewInfo>, Error> {
+		if self.version(model, version).await?.circuit_digest.is_none() {
+			return Ok(None);
+		}
+		let at = self.api.at_current_block().await.map_err(|e| Error::Node(e.to_string()))?;
+		let required = at
+			.storage()
+			.entry(runtime::storage().models().required_confirmations())
+			.map_err(|e| Error::RuntimeMismatch(e.to_string()))?
+			.fetch(())
+			.await
+			.map_err(|e| Error::Node(e.to_string()))?
+			.decode()
+			.map_err(|e| Error::Node(e.to_string()))?;
+		let entry = at
+			.storage()
+			.entry(runtime::storage().models().circuit_reviews())
+			.map_err(|e| Error::RuntimeMismatch(e.to_string()))?;
+		let review: verin_primitives::model::CircuitReview<AccountId, ConstU32<{ u32::MAX }>> =
+			match entry
+				.try_fetch((model, generated(&version)))
+				.await
+				.map_err(|e| Error::Node(e.to_string()))?
+			{
+				Some(value) => {
+					let review = value.decode().map_err(|e| Error::Node(e.to_string()))?;
+					generated(&review)
+				},
+				// A registered circuit nobody reviewed yet.
+				None => verin_primitives::model::CircuitReview::new(
+					verin_primitives::model::CircuitStatus::Unreviewed,
+				),
+			};
+		Ok(Some(CircuitReviewInfo {
+			status: review.status,
+			confirmed_by: review.confirmed_by.into_inner(),
+			required,
+			disputed_by: review.disputed_by,
+		}))
+	}
+
+	/// The bytes of `version` of `model`, downloaded chunk by chunk from the node's offchain
+	/// store (`models_chunk`), each chunk checked against its hash on chain. An error names
+	/// the first chunk the node does not have.
+	pub async fn model_bytes(&self, model: ModelId, version: ModelVersion) -> Result<Vec<u8>, Error> {
+		let hashes: Vec<sp_core::H256> = self
+			.call::<Option<Vec<sp_core::H256>>>("models_chunkHashes", rpc_params![model, version])
+			.await?
+			.ok_or_else(|| Error::NoPublishedVersion(format!("{model}@{version}")))?;
+		let mut bytes = Vec::new();
+		for (index, hash) in hashes.iter().enumerate() {
+			let chunk: Option<sp_core::Bytes> =
+				self.call("models_chunk", rpc_params![hash]).await?;
+			let chunk = chunk.ok_or_else(|| Error::ChunkUnavailable {
+				model: format!("{model}@{version}"),
+				index,
+				total: hashes.len(),
+			})?;
+			if verin_primitives::model::chunk_hash(&chunk) != *hash {
+				return Err(Error::Node(format!("chunk {index} does not hash to {hash:?}")));
+			}
+			bytes.extend_from_slice(&chunk);
+		}
+		Ok(bytes)
+	}
+
+	/// Checks `bytes` (the node's copy of the version's bytes when `None`) against `version`
+	/// of `model`: their content id against the one on chain and, if the version has a
+	/// circuit, the circuit compiled here from them against the registered digest. Compiling
+	/// needs the `zk` feature.
+	pub async fn verify_model(
+		&self,
+		model: ModelId,
+		version: ModelVersion,
+		bytes: Option<Vec<u8>>,
+	) -> Result<ModelVerification, Error> {
+		let info = self.version(model, version).await?;
+		let bytes = match bytes {
+			Some(bytes) => bytes,
+			None => self.model_bytes(model, version).await?,
+		};
+		let bytes_content_id = content_id_of(&bytes);
+		let compiled_circuit = match info.circuit_digest {
+			None => None,
+			// Bytes that are not the version's have nothing to say about its circuit.
+			Some(_) if bytes_content_id != info.content_id => None,
+			Some(_) => Some(match crate::zk::compile_circuit(&bytes) {
+				Ok(circuit) => Ok(sp_core::H256(circuit.digest)),
+				Err(error @ Error::ZkFeatureDisabled(_)) => return Err(error),
+				Err(error) => Err(error.to_string()),
+			}),
+		};
+		Ok(ModelVerification {
+			content_id: info.content_id,
+			bytes_content_id,
+			size: bytes.len() as u64,
+			registered_circuit: info.circuit_digest,
+			compiled_circuit,
+		})
 	}
 }
 

@@ -34,6 +34,9 @@ pub enum Error {
 	ZkFeatureDisabled(&'static str),
 	/// A file could not be read.
 	File(String),
+	/// The node does not have a chunk of the model's bytes (genesis models of development
+	/// chains are built into the node, not indexed): pass the file instead.
+	ChunkUnavailable { model: String, index: usize, total: usize },
 	/// The node or the connection failed in another way.
 	Node(String),
 }
@@ -52,6 +55,10 @@ impl core::fmt::Display for Error {
 			Self::UnknownModel(model) => write!(f, "no model `{model}` on this chain; `verin model list` shows the registered ones"),
 			Self::NoPublishedVersion(model) => write!(f, "model `{model}` has no published version yet; finish its upload first"),
 			Self::UnknownJob(job) => write!(f, "no job {job} on this chain (or it was pruned after it ended)"),
+			Self::ChunkUnavailable { model, index, total } => write!(
+				f,
+				"the node has no copy of chunk {index} of {total} of model {model} (it serves only the chunks it indexed); ask a worker's node, or pass the file with --file"
+			),
 			Self::Refused { error, hint: Some(hint) } => write!(f, "the chain refused: {error}: {hint}"),
 			Self::Refused { error, hint: None } => write!(f, "the chain refused: {error}"),
 			Self::FeeCapTooLow { quote, cap } => write!(
@@ -103,6 +110,9 @@ pub(crate) fn hint(error: &str) -> Option<&'static str> {
 		"TierUnavailable" => "this chain does not verify that tier yet",
 		"ZkOneRowOnly" => "a zk request proves one row: send a single row",
 		"ZkCircuitNotRegistered" => "the model's owner has not registered its circuit yet",
+		"ZkCircuitNotTrusted" => {
+			"the model's circuit awaits review by workers other than its owner, or is disputed; `verin model show` says which"
+		},
 		"NoEligibleWorker" => {
 			"no online worker serves this model at this tier now; try later or another tier"
 		},

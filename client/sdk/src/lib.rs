@@ -26,13 +26,14 @@ pub mod tensors;
 pub mod zk;
 
 pub use client::{
-	signer, DeployProgress, Deployed, JobOutcome, ModelFile, Requested, Verin, WorkerStatus,
+	signer, CircuitReviewInfo, DeployProgress, Deployed, JobOutcome, ModelFile,
+	ModelVerification, Requested, Verin, WorkerStatus,
 };
 pub use error::Error;
 pub use subxt_signer::sr25519::Keypair;
 pub use verin_primitives::{
 	market::{FeeBreakdown, JobId, JobStatus},
-	model::{ModelId, ModelVersion, ToleranceRule, VersionSpec},
+	model::{CircuitStatus, ModelId, ModelVersion, ToleranceRule, VersionSpec},
 	tier::{Tier, TierSet},
 };
 

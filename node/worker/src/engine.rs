@@ -15,7 +15,8 @@
 //!   machines' floating-point differences.
 //! - **ZK proofs** (`verin_inference::prove`): the engine compiles the model's bytes into
 //!   its plonky2 circuit (`verin-zk`, cached like sessions), refuses if the circuit's digest
-//!   differs from the one registered on chain, and proves the row.
+//!   differs from the one registered on chain, and proves the row. The same compile answers
+//!   `verin_inference::circuit_digest`, with which the worker reviews registered circuits.
 //! - **ONNX Runtime library**: the official build, loaded at run time from the path the node
 //!   is given (`scripts/setup.sh` takes it from the `onnxruntime` wheel on PyPI).
 
@@ -191,6 +192,12 @@ impl OrtEngine {
 	) -> Result<Proven, InferenceError> {
 		self.inner.provers.prove(&self.inner.sources, content_id, circuit_digest, input)
 	}
+
+	/// The digest of the circuit compiled from the bytes of the model with `content_id`
+	/// (how the worker reviews the circuit an owner registered).
+	pub fn circuit_digest(&self, content_id: H256) -> Result<H256, InferenceError> {
+		self.inner.provers.digest(&self.inner.sources, content_id)
+	}
 }
 
 impl InferenceBackend for OrtEngine {
@@ -209,5 +216,9 @@ impl InferenceBackend for OrtEngine {
 		input: &TensorPayload,
 	) -> Result<Proven, InferenceError> {
 		OrtEngine::prove(self, content_id, circuit_digest, input)
+	}
+
+	fn circuit_digest(&mut self, content_id: H256) -> Result<H256, InferenceError> {
+		OrtEngine::circuit_digest(self, content_id)
 	}
 }

@@ -65,6 +65,7 @@ pub use weights::WeightInfo;
 pub mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -173,7 +174,9 @@ pub mod pallet {
 
 	/// Configuration of the model registry.
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
 		/// The currency in which storage deposits are held.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ InspectHold<Self::AccountId>
@@ -244,6 +247,10 @@ pub mod pallet {
 		/// Resolves circuit disputes and sets [`RequiredConfirmations`]: it recompiles the
 		/// model offchain, so it is the arbiter the runtime cannot be.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The worker key the offchain worker signs its circuit reviews with (the key the
+		/// worker pool bonds).
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -535,7 +542,8 @@ pub mod pallet {
 		AlreadyReviewed,
 		/// The version has no registered circuit.
 		NoCircuit,
-		/// The circuit is disputed: no review counts until governance resolves the dispute.
+		/// The circuit is disputed: no review counts, and the model cannot be removed, until
+		/// governance resolves the dispute.
 		CircuitUnderDispute,
 		/// Governance upheld the circuit against a dispute: it takes no further dispute.
 		CircuitSettled,
@@ -573,6 +581,12 @@ pub mod pallet {
 				Self::expire_upload(model, now);
 			}
 			T::WeightInfo::on_initialize_expiries(count)
+		}
+
+		/// Reviews registered ZK circuits with this node's worker keys: compiles the
+		/// version's bytes and confirms or disputes the digest ([`offchain`]).
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::review_circuits(now);
 		}
 
 		fn integrity_test() {
@@ -838,13 +852,21 @@ pub mod pallet {
 		}
 
 		/// Removes the model, its versions and any pending upload, and returns the whole
-		/// deposit. Refused while the model has unsettled jobs. Emits `ModelRemoved`.
+		/// deposit. Refused while the model has unsettled jobs, and while a circuit of it is
+		/// disputed (its deposit awaits the verdict). Emits `ModelRemoved`.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::remove(model::MAX_VERSIONS))]
 		pub fn remove(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let info = Self::owned_model(model, &who)?;
 			ensure!(!T::ModelJobs::has_open_jobs(model), Error::<T>::ModelHasOpenJobs);
+			// Removing would return the deposit a rejection burns, and strand the stakes
+			// the dispute holds.
+			ensure!(
+				!info.versions.iter().any(|version| CircuitReviews::<T>::get(model, version)
+					.is_some_and(|review| review.status == CircuitStatus::Disputed)),
+				Error::<T>::CircuitUnderDispute
+			);
 
 			if let Some(upload) = Uploads::<T>::take(model) {
 				Self::remove_from_expiry_queue(upload.expires_at, model);
@@ -890,7 +912,8 @@ pub mod pallet {
 		/// digest confirms the circuit; with `RequiredConfirmations` confirmations it is
 		/// trusted. Anything else disputes it: ZK jobs stop until governance resolves the
 		/// dispute ([`Pallet::resolve_circuit_dispute`]), which costs the losing side
-		/// `ReviewSlash` of its bond. A trusted circuit may still be disputed; an upheld one
+		/// `ReviewSlash` of its bond; until then the disputer's and the confirmers' stakes
+		/// cannot be withdrawn from the worker pool. A trusted circuit may still be disputed; an upheld one
 		/// may not, and no review is taken while a dispute is open.
 		///
 		/// Emits `CircuitReviewed`, and `CircuitTrusted` or `CircuitDisputed` when the status
@@ -944,6 +967,10 @@ pub mod pallet {
 			} else {
 				ensure!(review.status != CircuitStatus::Upheld, Error::<T>::CircuitSettled);
 				let confirmations = review.confirmed_by.len() as u32;
+				// Governance may take longer than an unbonding period: everyone the verdict
+				// may slash keeps its stake until then.
+				T::Staking::hold_for_judgement(&reviewer);
+				review.confirmed_by.iter().for_each(T::Staking::hold_for_judgement);
 				review.status = CircuitStatus::Disputed;
 				review.disputed_by = Some((reviewer.clone(), compiled));
 				CircuitReviews::<T>::insert(model, version, review);
@@ -997,6 +1024,12 @@ pub mod pallet {
 				.ok_or(Error::<T>::NotDisputed)?;
 			let (disputer, _) = review.disputed_by.clone().ok_or(Error::<T>::NotDisputed)?;
 			let info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotFound)?;
+			// The stakes held when the dispute opened are free again once the verdict's
+			// slashes (below) are taken.
+			let release = |review: &CircuitReviewOf<T>| {
+				T::Staking::release_judgement(&disputer);
+				review.confirmed_by.iter().for_each(T::Staking::release_judgement);
+			};
 
 			if faithful {
 				let slashed = T::Staking::slash(
@@ -1005,6 +1038,7 @@ pub mod pallet {
 					&info.owner,
 					SlashReason::FalseCircuitReview,
 				);
+				release(&review);
 				CircuitReviews::<T>::insert(
 					model,
 					version,
@@ -1025,6 +1059,7 @@ pub mod pallet {
 				);
 				confirmers_slashed = confirmers_slashed.saturating_add(taken);
 			}
+			release(&review);
 			CircuitReviews::<T>::remove(model, version);
 			Self::deposit_event(Event::CircuitRejected {
 				model,

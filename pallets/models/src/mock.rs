@@ -50,6 +50,7 @@ frame_support::construct_runtime!(
 );
 
 verin_pallet_support::impl_test_system_with_balances!(Test, Balance);
+verin_pallet_support::impl_test_signing!(Test);
 
 parameter_types! {
 	/// Models the test marks as having open jobs.
@@ -89,6 +90,8 @@ impl verin_primitives::model::CircuitInspector for TestCircuits {
 parameter_types! {
 	/// Stake each account has bonded in the stand-in worker pool.
 	pub static Bonded: BTreeMap<AccountId, Balance> = BTreeMap::new();
+	/// Open judgement holds on each worker's stake.
+	pub static JudgementHolds: BTreeMap<AccountId, u32> = BTreeMap::new();
 	/// Every slash asked of the worker pool: worker, amount taken, beneficiary, reason.
 	pub static Slashes: Vec<(AccountId, Balance, AccountId, SlashReason)> = Vec::new();
 }
@@ -121,6 +124,20 @@ impl WorkerStaking<AccountId, Balance> for TestStaking {
 	}
 
 	fn suspend(_worker: &AccountId) {}
+
+	fn hold_for_judgement(worker: &AccountId) {
+		JudgementHolds::mutate(|holds| *holds.entry(*worker).or_default() += 1);
+	}
+
+	fn release_judgement(worker: &AccountId) {
+		JudgementHolds::mutate(|holds| {
+			let count = holds.get_mut(worker).expect("released only what was held");
+			*count -= 1;
+			if *count == 0 {
+				holds.remove(worker);
+			}
+		});
+	}
 }
 
 impl pallet_models::Config for Test {
@@ -141,6 +158,7 @@ impl pallet_models::Config for Test {
 	type MaxCircuitReviewers = ConstU32<MAX_CIRCUIT_REVIEWERS>;
 	type ReviewSlash = ConstU128<REVIEW_SLASH>;
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type AuthorityId = TestWorkerKey;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestCircuits;
@@ -176,6 +194,41 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		(POOR, 10),
 		(CAROL, MODEL_DEPOSIT + 100),
 	])
+}
+
+/// A node's ZK compiler, for the offchain worker's tests: compiles every model to the
+/// digest `Compiles` maps its content id to, refuses those mapped to `None` and has no bytes
+/// of the others. Counts its compiles.
+pub struct TestCompiler;
+
+parameter_types! {
+	/// What each content id compiles to: a digest, or `None` for a model with no circuit.
+	pub static Compiles: BTreeMap<sp_core::H256, Option<sp_core::H256>> = BTreeMap::new();
+	/// Compiles done by [`TestCompiler`].
+	pub static CompileCount: u32 = 0;
+}
+
+impl verin_worker_primitives::InferenceBackend for TestCompiler {
+	fn run(
+		&mut self,
+		_content_id: sp_core::H256,
+		_input: &verin_primitives::tensor::TensorPayload,
+	) -> Result<verin_primitives::tensor::TensorPayload, verin_worker_primitives::InferenceError>
+	{
+		Err(verin_worker_primitives::InferenceError::Unavailable)
+	}
+
+	fn circuit_digest(
+		&mut self,
+		content_id: sp_core::H256,
+	) -> Result<sp_core::H256, verin_worker_primitives::InferenceError> {
+		CompileCount::mutate(|count| *count += 1);
+		match Compiles::get().get(&content_id) {
+			Some(Some(digest)) => Ok(*digest),
+			Some(None) => Err(verin_worker_primitives::InferenceError::NotProvable),
+			None => Err(verin_worker_primitives::InferenceError::ModelNotFound),
+		}
+	}
 }
 
 /// Advances to block `n`, running the pallet's `on_initialize` for each block.

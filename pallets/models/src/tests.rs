@@ -1547,4 +1547,268 @@ mod circuit_review {
 			assert!(Models::served_model(model, None).unwrap().circuit_trusted);
 		});
 	}
+
+	fn holds() -> Vec<(AccountId, u32)> {
+		JudgementHolds::get().into_iter().collect()
+	}
+
+	/// A confirmer who sees a dispute coming could unbond and withdraw before governance
+	/// decides, and the slash would find nothing: a dispute holds the stakes it may slash
+	/// (the disputer's and every confirmer's) until the verdict, whichever way it goes.
+	#[test]
+	fn a_confirmer_cannot_withdraw_its_stake_before_the_verdict() {
+		for faithful in [false, true] {
+			new_test_ext().execute_with(|| {
+				let (model, digest) = registered_circuit();
+				assert_ok!(review(REVIEWER_1, model, Some(digest)));
+				assert_ok!(review(REVIEWER_2, model, Some(digest)));
+				assert!(holds().is_empty(), "no dispute, no hold");
+				assert_ok!(review(REVIEWER_3, model, Some(other_digest())));
+				assert_eq!(holds(), vec![(REVIEWER_1, 1), (REVIEWER_2, 1), (REVIEWER_3, 1)]);
+				assert_ok!(resolve(model, faithful));
+				assert!(holds().is_empty(), "the verdict releases every hold");
+			});
+		}
+	}
+
+	/// The owner of a disputed circuit removes the model to get back the deposit a
+	/// rejection would burn (and strand the reviewers' held stakes): refused until the
+	/// verdict.
+	#[test]
+	fn an_owner_cannot_remove_a_model_to_escape_a_circuit_dispute() {
+		new_test_ext().execute_with(|| {
+			let (model, _) = registered_circuit();
+			assert_ok!(review(REVIEWER_1, model, Some(other_digest())));
+			assert_noop!(
+				Models::remove(RuntimeOrigin::signed(ALICE), model),
+				Error::<Test>::CircuitUnderDispute
+			);
+			assert_ok!(resolve(model, false));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert!(holds().is_empty());
+		});
+	}
+}
+
+/// The offchain worker's circuit review: a worker node compiles registered circuits and
+/// confirms or disputes them with its bonded keys.
+mod offchain_review {
+	use super::*;
+	use crate::{offchain::RESEND_AFTER, Call, CircuitReviews, Versions};
+	use sp_core::H256;
+	use verin_pallet_support::testing::{offchain_worker_node, TransactionPool};
+	use verin_primitives::{market::ModelCatalog, model::CircuitStatus};
+	use verin_worker_primitives::InferenceExt;
+
+	const WORKER: AccountId = 20;
+	const OTHER_WORKER: AccountId = 21;
+	const CIRCUIT_LEN: usize = 40;
+
+	/// A worker node with `keys` in its keystore and [`TestCompiler`] as its engine; ALICE's
+	/// model published with a circuit registered. Returns the node's pool, the model, its
+	/// content id and the circuit's digest.
+	fn node_with_circuit(
+		keys: &[AccountId],
+	) -> (sp_io::TestExternalities, TransactionPool, u64, H256, H256) {
+		let mut ext = new_test_ext();
+		let pool = offchain_worker_node(&mut ext, keys.iter().copied());
+		ext.register_extension(InferenceExt::new(TestCompiler));
+		let (model, content_id) = ext.execute_with(|| {
+			let model = register(ALICE, "zk");
+			publish(ALICE, model, V1_0, &file(1000));
+			assert_ok!(Models::register_circuit(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				V1_0,
+				circuit(CIRCUIT_LEN)
+			));
+			(model, Versions::<Test>::get(model, V1_0).unwrap().content_id)
+		});
+		let digest = H256(sp_io::hashing::blake2_256(&circuit_data(CIRCUIT_LEN)));
+		Compiles::set(Default::default());
+		CompileCount::set(0);
+		(ext, pool, model, content_id, digest)
+	}
+
+	fn run_offchain_worker(block: u64) {
+		System::set_block_number(block);
+		<Models as frame_support::traits::Hooks<u64>>::offchain_worker(block);
+	}
+
+	fn reviews_sent(pool: &TransactionPool) -> Vec<(AccountId, Option<H256>)> {
+		pool.take_signed::<RuntimeCall>()
+			.into_iter()
+			.map(|(signer, call)| match call {
+				RuntimeCall::Models(Call::review_circuit { version, compiled, .. }) => {
+					assert_eq!(version, V1_0);
+					(signer, compiled)
+				},
+				other => panic!("unexpected call {other:?}"),
+			})
+			.collect()
+	}
+
+	#[test]
+	fn a_worker_confirms_a_circuit_that_is_the_compile_of_the_bytes() {
+		let (mut ext, pool, _model, content_id, digest) = node_with_circuit(&[WORKER]);
+		ext.execute_with(|| {
+			bond(WORKER, MIN_REVIEWER_BOND);
+			Compiles::mutate(|compiles| compiles.insert(content_id, Some(digest)));
+			run_offchain_worker(2);
+			assert_eq!(reviews_sent(&pool), vec![(WORKER, Some(digest))]);
+
+			// Claimed: not compiled or sent again while the review may still land.
+			run_offchain_worker(3);
+			assert!(pool.is_empty());
+			assert_eq!(CompileCount::get(), 1);
+			// It did not land: sent again once the claim expires.
+			run_offchain_worker(2 + RESEND_AFTER as u64);
+			assert_eq!(reviews_sent(&pool), vec![(WORKER, Some(digest))]);
+		});
+	}
+
+	/// The attack from the worker's side: the owner registered the circuit of another
+	/// model; an honest worker's compile of the version's bytes disputes it.
+	#[test]
+	fn a_free_output_circuit_is_disputed_by_a_workers_compile() {
+		let (mut ext, pool, _model, content_id, _digest) = node_with_circuit(&[WORKER]);
+		ext.execute_with(|| {
+			bond(WORKER, MIN_REVIEWER_BOND);
+			let honest = H256::repeat_byte(0x42);
+			Compiles::mutate(|compiles| compiles.insert(content_id, Some(honest)));
+			run_offchain_worker(2);
+			assert_eq!(reviews_sent(&pool), vec![(WORKER, Some(honest))]);
+		});
+	}
+
+	#[test]
+	fn a_circuit_for_bytes_that_do_not_compile_is_disputed_with_none() {
+		let (mut ext, pool, _model, content_id, _digest) = node_with_circuit(&[WORKER]);
+		ext.execute_with(|| {
+			bond(WORKER, MIN_REVIEWER_BOND);
+			Compiles::mutate(|compiles| compiles.insert(content_id, None));
+			run_offchain_worker(2);
+			assert_eq!(reviews_sent(&pool), vec![(WORKER, None)]);
+		});
+	}
+
+	/// A node that cannot compile for a reason of its own (here: it has no bytes) is no
+	/// witness against the circuit: it sends nothing, and tries again next run.
+	#[test]
+	fn a_node_without_the_bytes_sends_no_review_and_tries_again() {
+		let (mut ext, pool, _model, content_id, digest) = node_with_circuit(&[WORKER]);
+		ext.execute_with(|| {
+			bond(WORKER, MIN_REVIEWER_BOND);
+			run_offchain_worker(2);
+			assert!(pool.is_empty());
+			assert_eq!(CompileCount::get(), 1);
+			Compiles::mutate(|compiles| compiles.insert(content_id, Some(digest)));
+			run_offchain_worker(3);
+			assert_eq!(reviews_sent(&pool), vec![(WORKER, Some(digest))]);
+		});
+	}
+
+	/// The owner's own node, and keys that are not bonded workers, do not review: their
+	/// word would be free or self-serving, and the chain would refuse it.
+	#[test]
+	fn the_owner_and_unbonded_keys_do_not_review() {
+		let (mut ext, pool, _model, content_id, digest) = node_with_circuit(&[ALICE, WORKER]);
+		ext.execute_with(|| {
+			bond(ALICE, MIN_REVIEWER_BOND);
+			bond(WORKER, MIN_REVIEWER_BOND - 1);
+			Compiles::mutate(|compiles| compiles.insert(content_id, Some(digest)));
+			run_offchain_worker(2);
+			assert!(pool.is_empty());
+			assert_eq!(CompileCount::get(), 0, "nobody to review for: nothing compiled");
+		});
+	}
+
+	/// Confirmations sent by a node land; the circuit becomes trusted, and the node does
+	/// not review it again.
+	#[test]
+	fn confirmations_from_two_nodes_make_the_circuit_trusted() {
+		let (mut ext, pool, model, content_id, digest) =
+			node_with_circuit(&[WORKER, OTHER_WORKER]);
+		ext.execute_with(|| {
+			bond(WORKER, MIN_REVIEWER_BOND);
+			bond(OTHER_WORKER, MIN_REVIEWER_BOND);
+			Compiles::mutate(|compiles| compiles.insert(content_id, Some(digest)));
+			run_offchain_worker(2);
+			for (signer, compiled) in reviews_sent(&pool) {
+				assert_ok!(Models::review_circuit(
+					RuntimeOrigin::signed(signer),
+					model,
+					V1_0,
+					compiled
+				));
+			}
+			assert_eq!(
+				CircuitReviews::<Test>::get(model, V1_0).unwrap().status,
+				CircuitStatus::Trusted
+			);
+			run_offchain_worker(3 + RESEND_AFTER as u64);
+			assert!(pool.is_empty());
+			assert_eq!(CompileCount::get(), 1);
+		});
+	}
+
+	/// ALICE's circuit, confirmed by two bonded reviewers other than the node's key.
+	fn trust(model: u64, digest: H256) {
+		for confirmer in [10, 11] {
+			bond(confirmer, MIN_REVIEWER_BOND);
+			assert_ok!(Models::review_circuit(
+				RuntimeOrigin::signed(confirmer),
+				model,
+				V1_0,
+				Some(digest)
+			));
+		}
+		assert_eq!(
+			CircuitReviews::<Test>::get(model, V1_0).unwrap().status,
+			CircuitStatus::Trusted
+		);
+	}
+
+	/// A worker that joins after a circuit was trusted still compiles it once; a faithful
+	/// one is remembered and not compiled again.
+	#[test]
+	fn a_late_worker_checks_a_trusted_circuit_once() {
+		let (mut ext, pool, model, content_id, digest) = node_with_circuit(&[WORKER]);
+		ext.execute_with(|| {
+			trust(model, digest);
+			bond(WORKER, MIN_REVIEWER_BOND);
+			Compiles::mutate(|compiles| compiles.insert(content_id, Some(digest)));
+			run_offchain_worker(2);
+			assert!(pool.is_empty(), "confirmations are full: nothing to send");
+			run_offchain_worker(3 + RESEND_AFTER as u64);
+			assert_eq!(CompileCount::get(), 1, "a faithful trusted circuit is compiled once");
+		});
+	}
+
+	/// The free-output circuit confirmed by accomplices: a late worker's compile differs,
+	/// its dispute stops the circuit's ZK jobs.
+	#[test]
+	fn a_late_worker_disputes_a_trusted_circuit_that_is_not_the_compile() {
+		let (mut ext, pool, model, content_id, digest) = node_with_circuit(&[WORKER]);
+		ext.execute_with(|| {
+			trust(model, digest);
+			bond(WORKER, MIN_REVIEWER_BOND);
+			let honest = H256::repeat_byte(0x42);
+			Compiles::mutate(|compiles| compiles.insert(content_id, Some(honest)));
+			run_offchain_worker(2);
+			let sent = reviews_sent(&pool);
+			assert_eq!(sent, vec![(WORKER, Some(honest))]);
+			assert_ok!(Models::review_circuit(
+				RuntimeOrigin::signed(WORKER),
+				model,
+				V1_0,
+				Some(honest)
+			));
+			assert_eq!(
+				CircuitReviews::<Test>::get(model, V1_0).unwrap().status,
+				CircuitStatus::Disputed
+			);
+			assert!(!Models::served_model(model, Some(V1_0)).unwrap().circuit_trusted);
+		});
+	}
 }

@@ -212,6 +212,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Registered<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, WorkerInfo<T>>;
 
+	/// Open judgements that may slash a worker (e.g. a dispute about a circuit it reviewed),
+	/// by worker: while any is open its unbonding stake cannot be withdrawn, so the slash
+	/// finds it however long the judgement takes. Absent means none.
+	#[pallet::storage]
+	pub type JudgementHolds<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// The workers serving each model version, in registration order: the matching index.
 	#[pallet::storage]
 	pub type Servers<T: Config> = StorageDoubleMap<
@@ -340,6 +347,9 @@ pub mod pallet {
 		NothingUnbonding,
 		/// The unbonding stake is not unlocked yet.
 		StillUnbonding,
+		/// A judgement that may slash the worker is open (a dispute about a circuit it
+		/// reviewed): its stake stays until the judgement ends.
+		StakeUnderJudgement,
 	}
 
 	#[pallet::call]
@@ -513,12 +523,14 @@ pub mod pallet {
 		}
 
 		/// Releases the caller's unlocked unbonding stake. A worker left with no stake, nothing
-		/// unbonding and no jobs is deregistered (also when nothing was unbonding).
+		/// unbonding and no jobs is deregistered (also when nothing was unbonding). Refused
+		/// while a judgement that may slash the worker is open ([`JudgementHolds`]).
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::withdraw_unbonded(T::MaxModelsPerWorker::get()))]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::worker(&who)?;
+			ensure!(JudgementHolds::<T>::get(&who) == 0, Error::<T>::StakeUnderJudgement);
 			match info.unbonding {
 				Some(unbonding) => {
 					let now = frame_system::Pallet::<T>::block_number();
@@ -746,5 +758,15 @@ impl<T: Config> WorkerStaking<T::AccountId, BalanceOf<T>> for Pallet<T> {
 				reason: OfflineReason::Suspended,
 			});
 		}
+	}
+
+	fn hold_for_judgement(worker: &T::AccountId) {
+		JudgementHolds::<T>::mutate(worker, |holds| *holds = holds.saturating_add(1));
+	}
+
+	fn release_judgement(worker: &T::AccountId) {
+		JudgementHolds::<T>::mutate_exists(worker, |holds| {
+			*holds = holds.map(|count| count.saturating_sub(1)).filter(|count| *count > 0);
+		});
 	}
 }

@@ -346,6 +346,34 @@ mod unbonding {
 	}
 
 	#[test]
+	fn a_stake_held_for_judgement_cannot_be_withdrawn_until_released() {
+		use verin_primitives::market::WorkerStaking;
+		new_test_ext().execute_with(|| {
+			register(ALICE, MIN_STAKE);
+			assert_ok!(Workers::unbond(RuntimeOrigin::signed(ALICE), MIN_STAKE));
+			// Two judgements overlap: the stake stays until both end.
+			Workers::hold_for_judgement(&ALICE);
+			Workers::hold_for_judgement(&ALICE);
+			run_to_block(1 + UNBONDING_PERIOD);
+			assert_noop!(
+				Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)),
+				Error::<Test>::StakeUnderJudgement
+			);
+			// The judgement's slash still finds the unbonding stake.
+			assert_eq!(Workers::bonded(&ALICE), MIN_STAKE);
+			Workers::release_judgement(&ALICE);
+			assert_noop!(
+				Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)),
+				Error::<Test>::StakeUnderJudgement
+			);
+			Workers::release_judgement(&ALICE);
+			assert!(!crate::JudgementHolds::<Test>::contains_key(ALICE), "no hold left behind");
+			assert_ok!(Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));
+			assert_eq!(bond_held(ALICE), 0);
+		});
+	}
+
+	#[test]
 	fn unbonding_everything_goes_offline_and_withdrawal_deregisters() {
 		new_test_ext().execute_with(|| {
 			register(ALICE, MIN_STAKE);

@@ -180,6 +180,14 @@ pub trait WorkerStaking<AccountId, Balance> {
 
 	/// Takes the worker out of matching until it goes online again (after a missed job).
 	fn suspend(worker: &AccountId);
+
+	/// Keeps `worker`'s stake, bonded and unbonding, from being withdrawn until as many
+	/// [`Self::release_judgement`] calls: a judgement that may slash it is open, and may
+	/// take longer than the unbonding period. Holds count, so judgements may overlap.
+	fn hold_for_judgement(worker: &AccountId);
+
+	/// Ends one [`Self::hold_for_judgement`] of `worker`.
+	fn release_judgement(worker: &AccountId);
 }
 
 /// What a tier verifier is told about the result it checks.

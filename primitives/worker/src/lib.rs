@@ -13,7 +13,8 @@
 //!
 //! [`verin_inference::prove`] is the ZK tier's counterpart of `run`: the node compiles the
 //! model into its circuit, checks the circuit's digest against the one registered on chain,
-//! and returns the output with a proof of it.
+//! and returns the output with a proof of it. [`verin_inference::circuit_digest`] compiles
+//! the circuit alone, so that workers can review the circuits owners register.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -112,6 +113,13 @@ pub trait InferenceBackend: Send + 'static {
 	) -> Result<Proven, InferenceError> {
 		Err(InferenceError::Unavailable)
 	}
+
+	/// The digest of the circuit the ZK compiler makes from the bytes of the model with
+	/// `content_id`: [`InferenceError::NotProvable`] if it makes none. Backends without a
+	/// compiler are unavailable.
+	fn circuit_digest(&mut self, _content_id: H256) -> Result<H256, InferenceError> {
+		Err(InferenceError::Unavailable)
+	}
 }
 
 /// A backend for nodes that run no models: every call is [`InferenceError::Unavailable`].
@@ -168,6 +176,18 @@ pub trait VerinInference {
 	) -> AllocateAndReturnByCodec<Result<Proven, InferenceError>> {
 		match self.extension::<InferenceExt>() {
 			Some(ext) => ext.0.prove(H256(content_id), H256(circuit_digest), &input),
+			None => Err(InferenceError::Unavailable),
+		}
+	}
+
+	/// The digest of the circuit compiled from the bytes of the model with `content_id`
+	/// (how a worker reviews a registered circuit).
+	fn circuit_digest(
+		&mut self,
+		content_id: PassPointerAndReadCopy<[u8; 32], 32>,
+	) -> AllocateAndReturnByCodec<Result<H256, InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(ext) => ext.0.circuit_digest(H256(content_id)),
 			None => Err(InferenceError::Unavailable),
 		}
 	}

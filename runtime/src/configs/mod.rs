@@ -162,6 +162,18 @@ impl pallet_models::Config for Runtime {
 	type Circuits = tiers::ZkCircuits;
 	// The digits circuit's verifier data is 1.6 KB; room for larger FRI caps and gate sets.
 	type MaxCircuitBytes = ConstU32<{ 16 * 1024 }>;
+	// Reviewers are bonded workers: their nodes compile circuits anyway, and their stake is
+	// what a wrong review costs.
+	type Staking = Workers;
+	type MinReviewerBond = MinWorkerStake;
+	type MaxCircuitReviewers = ConstU32<16>;
+	// A wrong review costs what a worker must bond: it either let a circuit pay that is not
+	// the model's, or stopped an owner's ZK jobs for nothing.
+	type ReviewSlash = MinWorkerStake;
+	// Root (sudo, later governance) recompiles a disputed model and decides.
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	// The worker key reviews circuits, as it answers jobs.
+	type AuthorityId = verin_pallet_support::WorkerAuthority;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;

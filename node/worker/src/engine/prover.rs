@@ -52,6 +52,15 @@ impl Provers {
 		Ok(circuit)
 	}
 
+	/// The digest of the model's circuit, compiled from its bytes.
+	pub(crate) fn digest(
+		&self,
+		sources: &ModelSources,
+		content_id: H256,
+	) -> Result<H256, InferenceError> {
+		Ok(H256(self.circuit(sources, content_id)?.digest()))
+	}
+
 	/// Proves the model's output on a one-row `input` with the circuit registered as
 	/// `circuit_digest`.
 	pub(crate) fn prove(
