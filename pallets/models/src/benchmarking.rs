@@ -155,6 +155,9 @@ fn reviewed<T: Config>(
 		if disputed {
 			review.status = CircuitStatus::Disputed;
 			review.disputed_by = Some((disputer.clone(), None));
+			// As `review_circuit` does when it opens the dispute.
+			T::Staking::hold_for_judgement(&disputer);
+			review.confirmed_by.iter().for_each(T::Staking::hold_for_judgement);
 		}
 	});
 	disputer
@@ -384,6 +387,28 @@ mod benchmarks {
 
 		let review = CircuitReviews::<T>::get(model, version).expect("reviewed");
 		assert_eq!(review.status, CircuitStatus::Trusted);
+	}
+
+	/// The dispute of a circuit trusted by `MaxCircuitReviewers` confirmations: the longest
+	/// list to check for the reviewer, and a judgement hold on each confirmer's stake.
+	#[benchmark]
+	fn dispute_circuit() {
+		let owner: T::AccountId = account("owner", 0, 0);
+		let (model, version, _) = reviewable_circuit::<T>(&owner);
+		let most = T::MaxCircuitReviewers::get();
+		RequiredConfirmations::<T>::put(most);
+		reviewed::<T>(model, version, most, false);
+		CircuitReviews::<T>::mutate(model, version, |review| {
+			review.as_mut().expect("reviewed").status = CircuitStatus::Trusted;
+		});
+		let caller: T::AccountId = whitelisted_caller();
+		T::BenchmarkHelper::bond_reviewer(&caller, T::MinReviewerBond::get());
+
+		#[extrinsic_call]
+		review_circuit(RawOrigin::Signed(caller), model, version, None);
+
+		let review = CircuitReviews::<T>::get(model, version).expect("reviewed");
+		assert_eq!(review.status, CircuitStatus::Disputed);
 	}
 
 	/// An upheld circuit: one slash, of the disputer; the review is full.

@@ -38,7 +38,7 @@
 //!   dispute ([`Pallet::resolve_circuit_dispute`]): a faithful circuit is
 //!   [`CircuitStatus::Upheld`] for good and the disputer loses [`Config::ReviewSlash`] of
 //!   its bond to the owner; an unfaithful one is removed, its deposit burnt and every
-//!   confirmer loses [`Config::ReviewSlash`] to the disputer. Circuits in the genesis
+//!   confirmer loses [`Config::ReviewSlash`] to [`Config::SlashedTo`]. Circuits in the genesis
 //!   configuration are trusted at once: the chain spec's author defines the chain.
 //!
 //! ## Terminology
@@ -239,10 +239,15 @@ pub mod pallet {
 		type MaxCircuitReviewers: Get<u32>;
 
 		/// Stake taken from a reviewer governance finds wrong: each confirmer of a rejected
-		/// circuit (paid to the disputer), or the disputer of an upheld one (paid to the
-		/// model's owner).
+		/// circuit (paid to [`Config::SlashedTo`]), or the disputer of an upheld one (paid to
+		/// the model's owner).
 		#[pallet::constant]
 		type ReviewSlash: Get<BalanceOf<Self>>;
+
+		/// Receives what the confirmers of a rejected circuit are slashed (the treasury). Not
+		/// the disputer: it may be the owner's own account, which would collect its
+		/// accomplices' slashes.
+		type SlashedTo: Get<Self::AccountId>;
 
 		/// Resolves circuit disputes and sets [`RequiredConfirmations`]: it recompiles the
 		/// model offchain, so it is the arbiter the runtime cannot be.
@@ -919,7 +924,7 @@ pub mod pallet {
 		/// Emits `CircuitReviewed`, and `CircuitTrusted` or `CircuitDisputed` when the status
 		/// changes.
 		#[pallet::call_index(12)]
-		#[pallet::weight(T::WeightInfo::review_circuit())]
+		#[pallet::weight(T::WeightInfo::review_circuit().max(T::WeightInfo::dispute_circuit()))]
 		pub fn review_circuit(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -1001,9 +1006,9 @@ pub mod pallet {
 		/// - not `faithful`: the circuit and its review are removed and the version's digest
 		///   cleared, so the owner may register the right circuit. The circuit's deposit is
 		///   burnt rather than paid to the disputer: the disputer may be the owner's own
-		///   account, which would get it back. Every confirmer loses `ReviewSlash` of its
-		///   bond to the disputer, which is the reward for finding the fault. Emits
-		///   `CircuitRejected`.
+		///   account, which would get it back. For the same reason every confirmer loses
+		///   `ReviewSlash` of its bond to [`Config::SlashedTo`] (the treasury), not to the
+		///   disputer. Emits `CircuitRejected`.
 		///
 		/// Only `GovernanceOrigin`.
 		#[pallet::call_index(13)]
@@ -1054,7 +1059,7 @@ pub mod pallet {
 				let taken = T::Staking::slash(
 					confirmer,
 					T::ReviewSlash::get(),
-					&disputer,
+					&T::SlashedTo::get(),
 					SlashReason::FalseCircuitReview,
 				);
 				confirmers_slashed = confirmers_slashed.saturating_add(taken);

@@ -34,6 +34,8 @@ pub const MAX_MODEL_SIZE: u64 = 2 * 1024 * 1024;
 pub const UPLOAD_TIMEOUT: u64 = 10;
 pub const MAX_EXPIRIES_PER_BLOCK: u32 = 2;
 
+/// Receives the slashes of rejected circuits' confirmers.
+pub const TREASURY: AccountId = 99;
 /// Bond a circuit reviewer needs in the worker pool.
 pub const MIN_REVIEWER_BOND: Balance = 100;
 /// Stake a wrong reviewer loses.
@@ -159,6 +161,7 @@ impl pallet_models::Config for Test {
 	type ReviewSlash = ConstU128<REVIEW_SLASH>;
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type AuthorityId = TestWorkerKey;
+	type SlashedTo = frame_support::traits::ConstU64<TREASURY>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestCircuits;

@@ -1321,12 +1321,12 @@ mod circuit_review {
 			assert_eq!(Balances::total_issuance(), issuance_before - circuit_deposit);
 			assert_eq!(ModelRecords::<Test>::get(model).unwrap().deposit, held(ALICE));
 			assert_eq!(Models::version(model, V1_0).unwrap().deposit, version_deposit(1000));
-			// Every confirmer pays the disputer.
+			// Every confirmer pays the treasury (not the disputer, who may be the owner).
 			assert_eq!(
 				Slashes::get(),
 				vec![
-					(REVIEWER_1, REVIEW_SLASH, REVIEWER_3, SlashReason::FalseCircuitReview),
-					(REVIEWER_2, REVIEW_SLASH, REVIEWER_3, SlashReason::FalseCircuitReview),
+					(REVIEWER_1, REVIEW_SLASH, TREASURY, SlashReason::FalseCircuitReview),
+					(REVIEWER_2, REVIEW_SLASH, TREASURY, SlashReason::FalseCircuitReview),
 				]
 			);
 			// The circuit and its review are gone.
@@ -1486,7 +1486,7 @@ mod circuit_review {
 			assert_eq!(Slashes::get().len(), MAX_CIRCUIT_REVIEWERS as usize);
 			assert!(Slashes::get()
 				.iter()
-				.all(|(_, taken, to, _)| (*taken, *to) == (REVIEW_SLASH, BOB)));
+				.all(|(_, taken, to, _)| (*taken, *to) == (REVIEW_SLASH, TREASURY)));
 		});
 	}
 
@@ -1545,6 +1545,28 @@ mod circuit_review {
 			assert!(trusted(model), "upheld");
 			// The latest version is what a request without a version gets.
 			assert!(Models::served_model(model, None).unwrap().circuit_trusted);
+		});
+	}
+
+	/// The owner's self-dispute: an owner whose accomplices confirmed its free-output
+	/// circuit disputes it from yet another account once its jobs are done, to collect the
+	/// confirmers' slashes itself. The slashes go to the treasury, never to the disputer, so
+	/// the accomplices' stake is lost whoever disputes.
+	#[test]
+	fn an_owner_disputing_its_own_circuit_does_not_collect_its_confirmers_slashes() {
+		new_test_ext().execute_with(|| {
+			let (model, digest) = registered_circuit();
+			// REVIEWER_1 and REVIEWER_2 are the owner's accomplices, REVIEWER_3 its own
+			// disputer.
+			assert_ok!(review(REVIEWER_1, model, Some(digest)));
+			assert_ok!(review(REVIEWER_2, model, Some(digest)));
+			assert_ok!(review(REVIEWER_3, model, Some(other_digest())));
+			assert_ok!(resolve(model, false));
+			assert!(
+				Slashes::get().iter().all(|(_, _, to, _)| *to == TREASURY),
+				"slashes of a rejected circuit's confirmers go to the treasury: {:?}",
+				Slashes::get()
+			);
 		});
 	}
 

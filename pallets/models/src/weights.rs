@@ -5,7 +5,7 @@
 //! 20 steps x 5 repeats. Storage costs use the runtime's `DbWeight`;
 //! the `()` implementation uses RocksDB's reference costs, for tests.
 //!
-//! PROVISIONAL: `review_circuit`, `resolve_circuit_dispute_upheld`,
+//! PROVISIONAL: `review_circuit`, `dispute_circuit`, `resolve_circuit_dispute_upheld`,
 //! `resolve_circuit_dispute_rejected` and `set_required_confirmations` were written by hand
 //! before they could be measured, as were the writes of a circuit's review added to
 //! `register_circuit` (one) and `remove` (one per version). Their reads and writes are counted from the code, with the worker
@@ -36,6 +36,7 @@ pub trait WeightInfo {
 	fn on_initialize_expiries(n: u32, ) -> Weight;
 	fn register_circuit(b: u32, ) -> Weight;
 	fn review_circuit() -> Weight;
+	fn dispute_circuit() -> Weight;
 	fn resolve_circuit_dispute_upheld() -> Weight;
 	fn resolve_circuit_dispute_rejected(c: u32, ) -> Weight;
 	fn set_required_confirmations() -> Weight;
@@ -137,11 +138,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
-	// PROVISIONAL (not measured): CircuitReviews, Models, one slash.
+	// PROVISIONAL (not measured): the dispute of a circuit with `MaxCircuitReviewers`
+	// confirmations: the reads of `review_circuit`, and a judgement hold (a read and a
+	// write) for the disputer and each of the 16 confirmers.
+	fn dispute_circuit() -> Weight {
+		Weight::from_parts(60_000_000, 40_000)
+			.saturating_add(T::DbWeight::get().reads(22))
+			.saturating_add(T::DbWeight::get().writes(18))
+	}
+	// PROVISIONAL (not measured): CircuitReviews, Models, one slash, and the release of the
+	// 17 judgement holds.
 	fn resolve_circuit_dispute_upheld() -> Weight {
-		Weight::from_parts(75_000_000, 5326)
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(5))
+		Weight::from_parts(100_000_000, 40_000)
+			.saturating_add(T::DbWeight::get().reads(23))
+			.saturating_add(T::DbWeight::get().writes(22))
 	}
 	// PROVISIONAL (not measured): CircuitReviews, Models, Versions, VersionCircuits (16 KiB),
 	// the owner's hold, account and the total issuance (burn), and one slash per confirmer.
@@ -151,9 +161,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(55_000_000, 0).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 6_000).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(7))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(c.into())))
 	}
 	// PROVISIONAL (not measured): one write.
 	fn set_required_confirmations() -> Weight {
@@ -238,19 +248,24 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(5))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
+	fn dispute_circuit() -> Weight {
+		Weight::from_parts(60_000_000, 40_000)
+			.saturating_add(RocksDbWeight::get().reads(22))
+			.saturating_add(RocksDbWeight::get().writes(18))
+	}
 	fn resolve_circuit_dispute_upheld() -> Weight {
-		Weight::from_parts(75_000_000, 5326)
-			.saturating_add(RocksDbWeight::get().reads(6))
-			.saturating_add(RocksDbWeight::get().writes(5))
+		Weight::from_parts(100_000_000, 40_000)
+			.saturating_add(RocksDbWeight::get().reads(23))
+			.saturating_add(RocksDbWeight::get().writes(22))
 	}
 	fn resolve_circuit_dispute_rejected(c: u32, ) -> Weight {
 		Weight::from_parts(110_000_000, 19_000)
 			.saturating_add(Weight::from_parts(55_000_000, 0).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 6_000).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(7))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(c.into())))
-			.saturating_add(RocksDbWeight::get().writes(7))
-			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(c.into())))
+			.saturating_add(RocksDbWeight::get().writes(8))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(c.into())))
 	}
 	fn set_required_confirmations() -> Weight {
 		Weight::from_parts(8_000_000, 0)

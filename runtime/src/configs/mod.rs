@@ -174,6 +174,7 @@ impl pallet_models::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	// The worker key reviews circuits, as it answers jobs.
 	type AuthorityId = verin_pallet_support::WorkerAuthority;
+	type SlashedTo = TreasuryAccount;
 	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
