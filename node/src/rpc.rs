@@ -52,7 +52,8 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Models::<_, Block, AccountId, Balance>::new(client.clone(), offchain).into_rpc())?;
+	module
+		.merge(Models::<_, Block, AccountId, Balance>::new(client.clone(), offchain).into_rpc())?;
 	module.merge(Inference::<_, Block, AccountId, Balance>::new(client).into_rpc())?;
 
 	Ok(module)

@@ -330,8 +330,7 @@ async fn online(url: &str, command: OnlineCommand) -> Result<ExitCode, Failure> 
 			println!("content id: {:?}", deployed.content_id);
 			if let Some(digest) = deployed.circuit_digest {
 				println!("circuit: {}", hex(&digest));
-				if let Some(review) =
-					verin.circuit_review(deployed.model, deployed.version).await?
+				if let Some(review) = verin.circuit_review(deployed.model, deployed.version).await?
 				{
 					println!("circuit review: {}", review_text(&review));
 				}
@@ -581,9 +580,10 @@ fn review_text(review: &verin_sdk::CircuitReviewInfo) -> String {
 			"awaiting review ({confirmations} of {} confirmations from workers other than the owner); ZK requests wait until it is trusted",
 			review.required
 		),
-		CircuitStatus::Trusted => {
-			format!("trusted ({confirmations} confirmations from workers other than the owner)")
-		},
+		CircuitStatus::Trusted => format!(
+			"trusted ({confirmations} confirmation{} from workers other than the owner)",
+			if confirmations == 1 { "" } else { "s" }
+		),
 		CircuitStatus::Upheld => "trusted (upheld by governance after a dispute)".into(),
 		CircuitStatus::Disputed => match &review.disputed_by {
 			Some((by, Some(digest))) => format!(
@@ -607,9 +607,9 @@ async fn verify_model(
 		unreachable!("one model in, one out")
 	};
 	let bytes = match &file {
-		Some(path) => Some(
-			std::fs::read(path).map_err(|e| Error::File(format!("{}: {e}", path.display())))?,
-		),
+		Some(path) => {
+			Some(std::fs::read(path).map_err(|e| Error::File(format!("{}: {e}", path.display())))?)
+		},
 		None => None,
 	};
 	let source = match &file {
@@ -629,14 +629,18 @@ async fn verify_model(
 	match (&checked.registered_circuit, &checked.compiled_circuit) {
 		(None, _) => println!("zk circuit: none registered"),
 		(Some(registered), None) => {
-			println!("zk circuit: not checked (the bytes are not the version's); chain {registered:?}")
+			println!(
+				"zk circuit: not checked (the bytes are not the version's); chain {registered:?}"
+			)
 		},
 		(Some(registered), Some(Ok(compiled))) => println!(
 			"zk circuit: {} (chain {registered:?}, compiled {compiled:?})",
 			if circuit == Some(true) { "matches" } else { "DIFFERS" }
 		),
 		(Some(registered), Some(Err(error))) => {
-			println!("zk circuit: DIFFERS (chain {registered:?}; the bytes do not compile: {error})")
+			println!(
+				"zk circuit: DIFFERS (chain {registered:?}; the bytes do not compile: {error})"
+			)
 		},
 	}
 	if let Some(review) = verin.circuit_review(id, version).await? {

@@ -43,7 +43,7 @@ fn wait_for_review(url: &str, model: &str, status: &str) -> String {
 	let start = std::time::Instant::now();
 	loop {
 		let (ok, shown, _) = verin(url, &["model", "show", model]);
-		if ok && field(&shown, "zk circuit review:").starts_with(status) {
+		if ok && field(&shown, "  zk circuit review:").starts_with(status) {
 			return shown;
 		}
 		assert!(
@@ -136,7 +136,10 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	);
 	// Alice's worker compiles the CNN from the bytes on chain and confirms the circuit.
 	let shown = wait_for_review(&url, name, "trusted");
-	assert!(shown.contains("1 confirmations"), "one confirmation is what the dev chain requires");
+	assert!(
+		shown.contains("trusted (1 confirmation from"),
+		"one confirmation is what the dev chain requires"
+	);
 	let (ok, verified, _) = verin(&url, &["model", "verify", name]);
 	assert!(
 		ok && verified.contains("content id: matches")
@@ -318,7 +321,17 @@ fn an_owners_free_output_circuit_is_disputed_and_serves_no_zk_job(url: &str, fil
 	assert!(shown.contains("whose compile of the bytes is 0x"), "the dispute names the digest");
 	let (ok, _, stderr) = verin(
 		url,
-		&["infer", "--model", name, "--input", files.digit.to_str().unwrap(), "--tier", "zk", "--suri", "//Dave"],
+		&[
+			"infer",
+			"--model",
+			name,
+			"--input",
+			files.digit.to_str().unwrap(),
+			"--tier",
+			"zk",
+			"--suri",
+			"//Dave",
+		],
 	);
 	assert!(!ok && stderr.contains("ZkCircuitNotTrusted"), "no ZK job on a disputed circuit");
 
@@ -330,7 +343,6 @@ fn an_owners_free_output_circuit_is_disputed_and_serves_no_zk_job(url: &str, fil
 		"verify finds the circuit is not the compile of the bytes"
 	);
 	// The same check against the file a user holds.
-	let (ok, verified, _) =
-		verin(url, &["model", "verify", name, "--file", mlp.to_str().unwrap()]);
+	let (ok, verified, _) = verin(url, &["model", "verify", name, "--file", mlp.to_str().unwrap()]);
 	assert!(!ok && verified.contains("zk circuit: DIFFERS"));
 }

@@ -355,9 +355,9 @@ impl Verin {
 	) -> Result<Deployed, Error> {
 		let circuit = match (&file.circuit, file.spec.tiers.contains(Tier::Zk)) {
 			(_, false) => None,
-			(Some(verifier_data), true) => Some(crate::zk::CompiledCircuit::from_verifier_data(
-				verifier_data.clone(),
-			)),
+			(Some(verifier_data), true) => {
+				Some(crate::zk::CompiledCircuit::from_verifier_data(verifier_data.clone()))
+			},
 			// Compile before anything is paid for: a model outside the subset (or an SDK
 			// built without the `zk` feature) fails here.
 			(None, true) => Some(crate::zk::compile_circuit(&file.bytes)?),
@@ -667,7 +667,11 @@ impl Verin {
 	/// The bytes of `version` of `model`, downloaded chunk by chunk from the node's offchain
 	/// store (`models_chunk`), each chunk checked against its hash on chain. An error names
 	/// the first chunk the node does not have.
-	pub async fn model_bytes(&self, model: ModelId, version: ModelVersion) -> Result<Vec<u8>, Error> {
+	pub async fn model_bytes(
+		&self,
+		model: ModelId,
+		version: ModelVersion,
+	) -> Result<Vec<u8>, Error> {
 		let hashes: Vec<sp_core::H256> = self
 			.call::<Option<Vec<sp_core::H256>>>("models_chunkHashes", rpc_params![model, version])
 			.await?

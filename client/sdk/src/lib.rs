@@ -26,8 +26,8 @@ pub mod tensors;
 pub mod zk;
 
 pub use client::{
-	signer, CircuitReviewInfo, DeployProgress, Deployed, JobOutcome, ModelFile,
-	ModelVerification, Requested, Verin, WorkerStatus,
+	signer, CircuitReviewInfo, DeployProgress, Deployed, JobOutcome, ModelFile, ModelVerification,
+	Requested, Verin, WorkerStatus,
 };
 pub use error::Error;
 pub use subxt_signer::sr25519::Keypair;

@@ -29,7 +29,7 @@ impl CompiledCircuit {
 	/// recomputed; rows and widths, which only the compiler knows, are zero.
 	pub fn from_verifier_data(verifier_data: Vec<u8>) -> Self {
 		CompiledCircuit {
-			digest: sp_core::hashing::blake2_256(&verifier_data),
+			digest: sp_crypto_hashing::blake2_256(&verifier_data),
 			verifier_data,
 			rows: 0,
 			input_width: 0,

@@ -216,8 +216,7 @@ impl verin_worker_primitives::InferenceBackend for TestCompiler {
 		&mut self,
 		_content_id: sp_core::H256,
 		_input: &verin_primitives::tensor::TensorPayload,
-	) -> Result<verin_primitives::tensor::TensorPayload, verin_worker_primitives::InferenceError>
-	{
+	) -> Result<verin_primitives::tensor::TensorPayload, verin_worker_primitives::InferenceError> {
 		Err(verin_worker_primitives::InferenceError::Unavailable)
 	}
 

@@ -67,11 +67,10 @@ fn compile(content_id: H256) -> Option<Compiled> {
 impl<T: Config> Pallet<T> {
 	/// Reviews the circuits this node's worker keys have not reviewed (see the module docs).
 	pub fn review_circuits(now: BlockNumberFor<T>) {
-		let reviewers: alloc::vec::Vec<_> =
-			local_worker_keys_with_accounts::<T, T::AuthorityId>()
-				.into_iter()
-				.filter(|(_, account)| T::Staking::bonded(account) >= T::MinReviewerBond::get())
-				.collect();
+		let reviewers: alloc::vec::Vec<_> = local_worker_keys_with_accounts::<T, T::AuthorityId>()
+			.into_iter()
+			.filter(|(_, account)| T::Staking::bonded(account) >= T::MinReviewerBond::get())
+			.collect();
 		if reviewers.is_empty() {
 			return;
 		}

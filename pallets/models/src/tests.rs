@@ -1749,8 +1749,7 @@ mod offchain_review {
 	/// not review it again.
 	#[test]
 	fn confirmations_from_two_nodes_make_the_circuit_trusted() {
-		let (mut ext, pool, model, content_id, digest) =
-			node_with_circuit(&[WORKER, OTHER_WORKER]);
+		let (mut ext, pool, model, content_id, digest) = node_with_circuit(&[WORKER, OTHER_WORKER]);
 		ext.execute_with(|| {
 			bond(WORKER, MIN_REVIEWER_BOND);
 			bond(OTHER_WORKER, MIN_REVIEWER_BOND);
