@@ -59,10 +59,11 @@ pub struct InferenceArgs {
 	pub worker: bool,
 
 	/// Adds the worker key of this secret URI (e.g. `//Dave`) to the keystore at startup, as
-	/// `--dev` does for Alice. For test networks: on a real network insert the key once with
-	/// `verin-node key insert` instead of putting a secret on the command line.
+	/// `--dev` does for Alice; repeat it for several keys. For test networks: on a real
+	/// network insert the key once with `verin-node key insert` instead of putting a secret
+	/// on the command line.
 	#[arg(long, value_name = "SECRET_URI", requires = "worker")]
-	pub worker_key: Option<String>,
+	pub worker_key: Vec<String>,
 
 	/// A directory of `.onnx` files to serve besides the models in the offchain store.
 	#[arg(long, value_name = "PATH")]

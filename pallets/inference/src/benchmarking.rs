@@ -128,8 +128,18 @@ fn disputed<T: Config>(
 	let challenger = all.into_iter().find(|w| *w != worker).expect("two workers at least");
 	Pallet::<T>::challenge(RawOrigin::Signed(challenger.clone()).into(), job)
 		.expect("a committee is left");
+	let draw_at = Disputes::<T>::get(job).expect("challenged").draw_at;
+	frame_system::Pallet::<T>::set_block_number(draw_at);
+	Pallet::<T>::draw_dispute_committee(job, Jobs::<T>::get(job).expect("requested"), draw_at);
 	let committee = Disputes::<T>::get(job).expect("challenged").committee.into_inner();
 	(job, worker, challenger, committee)
+}
+
+/// `member` commits to `output` on `job` with a fixed salt.
+fn commit<T: Config>(job: JobId, member: &T::AccountId, output: &TensorPayload) {
+	let commitment = vote_commitment(job, member, output, &[9; 32]);
+	Pallet::<T>::vote(RawOrigin::Signed(member.clone()).into(), job, commitment)
+		.expect("a member commits");
 }
 
 #[benchmarks]
@@ -195,16 +205,18 @@ mod benchmarks {
 		assert!(verdict.is_ok(), "the helper's evidence verifies: {verdict:?}");
 	}
 
+	/// A refusal at its costliest: the job goes to another of the most candidates a version
+	/// can have.
 	#[benchmark]
 	fn report_failure() {
-		let (model, version, _) = market::<T>(16, 16, 1);
+		let (model, version, _) = market::<T>(16, 16, T::Workers::max_candidates());
 		let requester: T::AccountId = account("requester", 0, 0);
 		funded::<T>(&requester);
 		let job = requested::<T>(&requester, model, version, 16);
 		let worker = assigned::<T>(job);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker), job, FailureReason::ModelLoadFailed);
-		assert!(matches!(Jobs::<T>::get(job).unwrap().status, JobStatus::Failed { .. }));
+		assert_eq!(Jobs::<T>::get(job).unwrap().attempts, 2, "reassigned");
 	}
 
 	/// `n` jobs miss their deadline in the same block; each worker is slashed and every job
@@ -234,10 +246,16 @@ mod benchmarks {
 		}
 	}
 
-	/// A challenge drawing its committee from `c` candidates (the worker and the challenger
-	/// are two more).
+	/// A challenge counting `c` possible members (the worker and the challenger are two
+	/// more). The committee draw, one block later, is charged as this weight at the most
+	/// candidates plus `decide_dispute`.
 	#[benchmark]
-	fn challenge(c: Linear<1, { T::Workers::max_candidates().saturating_sub(2).max(1) }>) {
+	fn challenge(
+		c: Linear<
+			{ T::MinCommittee::get() },
+			{ T::Workers::max_candidates().saturating_sub(2).max(T::MinCommittee::get()) },
+		>,
+	) {
 		let (model, version, all) = market::<T>(16, 16, c + 2);
 		let requester: T::AccountId = account("requester", 0, 0);
 		funded::<T>(&requester);
@@ -256,14 +274,19 @@ mod benchmarks {
 		assert!(Disputes::<T>::contains_key(job));
 	}
 
-	/// A vote whose `o`-byte output disagrees with the worker's and with every alternative
-	/// so far (compared, then stored); not the last vote, so nothing is decided.
+	/// A revealed vote whose `o`-byte output disagrees with the worker's and with every
+	/// alternative so far (hashed, compared, then stored); not the last vote, so nothing is
+	/// decided. A commitment (`vote`) is charged as this at one byte.
 	#[benchmark]
 	fn vote(o: Linear<1, { T::MaxOutputBytes::get() }>) {
 		let (job, _, _, committee) = disputed::<T>(o, T::CommitteeSize::get() + 2);
+		let output = filled(o, 8);
+		for member in &committee {
+			commit::<T>(job, member, &output);
+		}
 		let voter = committee[0].clone();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(voter), job, filled(o, 8));
+		reveal_vote(RawOrigin::Signed(voter), job, output, [9; 32]);
 		let votes = Disputes::<T>::get(job).map(|dispute| dispute.votes.len()).unwrap_or(1);
 		assert_eq!(votes, 1);
 	}
@@ -276,10 +299,23 @@ mod benchmarks {
 		let output_len = T::MaxOutputBytes::get();
 		let (job, _, _, committee) = disputed::<T>(output_len, T::CommitteeSize::get() + 2);
 		let majority = committee.len() / 2 + 1;
-		for member in committee.iter().take(majority.min(committee.len().saturating_sub(1)).max(1))
-		{
-			Pallet::<T>::vote(RawOrigin::Signed(member.clone()).into(), job, filled(output_len, 8))
-				.expect("a member votes");
+		let voters: Vec<_> = committee
+			.iter()
+			.take(majority.min(committee.len().saturating_sub(1)).max(1))
+			.cloned()
+			.collect();
+		let output = filled(output_len, 8);
+		voters.iter().for_each(|member| commit::<T>(job, member, &output));
+		let commit_until = Disputes::<T>::get(job).expect("disputed").commit_until;
+		frame_system::Pallet::<T>::set_block_number(commit_until.saturating_add(One::one()));
+		for member in &voters {
+			Pallet::<T>::reveal_vote(
+				RawOrigin::Signed(member.clone()).into(),
+				job,
+				output.clone(),
+				[9; 32],
+			)
+			.expect("a member reveals");
 		}
 		let record = Jobs::<T>::get(job).unwrap();
 		let JobStatus::Disputed { deadline, .. } = record.status else { panic!("still voting") };

@@ -1,59 +1,147 @@
-//! Disputes of Optimistic results: opening one (challenge bond, committee draw), counting
-//! votes, and deciding it (see the crate docs for the rules and the money flows).
+//! Disputes of Optimistic results: challenging (opening a dispute or joining one), the
+//! committee draw, committed and revealed votes, and the decision (see the crate docs for
+//! the rules and the money flows).
 //!
-//! Every dispute ends: it is decided when the last member votes, or by its timer one block
-//! after the voting deadline. Deciding touches at most `CommitteeSize` members, so a block's
-//! timer budget bounds the hooks' work.
+//! Every dispute ends: its committee is drawn one block after the challenge, and it is
+//! decided when the last member revealed, or by its timer one block after the reveal
+//! deadline. Deciding touches at most `CommitteeSize` members and `MaxChallengers`
+//! challengers, so a block's timer budget bounds the hooks' work.
 
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// Opens a dispute of `job`'s provisional result for `challenger`; returns how many
-	/// candidates the committee draw considered.
-	pub(crate) fn open_dispute(job: JobId, challenger: T::AccountId) -> Result<u32, DispatchError> {
+	/// Challenges `job`'s result for `challenger`: opens a dispute of a provisional result,
+	/// or joins the open dispute of a disputed one. Returns how many candidates the check
+	/// for a possible committee considered.
+	pub(crate) fn challenge_result(
+		job: JobId,
+		challenger: T::AccountId,
+	) -> Result<u32, DispatchError> {
 		let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-		let JobStatus::Provisional { worker, until } = record.status.clone() else {
-			return Err(Error::<T>::NotChallengeable.into());
-		};
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(now < until, Error::<T>::ChallengeWindowClosed);
+		let worker = match &record.status {
+			JobStatus::Provisional { worker, until } => {
+				ensure!(now < *until, Error::<T>::ChallengeWindowClosed);
+				worker.clone()
+			},
+			JobStatus::Disputed { worker, .. } => {
+				let worker = worker.clone();
+				Self::join_dispute(job, &record, &worker, challenger)?;
+				return Ok(0);
+			},
+			_ => return Err(Error::<T>::NotChallengeable.into()),
+		};
 		ensure!(challenger != worker, Error::<T>::OwnResult);
-		ensure!(T::Workers::is_bonded(&challenger), Error::<T>::ChallengerNotBonded);
-
-		let mut candidates: Vec<_> =
-			T::Workers::candidates(record.model, record.version, Tier::Optimistic)
-				.into_iter()
-				.filter(|candidate| candidate.worker != worker && candidate.worker != challenger)
-				.collect();
-		let considered = candidates.len() as u32;
-		let committee = Self::draw_committee(&mut candidates, job);
-		ensure!(!committee.is_empty(), Error::<T>::NoCommitteeAvailable);
+		ensure!(
+			T::Workers::serves(&challenger, record.model, record.version),
+			Error::<T>::ChallengerNotServing
+		);
+		let voters = T::Workers::voters(record.model, record.version);
+		let considered = voters.len() as u32;
+		ensure!(
+			voters.iter().any(|voter| voter.worker != worker && voter.worker != challenger),
+			Error::<T>::NoCommitteeAvailable
+		);
 
 		let bond = T::ChallengeBond::get();
 		T::Currency::hold(&HoldReason::ChallengeBond.into(), &challenger, bond)
 			.map_err(|_| Error::<T>::InsufficientChallengeBond)?;
-		let deadline = now.saturating_add(T::VotingBlocks::get());
-		let timer = deadline.saturating_add(One::one());
-		Self::schedule(timer, job).map_err(|_| Error::<T>::DeadlineBlockFull)?;
-
-		committee.iter().for_each(T::Workers::job_assigned);
+		// The committee comes from the randomness of the next block, which depends on the
+		// block that carries this challenge: unknown to the challenger when it sends it.
+		let draw_at = now.saturating_add(One::one());
+		let commit_until = draw_at.saturating_add(T::VotingBlocks::get());
+		let deadline = commit_until.saturating_add(T::RevealBlocks::get());
+		Self::set_timer(job, &mut record, draw_at);
 		ChallengeableJobs::<T>::remove(job);
-		record.next_timer = timer;
 		record.status = JobStatus::Disputed { worker, challenger: challenger.clone(), deadline };
 		Jobs::<T>::insert(job, record);
+		let mut challengers = BoundedVec::new();
+		// `MaxChallengers` is at least one (integrity test).
+		let _ = challengers.try_push((challenger.clone(), bond));
 		Disputes::<T>::insert(
 			job,
 			DisputeOf::<T> {
-				challenger: challenger.clone(),
-				bond,
-				committee: committee.clone(),
+				challengers,
+				committee: BoundedVec::new(),
+				commitments: BoundedVec::new(),
 				votes: BoundedVec::new(),
 				alternatives: BoundedVec::new(),
+				draw_at,
+				commit_until,
 				deadline,
 			},
 		);
-		Self::deposit_event(Event::ResultChallenged { job, challenger, bond, committee, deadline });
+		Self::deposit_event(Event::ResultChallenged { job, challenger, bond, draw_at });
 		Ok(considered)
+	}
+
+	/// Adds `challenger` to `job`'s open dispute: a first challenge, perhaps by the liar's
+	/// own sybil, is not the last word on who stands against the result.
+	fn join_dispute(
+		job: JobId,
+		record: &JobOf<T>,
+		worker: &T::AccountId,
+		challenger: T::AccountId,
+	) -> DispatchResult {
+		let mut dispute = Disputes::<T>::get(job).ok_or(Error::<T>::NotDisputed)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= dispute.commit_until, Error::<T>::DisputeJoinClosed);
+		ensure!(challenger != *worker, Error::<T>::OwnResult);
+		ensure!(
+			!dispute.challengers.iter().any(|(who, _)| *who == challenger),
+			Error::<T>::AlreadyChallenged
+		);
+		ensure!(
+			!dispute.committee.contains(&challenger),
+			Error::<T>::CommitteeMemberCannotChallenge
+		);
+		ensure!(
+			T::Workers::serves(&challenger, record.model, record.version),
+			Error::<T>::ChallengerNotServing
+		);
+		ensure!(!dispute.challengers.is_full(), Error::<T>::TooManyChallengers);
+		let bond = T::ChallengeBond::get();
+		T::Currency::hold(&HoldReason::ChallengeBond.into(), &challenger, bond)
+			.map_err(|_| Error::<T>::InsufficientChallengeBond)?;
+		dispute
+			.challengers
+			.try_push((challenger.clone(), bond))
+			.map_err(|_| Error::<T>::TooManyChallengers)?;
+		Disputes::<T>::insert(job, dispute);
+		Self::deposit_event(Event::ChallengeJoined { job, challenger, bond });
+		Ok(())
+	}
+
+	/// Draws the committee of `job`'s dispute (its timer fired in block `draw_at`); a
+	/// dispute without any possible member is decided at once, unresolved.
+	pub(crate) fn draw_dispute_committee(job: JobId, mut record: JobOf<T>, now: BlockNumberFor<T>) {
+		let Some(mut dispute) = Disputes::<T>::get(job) else {
+			log::error!(target: "runtime::inference", "job {job}: disputed without a dispute record");
+			return;
+		};
+		let JobStatus::Disputed { worker, .. } = &record.status else { return };
+		let mut candidates: Vec<_> = T::Workers::voters(record.model, record.version)
+			.into_iter()
+			.filter(|candidate| {
+				candidate.worker != *worker
+					&& !dispute.challengers.iter().any(|(who, _)| *who == candidate.worker)
+			})
+			.collect();
+		let committee = Self::draw_committee(&mut candidates, job);
+		if committee.is_empty() {
+			Disputes::<T>::remove(job);
+			Self::decide(job, record, dispute, now);
+			return;
+		}
+		// A seat weighs on matching like a job (the member re-executes the model), but puts
+		// no result at stake.
+		committee.iter().for_each(|member| T::Workers::job_assigned(member, Tier::Vanilla));
+		dispute.committee = committee.clone();
+		Self::set_timer(job, &mut record, dispute.deadline.saturating_add(One::one()));
+		Jobs::<T>::insert(job, record);
+		let (commit_until, deadline) = (dispute.commit_until, dispute.deadline);
+		Disputes::<T>::insert(job, dispute);
+		Self::deposit_event(Event::CommitteeDrawn { job, committee, commit_until, deadline });
 	}
 
 	/// Draws up to `CommitteeSize` distinct members from `candidates` (which it consumes).
@@ -76,23 +164,62 @@ impl<T: Config> Pallet<T> {
 		committee
 	}
 
-	/// Records `voter`'s vote on `job`; decides the dispute once every member voted. Returns
-	/// whether it was decided.
-	pub(crate) fn cast_vote(
+	/// Records `voter`'s commitment to its vote on `job`.
+	pub(crate) fn commit_vote(job: JobId, voter: T::AccountId, commitment: H256) -> DispatchResult {
+		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(matches!(record.status, JobStatus::Disputed { .. }), Error::<T>::NotDisputed);
+		let mut dispute = Disputes::<T>::get(job).ok_or(Error::<T>::NotDisputed)?;
+		ensure!(!dispute.committee.is_empty(), Error::<T>::CommitteeNotDrawn);
+		ensure!(dispute.committee.contains(&voter), Error::<T>::NotCommitteeMember);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= dispute.commit_until,
+			Error::<T>::VotingClosed
+		);
+		ensure!(
+			!dispute.commitments.iter().any(|(member, _)| *member == voter),
+			Error::<T>::AlreadyVoted
+		);
+		// A member commits once and the committee fits `CommitteeSize`: there is room.
+		dispute
+			.commitments
+			.try_push((voter.clone(), commitment))
+			.map_err(|_| Error::<T>::AlreadyVoted)?;
+		Disputes::<T>::insert(job, dispute);
+		Self::deposit_event(Event::VoteCommitted { job, voter });
+		Ok(())
+	}
+
+	/// Records `voter`'s revealed vote; decides the dispute once every member revealed.
+	/// Returns whether it was decided.
+	pub(crate) fn reveal(
 		job: JobId,
 		voter: T::AccountId,
 		output: TensorPayload,
+		salt: [u8; 32],
 	) -> Result<bool, DispatchError> {
 		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-		let JobStatus::Disputed { deadline, .. } = record.status else {
-			return Err(Error::<T>::NotDisputed.into());
-		};
-		ensure!(frame_system::Pallet::<T>::block_number() <= deadline, Error::<T>::VotingClosed);
+		ensure!(matches!(record.status, JobStatus::Disputed { .. }), Error::<T>::NotDisputed);
 		let mut dispute = Disputes::<T>::get(job).ok_or(Error::<T>::NotDisputed)?;
 		ensure!(dispute.committee.contains(&voter), Error::<T>::NotCommitteeMember);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= dispute.deadline, Error::<T>::VotingClosed);
+		let (_, commitment) = dispute
+			.commitments
+			.iter()
+			.find(|(member, _)| *member == voter)
+			.cloned()
+			.ok_or(Error::<T>::NoCommitment)?;
+		ensure!(
+			now > dispute.commit_until || dispute.commitments.len() == dispute.committee.len(),
+			Error::<T>::RevealNotOpen
+		);
 		ensure!(
 			!dispute.votes.iter().any(|(member, _)| *member == voter),
 			Error::<T>::AlreadyVoted
+		);
+		ensure!(
+			vote_commitment(job, &voter, &output, &salt) == commitment,
+			Error::<T>::CommitmentMismatch
 		);
 		let served = T::Models::served_model(record.model, Some(record.version))
 			.ok_or(Error::<T>::UnknownModelVersion)?;
@@ -110,7 +237,7 @@ impl<T: Config> Pallet<T> {
 			Ballot::Alternative(index as u32)
 		} else {
 			let index = dispute.alternatives.len() as u32;
-			// A member votes once and the committee fits `CommitteeSize`: there is room.
+			// A member reveals once and the committee fits `CommitteeSize`: there is room.
 			dispute.alternatives.try_push(output).map_err(|_| Error::<T>::AlreadyVoted)?;
 			Ballot::Alternative(index)
 		};
@@ -123,12 +250,11 @@ impl<T: Config> Pallet<T> {
 			return Ok(false);
 		}
 		Disputes::<T>::remove(job);
-		let now = frame_system::Pallet::<T>::block_number();
 		Self::decide(job, record, dispute, now);
 		Ok(true)
 	}
 
-	/// The voting deadline passed: decide with the votes cast.
+	/// The reveal deadline passed: decide with the votes revealed.
 	pub(crate) fn voting_ended(job: JobId, record: JobOf<T>, now: BlockNumberFor<T>) {
 		match Disputes::<T>::take(job) {
 			Some(dispute) => Self::decide(job, record, dispute, now),
@@ -139,27 +265,26 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Decides a dispute: penalises silent members, moves the loser's forfeit, and ends the
-	/// job as completed, overturned or unresolved.
+	/// Decides a dispute: penalises silent members and members who voted against the
+	/// majority, moves the losing side's forfeit, and ends the job as completed,
+	/// overturned or unresolved.
 	fn decide(job: JobId, mut record: JobOf<T>, dispute: DisputeOf<T>, now: BlockNumberFor<T>) {
-		let JobStatus::Disputed { worker, challenger, .. } = record.status.clone() else { return };
+		let JobStatus::Disputed { worker, .. } = record.status.clone() else { return };
 		for member in dispute
 			.committee
 			.iter()
 			.filter(|member| !dispute.votes.iter().any(|(voter, _)| voter == *member))
 		{
 			T::Workers::job_released(member, false);
-			let penalty = T::Workers::slash(
-				member,
-				T::MissPenalty::get(),
-				&T::TreasuryAccount::get(),
-				SlashReason::MissedVote,
-			);
+			let penalty = Self::penalise_member(member, SlashReason::MissedVote);
 			T::Workers::suspend(member);
 			Self::deposit_event(Event::VoteMissed { job, voter: member.clone(), penalty });
 		}
 
-		let majority = dispute.committee.len() / 2 + 1;
+		// A committee smaller than `MinCommittee` still needs a majority of `MinCommittee`:
+		// one member never decides alone.
+		let seats = dispute.committee.len().max(T::MinCommittee::get() as usize);
+		let majority = seats / 2 + 1;
 		let count =
 			|ballot: Ballot| dispute.votes.iter().filter(|(_, cast)| *cast == ballot).count();
 		let winner = core::iter::once(Ballot::Upholds)
@@ -171,19 +296,39 @@ impl<T: Config> Pallet<T> {
 			.filter(|(_, cast)| Some(*cast) == winner)
 			.map(|(voter, _)| voter.clone())
 			.collect();
+		if winner.is_some() {
+			for (voter, _) in dispute.votes.iter().filter(|(_, cast)| Some(*cast) != winner) {
+				let penalty = Self::penalise_member(voter, SlashReason::VotedAgainstMajority);
+				Self::deposit_event(Event::VotedAgainstMajority {
+					job,
+					voter: voter.clone(),
+					penalty,
+				});
+			}
+		}
 
 		match winner {
 			Some(Ballot::Upholds) => {
-				let (forfeited, to_winner, to_committee) = Self::forfeit_challenge_bond(
-					&challenger,
-					dispute.bond,
-					&worker,
-					&majority_voters,
+				let (forfeited, to_winner, to_committee) = dispute.challengers.iter().fold(
+					(Zero::zero(), Zero::zero(), Zero::zero()),
+					|(forfeited, to_winner, to_committee): (BalanceOf<T>, BalanceOf<T>, BalanceOf<T>),
+					 (challenger, bond)| {
+						let (lost, won, voted) = Self::forfeit_challenge_bond(
+							challenger,
+							*bond,
+							&worker,
+							&majority_voters,
+						);
+						(
+							forfeited.saturating_add(lost),
+							to_winner.saturating_add(won),
+							to_committee.saturating_add(voted),
+						)
+					},
 				);
 				Self::deposit_event(Event::DisputeResolved {
 					job,
 					outcome: DisputeOutcome::Upheld,
-					loser: Some(challenger),
 					forfeited,
 					to_winner,
 					to_committee,
@@ -191,14 +336,16 @@ impl<T: Config> Pallet<T> {
 				Self::settle(job, &mut record, worker);
 			},
 			Some(Ballot::Alternative(index)) => {
-				Self::release_hold(HoldReason::ChallengeBond, &challenger, dispute.bond);
+				Self::release_challenge_bonds(&dispute);
+				let challengers: Vec<T::AccountId> =
+					dispute.challengers.iter().map(|(who, _)| who.clone()).collect();
 				let (forfeited, to_winner, to_committee) =
-					Self::forfeit_worker_stake(&worker, &challenger, &majority_voters);
+					Self::forfeit_worker_stake(&worker, &challengers, &majority_voters);
 				T::Workers::suspend(&worker);
+				Self::release_exposure(&record, &worker);
 				Self::deposit_event(Event::DisputeResolved {
 					job,
 					outcome: DisputeOutcome::Overturned,
-					loser: Some(worker.clone()),
 					forfeited,
 					to_winner,
 					to_committee,
@@ -215,26 +362,46 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::ResultOverturned { job, worker, output_hash, refunded });
 			},
 			None => {
-				Self::release_hold(HoldReason::ChallengeBond, &challenger, dispute.bond);
+				Self::release_challenge_bonds(&dispute);
+				Self::release_exposure(&record, &worker);
 				Self::deposit_event(Event::DisputeResolved {
 					job,
 					outcome: DisputeOutcome::Unresolved,
-					loser: None,
 					forfeited: Zero::zero(),
 					to_winner: Zero::zero(),
 					to_committee: Zero::zero(),
 				});
-				let refunded = Self::refund(&record);
+				// The requester has read the output: a refund would make inference free for a
+				// requester with a friend on the committee who stays silent. The worker is not
+				// paid either: a liar with such a friend gains nothing.
+				let to_treasury = Self::pay(
+					HoldReason::JobFee,
+					&record.requester,
+					&T::TreasuryAccount::get(),
+					record.fee.total,
+				);
+				Self::release(&record.requester, record.fee.total.saturating_sub(to_treasury));
 				record.status = JobStatus::Unresolved { worker, at: now };
 				Self::job_ended(record.model);
-				Self::deposit_event(Event::DisputeUnresolved { job, refunded });
+				Self::deposit_event(Event::DisputeUnresolved { job, to_treasury });
 			},
 		}
 		Self::schedule_pruning(job, &mut record, now);
 		Jobs::<T>::insert(job, record);
 	}
 
-	/// The parts of a forfeit: to the winner, to each majority voter.
+	/// Takes `MissPenalty` of a member's bond for the treasury.
+	fn penalise_member(member: &T::AccountId, reason: SlashReason) -> BalanceOf<T> {
+		T::Workers::slash(member, T::MissPenalty::get(), &T::TreasuryAccount::get(), reason)
+	}
+
+	fn release_challenge_bonds(dispute: &DisputeOf<T>) {
+		for (challenger, bond) in &dispute.challengers {
+			Self::release_hold(HoldReason::ChallengeBond, challenger, *bond);
+		}
+	}
+
+	/// The parts of a forfeit: to the winners together, to each majority voter.
 	fn shares(forfeit: BalanceOf<T>, voters: usize) -> (BalanceOf<T>, BalanceOf<T>) {
 		let to_winner = T::WinnerShare::get() * forfeit;
 		let per_voter = match voters {
@@ -244,7 +411,7 @@ impl<T: Config> Pallet<T> {
 		(to_winner, per_voter)
 	}
 
-	/// The challenger loses its bond: the worker's share, the voters' shares, the rest to the
+	/// A challenger loses its bond: the worker's share, the voters' shares, the rest to the
 	/// treasury; whatever no payee could take goes back to the challenger (nothing stays
 	/// held). Returns (forfeited, to the worker, to the committee).
 	fn forfeit_challenge_bond(
@@ -267,20 +434,27 @@ impl<T: Config> Pallet<T> {
 		(forfeited, to_winner, to_committee)
 	}
 
-	/// The worker loses `WrongResultPenalty` of its bond: the challenger's share, the voters'
-	/// shares, the rest to the treasury (a bond too small for all of it pays in that order).
-	/// Returns (forfeited, to the challenger, to the committee).
+	/// The worker loses `WrongResultPenalty` of its bond: the winners' share in equal parts
+	/// to the challengers, the voters' shares, the rest to the treasury (a bond too small
+	/// for all of it pays in that order). Returns (forfeited, to the challengers, to the
+	/// committee).
 	fn forfeit_worker_stake(
 		worker: &T::AccountId,
-		challenger: &T::AccountId,
+		challengers: &[T::AccountId],
 		voters: &[T::AccountId],
 	) -> (BalanceOf<T>, BalanceOf<T>, BalanceOf<T>) {
 		let penalty = T::WrongResultPenalty::get();
 		let (winner_share, per_voter) = Self::shares(penalty, voters.len());
+		let per_challenger = match challengers.len() {
+			0 => Zero::zero(),
+			n => winner_share / BalanceOf::<T>::from(n as u32),
+		};
 		let slash = |to: &T::AccountId, amount| {
 			T::Workers::slash(worker, amount, to, SlashReason::WrongResult)
 		};
-		let to_winner = slash(challenger, winner_share);
+		let to_winner = challengers.iter().fold(Zero::zero(), |sum: BalanceOf<T>, challenger| {
+			sum.saturating_add(slash(challenger, per_challenger))
+		});
 		let to_committee = voters.iter().fold(Zero::zero(), |sum: BalanceOf<T>, voter| {
 			sum.saturating_add(slash(voter, per_voter))
 		});

@@ -138,6 +138,7 @@ pub type DisputeOf<T> = Dispute<
 	BalanceOf<T>,
 	BlockNumberFor<T>,
 	<T as Config>::CommitteeSize,
+	<T as Config>::MaxChallengers,
 >;
 
 /// What a committee member's vote counted for.
@@ -160,23 +161,46 @@ pub enum Ballot {
 	Alternative(u32),
 }
 
-/// A challenged Optimistic result while its committee votes.
+/// A challenged Optimistic result while its committee is drawn and votes.
+///
+/// Votes are committed, then revealed: a member commits to
+/// [`vote_commitment`]`(job, member, output, salt)` until `commit_until`, and reveals the
+/// output and salt once every member committed or the commit phase ended, until
+/// `deadline`. No member sees another's output before committing to its own.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-#[scale_info(skip_type_params(MaxMembers))]
+#[scale_info(skip_type_params(MaxMembers, MaxChallengers))]
 #[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
-pub struct Dispute<AccountId, Balance, BlockNumber, MaxMembers: Get<u32>> {
-	/// The worker who challenged the result.
-	pub challenger: AccountId,
-	/// The challenger's bond, held until the dispute ends.
-	pub bond: Balance,
-	/// The members drawn to re-execute the model.
+pub struct Dispute<AccountId, Balance, BlockNumber, MaxMembers: Get<u32>, MaxChallengers: Get<u32>>
+{
+	/// The workers who challenged the result, each with the bond it holds until the
+	/// dispute ends; the first opened the dispute.
+	pub challengers: BoundedVec<(AccountId, Balance), MaxChallengers>,
+	/// The members drawn to re-execute the model; empty until the draw in block `draw_at`.
 	pub committee: BoundedVec<AccountId, MaxMembers>,
-	/// The votes cast so far, in order.
+	/// The members' vote commitments, in order.
+	pub commitments: BoundedVec<(AccountId, H256), MaxMembers>,
+	/// The revealed votes, in order.
 	pub votes: BoundedVec<(AccountId, Ballot), MaxMembers>,
 	/// Outputs voted for that disagree with the worker's (and with each other).
 	pub alternatives: BoundedVec<TensorPayload, MaxMembers>,
-	/// Last block in which a vote is accepted.
+	/// The block whose `on_initialize` draws the committee, from randomness nobody knew
+	/// when the challenge was sent.
+	pub draw_at: BlockNumber,
+	/// Last block in which a member may commit to its vote (or another worker join).
+	pub commit_until: BlockNumber,
+	/// Last block in which a vote is revealed.
 	pub deadline: BlockNumber,
+}
+
+/// What a committee member commits to before revealing its vote on `job`: its `output`
+/// and a `salt` of its choosing (so the commitment does not give the output away).
+pub fn vote_commitment<AccountId: Encode>(
+	job: JobId,
+	member: &AccountId,
+	output: &TensorPayload,
+	salt: &[u8; 32],
+) -> H256 {
+	H256((b"verin/vote", job, member, output, salt).using_encoded(sp_io::hashing::blake2_256))
 }
 
 /// How a dispute ended.
@@ -323,9 +347,24 @@ pub mod pallet {
 		#[pallet::constant]
 		type CommitteeSize: Get<u32>;
 
-		/// Blocks a committee has to vote, from the challenge.
+		/// Smallest committee that may decide: a majority is always at least a majority of
+		/// this many, and a version is offered at the Optimistic tier only while this many
+		/// workers besides the worker and one challenger could vote.
+		#[pallet::constant]
+		type MinCommittee: Get<u32>;
+
+		/// Most workers challenging one result (the first opens the dispute, the others
+		/// join it until the commit phase ends).
+		#[pallet::constant]
+		type MaxChallengers: Get<u32>;
+
+		/// Blocks a committee has to commit to its votes, from the draw.
 		#[pallet::constant]
 		type VotingBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a committee has to reveal its votes, after the commit phase.
+		#[pallet::constant]
+		type RevealBlocks: Get<BlockNumberFor<Self>>;
 
 		/// Share of a forfeit paid to the dispute's winner.
 		#[pallet::constant]
@@ -367,11 +406,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type ResultRetention: Get<BlockNumberFor<Self>>;
 
-		/// Most timers in one block's bucket.
-		#[pallet::constant]
-		type MaxTimersPerBlock: Get<u32>;
-
-		/// Most timers `on_initialize` handles in one block.
+		/// Most timers `on_initialize` handles in one block; set so that it keeps up with the
+		/// most jobs the block weight lets in (the timer benchmark in `docs/tiers.md`).
 		#[pallet::constant]
 		type TimerBudget: Get<u32>;
 
@@ -411,20 +447,19 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OpenJobs<T: Config> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
 
-	/// Jobs to look at in each block: deadlines, challenge windows and retention ends.
+	/// Jobs to look at in each block: deadlines, challenge windows, committee draws, voting
+	/// deadlines and retention ends. Each job has exactly one entry (its `next_timer`); a
+	/// block takes any number, so scheduling never fails: what a block's budget leaves
+	/// waits for the next block.
 	#[pallet::storage]
-	pub type Timers<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<JobId, T::MaxTimersPerBlock>,
-		ValueQuery,
-	>;
+	pub type Timers<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, JobId, ()>;
 
-	/// Provisional results that may still be challenged, with the first block at which they
-	/// are final (what watchers re-execute).
+	/// Provisional results that may still be challenged: the block the result landed in
+	/// (whose hash assigns its watchers) and the first block at which it is final.
 	#[pallet::storage]
-	pub type ChallengeableJobs<T: Config> = StorageMap<_, Twox64Concat, JobId, BlockNumberFor<T>>;
+	pub type ChallengeableJobs<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, (BlockNumberFor<T>, BlockNumberFor<T>)>;
 
 	/// Disputes whose committee is voting.
 	#[pallet::storage]
@@ -463,7 +498,10 @@ pub mod pallet {
 			treasury: BalanceOf<T>,
 			refunded: BalanceOf<T>,
 		},
-		/// The worker reported it could not answer; the fee was refunded.
+		/// The assigned worker refused the job (reported it could not answer it); the job
+		/// goes to another worker if one is eligible and attempts are left.
+		JobRefused { job: JobId, worker: T::AccountId, reason: FailureReason },
+		/// The last assigned worker reported it could not answer; the fee was refunded.
 		JobFailed {
 			job: JobId,
 			worker: T::AccountId,
@@ -475,27 +513,41 @@ pub mod pallet {
 		JobExpired { job: JobId, refunded: BalanceOf<T> },
 		/// An ended job's record was deleted after its retention period.
 		JobPruned { job: JobId },
-		/// `challenger` disputes the job's provisional result, holding `bond`; `committee`
-		/// votes until block `deadline`.
+		/// `challenger` disputes the job's provisional result, holding `bond`; the committee
+		/// is drawn in block `draw_at`.
 		ResultChallenged {
 			job: JobId,
 			challenger: T::AccountId,
 			bond: BalanceOf<T>,
+			draw_at: BlockNumberFor<T>,
+		},
+		/// Another worker joined the dispute of the job's result as a challenger, holding
+		/// `bond`.
+		ChallengeJoined { job: JobId, challenger: T::AccountId, bond: BalanceOf<T> },
+		/// The dispute's committee was drawn: it commits to its votes until `commit_until`
+		/// and reveals them until `deadline`.
+		CommitteeDrawn {
+			job: JobId,
 			committee: BoundedVec<T::AccountId, T::CommitteeSize>,
+			commit_until: BlockNumberFor<T>,
 			deadline: BlockNumberFor<T>,
 		},
-		/// A committee member voted; `upholds` tells whether its output agrees with the
-		/// worker's.
+		/// A committee member committed to its vote (the output stays hidden until revealed).
+		VoteCommitted { job: JobId, voter: T::AccountId },
+		/// A committee member revealed its vote; `upholds` tells whether its output agrees
+		/// with the worker's.
 		VoteCast { job: JobId, voter: T::AccountId, upholds: bool },
-		/// A committee member did not vote in time and was penalised `penalty`.
+		/// A committee member did not commit or reveal in time and was penalised `penalty`.
 		VoteMissed { job: JobId, voter: T::AccountId, penalty: BalanceOf<T> },
-		/// A dispute ended; `loser` (worker or challenger, none if unresolved) forfeited
-		/// `forfeited`, of which `to_winner` went to the other side and `to_committee` to the
-		/// members who voted with the majority.
+		/// A committee member voted for an output the majority rejected and was penalised
+		/// `penalty` (as one who did not vote: copying the published output is not voting).
+		VotedAgainstMajority { job: JobId, voter: T::AccountId, penalty: BalanceOf<T> },
+		/// A dispute ended; the losing side (the worker if overturned, the challengers if
+		/// upheld, nobody if unresolved) forfeited `forfeited`, of which `to_winner` went to
+		/// the other side and `to_committee` to the members who voted with the majority.
 		DisputeResolved {
 			job: JobId,
 			outcome: DisputeOutcome,
-			loser: Option<T::AccountId>,
 			forfeited: BalanceOf<T>,
 			to_winner: BalanceOf<T>,
 			to_committee: BalanceOf<T>,
@@ -508,8 +560,9 @@ pub mod pallet {
 			output_hash: H256,
 			refunded: BalanceOf<T>,
 		},
-		/// A dispute ended without a majority: the requester was refunded `refunded`.
-		DisputeUnresolved { job: JobId, refunded: BalanceOf<T> },
+		/// A dispute ended without a majority: neither the worker nor the requester gets the
+		/// fee (the requester already read the output); `to_treasury` went to the treasury.
+		DisputeUnresolved { job: JobId, to_treasury: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -547,8 +600,9 @@ pub mod pallet {
 		NoEligibleWorker,
 		/// The free balance cannot cover the fee.
 		InsufficientBalance,
-		/// Too many jobs already fall due in the deadline's block: pick another window.
-		DeadlineBlockFull,
+		/// The Optimistic tier needs at least `MinCommittee` workers besides the one that
+		/// answers and one challenger to be able to vote on this version; fewer serve it now.
+		CommitteeTooSmall,
 		/// No job has this id (it never existed or was pruned).
 		UnknownJob,
 		/// The job is not waiting for an answer.
@@ -580,8 +634,25 @@ pub mod pallet {
 		ChallengeWindowClosed,
 		/// A worker cannot challenge its own result.
 		OwnResult,
-		/// Only a registered, bonded worker may challenge a result.
-		ChallengerNotBonded,
+		/// Only a worker serving the result's model version, bonded at least the minimum, may
+		/// challenge it.
+		ChallengerNotServing,
+		/// This worker already challenges the result.
+		AlreadyChallenged,
+		/// The dispute already has `MaxChallengers` challengers.
+		TooManyChallengers,
+		/// A committee member cannot also challenge the result it votes on.
+		CommitteeMemberCannotChallenge,
+		/// The dispute's commit phase has ended: no one may join it any more.
+		DisputeJoinClosed,
+		/// The dispute's committee is drawn at the start of the next block: wait for it.
+		CommitteeNotDrawn,
+		/// This member committed to no vote, so it has nothing to reveal.
+		NoCommitment,
+		/// Votes are revealed once every member committed or the commit phase ended.
+		RevealNotOpen,
+		/// The revealed output and salt are not what the member committed to.
+		CommitmentMismatch,
 		/// No eligible worker other than the worker and the challenger could sit on the
 		/// committee; nothing was held.
 		NoCommitteeAvailable,
@@ -593,7 +664,8 @@ pub mod pallet {
 		NotCommitteeMember,
 		/// This member has already voted.
 		AlreadyVoted,
-		/// The dispute's voting deadline has passed.
+		/// The dispute's commit phase (for a commitment) or reveal phase (for a reveal) has
+		/// passed.
 		VotingClosed,
 		/// The version's ZK circuit is not trusted: too few workers other than its owner
 		/// have confirmed that it is the compile of the model's bytes, or a dispute about it
@@ -632,16 +704,25 @@ pub mod pallet {
 			);
 
 			let job_id = NextJobId::<T>::get();
+			if tier == Tier::Optimistic {
+				let voters = T::Workers::voters(model, served.version).len() as u32;
+				ensure!(
+					voters >= T::MinCommittee::get().saturating_add(2),
+					Error::<T>::CommitteeTooSmall
+				);
+			}
 			let candidates = T::Workers::candidates(model, served.version, tier);
 			let considered = candidates.len() as u32;
 			let worker = Self::draw(&candidates, job_id, 0).ok_or(Error::<T>::NoEligibleWorker)?;
+			let next_job_id = job_id.checked_add(1).ok_or(Error::<T>::JobIdOverflow)?;
 			T::Currency::hold(&HoldReason::JobFee.into(), &requester, fee.total)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let deadline = now.saturating_add(response_blocks);
 			let next_timer = deadline.saturating_add(One::one());
-			Self::schedule(next_timer, job_id).map_err(|_| Error::<T>::DeadlineBlockFull)?;
-			NextJobId::<T>::put(job_id.checked_add(1).ok_or(Error::<T>::JobIdOverflow)?);
+			Timers::<T>::insert(next_timer, job_id, ());
+			NextJobId::<T>::put(next_job_id);
+			let input_bytes = tensor::payload_bytes(&input);
 
 			let version = served.version;
 			Jobs::<T>::insert(
@@ -665,7 +746,7 @@ pub mod pallet {
 				},
 			);
 			PendingJobs::<T>::insert(&worker, job_id, ());
-			T::Workers::job_assigned(&worker);
+			T::Workers::job_assigned(&worker, tier);
 			OpenJobs::<T>::mutate(model, |open| *open = open.saturating_add(1));
 			Self::deposit_event(Event::JobRequested {
 				job: job_id,
@@ -676,7 +757,11 @@ pub mod pallet {
 				fee: fee.total,
 			});
 			Self::deposit_event(Event::JobAssigned { job: job_id, worker, deadline });
-			Ok(Some(T::WeightInfo::request(considered, 0)).into())
+			Ok(Some(
+				T::WeightInfo::request(considered, input_bytes)
+					.saturating_add(T::Workers::tier_check_weight(tier)),
+			)
+			.into())
 		}
 
 		/// Answers `job` with `output` and the tier's `evidence`. Only the assigned worker,
@@ -731,12 +816,11 @@ pub mod pallet {
 				Verdict::Final => Self::settle(job, &mut record, worker),
 				Verdict::Provisional { challenge_period } => {
 					// At least one block: timers of the current block have already run.
-					let until = frame_system::Pallet::<T>::block_number()
-						.saturating_add(challenge_period.max(One::one()));
-					Self::schedule(until, job).map_err(|_| Error::<T>::DeadlineBlockFull)?;
-					record.next_timer = until;
+					let now = frame_system::Pallet::<T>::block_number();
+					let until = now.saturating_add(challenge_period.max(One::one()));
+					Self::set_timer(job, &mut record, until);
 					record.status = JobStatus::Provisional { worker, until };
-					ChallengeableJobs::<T>::insert(job, until);
+					ChallengeableJobs::<T>::insert(job, (now, until));
 					Self::deposit_event(Event::ResultProvisional { job, until });
 				},
 			}
@@ -749,56 +833,83 @@ pub mod pallet {
 			.into())
 		}
 
-		/// Tells the chain the assigned worker cannot answer `job` (for `reason`); the
-		/// requester gets the whole fee back and the worker is not penalised.
+		/// Tells the chain the assigned worker cannot answer `job` (for `reason`). The worker
+		/// is not penalised, but the refusal counts against it and the job goes to another
+		/// eligible worker (a refusal cannot deny a requester service); the requester gets
+		/// the whole fee back when no worker or attempt is left.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::report_failure())]
+		#[pallet::weight(T::WeightInfo::report_failure()
+			.saturating_add(T::Workers::tier_check_weight(Tier::Tee)))]
 		pub fn report_failure(
 			origin: OriginFor<T>,
 			job: JobId,
 			reason: FailureReason,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
 			let mut record = Self::assigned_job(job, &worker)?;
 			PendingJobs::<T>::remove(&worker, job);
-			T::Workers::job_released(&worker, true);
-			let refunded = Self::refund(&record);
+			T::Workers::job_refused(&worker);
+			Self::release_exposure(&record, &worker);
+			Self::deposit_event(Event::JobRefused { job, worker: worker.clone(), reason });
 			let now = frame_system::Pallet::<T>::block_number();
+			let tier = record.tier;
+			if Self::reassign(job, &mut record, &worker, now) {
+				Jobs::<T>::insert(job, record);
+				return Ok(Some(
+					T::WeightInfo::report_failure()
+						.saturating_add(T::Workers::tier_check_weight(tier)),
+				)
+				.into());
+			}
+			let refunded = Self::refund(&record);
 			record.status = JobStatus::Failed { worker: worker.clone(), reason, at: now };
 			Self::job_ended(record.model);
 			Jobs::<T>::insert(job, record);
 			Self::deposit_event(Event::JobFailed { job, worker, reason, refunded });
-			Ok(())
+			Ok(Some(T::WeightInfo::report_failure()).into())
 		}
 
-		/// Disputes `job`'s provisional (Optimistic) result: the caller, a bonded worker other
-		/// than the one that answered, holds [`Config::ChallengeBond`] and a committee is drawn
-		/// to re-execute the model (see the crate docs). Only within the challenge window.
+		/// Disputes `job`'s Optimistic result: the caller, a worker serving its model version
+		/// other than the one that answered, holds [`Config::ChallengeBond`]. Within the
+		/// challenge window it opens a dispute, whose committee is drawn at the start of the
+		/// next block; while a dispute's commit phase lasts, further workers may join it
+		/// (see the crate docs).
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::challenge(T::Workers::max_candidates()))]
 		pub fn challenge(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let challenger = ensure_signed(origin)?;
-			let considered = Self::open_dispute(job, challenger)?;
+			let considered = Self::challenge_result(job, challenger)?;
 			Ok(Some(T::WeightInfo::challenge(considered)).into())
 		}
 
-		/// A committee member's vote on `job`'s dispute: `output` is what the member's own
-		/// execution of the model gave. The dispute is decided as soon as every member voted.
+		/// A committee member's commitment to its vote on `job`'s dispute:
+		/// [`vote_commitment`]`(job, member, output, salt)`, where `output` is what the
+		/// member's own execution of the model gave. Revealed with [`Pallet::reveal_vote`].
 		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::vote(0))]
+		pub fn vote(origin: OriginFor<T>, job: JobId, commitment: H256) -> DispatchResult {
+			let voter = ensure_signed(origin)?;
+			Self::commit_vote(job, voter, commitment)
+		}
+
+		/// Reveals the vote a committee member committed to on `job`'s dispute. The dispute
+		/// is decided as soon as every member revealed.
+		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::vote(tensor::payload_bytes(output))
 			.saturating_add(T::WeightInfo::decide_dispute()))]
-		pub fn vote(
+		pub fn reveal_vote(
 			origin: OriginFor<T>,
 			job: JobId,
 			output: TensorPayload,
+			salt: [u8; 32],
 		) -> DispatchResultWithPostInfo {
 			let voter = ensure_signed(origin)?;
-			let voted = T::WeightInfo::vote(tensor::payload_bytes(&output));
-			let decided = Self::cast_vote(job, voter, output)?;
+			let revealed = T::WeightInfo::vote(tensor::payload_bytes(&output));
+			let decided = Self::reveal(job, voter, output, salt)?;
 			Ok(Some(if decided {
-				voted.saturating_add(T::WeightInfo::decide_dispute())
+				revealed.saturating_add(T::WeightInfo::decide_dispute())
 			} else {
-				voted
+				revealed
 			})
 			.into())
 		}
@@ -822,13 +933,17 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxAttempts::get() > 0, "a job must be assigned at least once");
 			assert!(T::MaxBatch::get() > 0, "a request needs a batch of at least one");
-			assert!(
-				T::MaxTimersPerBlock::get() > 0 && T::TimerBudget::get() > 0,
-				"timers must run"
-			);
+			assert!(T::TimerBudget::get() > 0, "timers must run");
 			assert!(!T::ResultRetention::get().is_zero(), "timers must go to later blocks");
-			assert!(T::CommitteeSize::get() > 0, "a dispute needs a committee");
-			assert!(!T::VotingBlocks::get().is_zero(), "a committee needs time to vote");
+			assert!(
+				T::MinCommittee::get() > 0 && T::MinCommittee::get() <= T::CommitteeSize::get(),
+				"a dispute needs a committee, and the smallest that decides must fit"
+			);
+			assert!(T::MaxChallengers::get() > 0, "a result must be challengeable");
+			assert!(
+				!T::VotingBlocks::get().is_zero() && !T::RevealBlocks::get().is_zero(),
+				"a committee needs time to commit and reveal"
+			);
 			assert!(
 				T::WinnerShare::get().saturating_add(T::CommitteeShare::get()) <= Perbill::one(),
 				"a forfeit cannot pay out more than itself"
@@ -943,12 +1058,21 @@ impl<T: Config> Pallet<T> {
 		candidates: &[Candidate<T::AccountId, BalanceOf<T>>],
 		subject: &[u8],
 	) -> Option<T::AccountId> {
+		let (seed, _) = T::Randomness::random(subject);
+		Self::draw_with_seed(candidates, seed)
+	}
+
+	/// Draws a worker, each with odds `stake / (1 + load)`, from `seed`; `None` if there
+	/// is no candidate.
+	pub(crate) fn draw_with_seed(
+		candidates: &[Candidate<T::AccountId, BalanceOf<T>>],
+		seed: H256,
+	) -> Option<T::AccountId> {
 		let odds = |c: &Candidate<T::AccountId, BalanceOf<T>>| -> u128 {
 			let stake: u128 = c.stake.unique_saturated_into();
 			stake / (c.load as u128 + 1)
 		};
 		let total = candidates.iter().fold(0u128, |acc, c| acc.saturating_add(odds(c)));
-		let (seed, _) = T::Randomness::random(subject);
 		let mut bytes = [0u8; 16];
 		bytes.copy_from_slice(&seed.as_bytes()[..16]);
 		let random = u128::from_le_bytes(bytes);
@@ -978,9 +1102,18 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
-	/// Adds `job` to the timers of block `at`.
-	fn schedule(at: BlockNumberFor<T>, job: JobId) -> Result<(), ()> {
-		Timers::<T>::try_mutate(at, |timers| timers.try_push(job).map_err(|_| ()))
+	/// Moves `job`'s one timer to block `at`.
+	pub(crate) fn set_timer(job: JobId, record: &mut JobOf<T>, at: BlockNumberFor<T>) {
+		Timers::<T>::remove(record.next_timer, job);
+		Timers::<T>::insert(at, job, ());
+		record.next_timer = at;
+	}
+
+	/// An Optimistic job of `worker` no longer rests on its stake.
+	fn release_exposure(record: &JobOf<T>, worker: &T::AccountId) {
+		if record.tier == Tier::Optimistic {
+			T::Workers::optimistic_job_closed(worker);
+		}
 	}
 
 	/// Pays a final result out of the job's hold; the rest goes back to the requester.
@@ -998,6 +1131,7 @@ impl<T: Config> Pallet<T> {
 		let paid = paid_worker.saturating_add(royalty).saturating_add(treasury);
 		let refunded = Self::release(&record.requester, fee.total.saturating_sub(paid));
 		let now = frame_system::Pallet::<T>::block_number();
+		Self::release_exposure(record, &worker);
 		record.status = JobStatus::Completed { worker: worker.clone(), at: now };
 		Self::job_ended(record.model);
 		Self::deposit_event(Event::JobCompleted {

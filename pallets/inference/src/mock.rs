@@ -32,6 +32,9 @@ pub const WORKER_B: AccountId = 11;
 pub const WORKER_C: AccountId = 12;
 pub const WORKER_D: AccountId = 13;
 pub const WORKER_E: AccountId = 14;
+pub const WORKER_F: AccountId = 15;
+pub const WORKER_G: AccountId = 16;
+pub const WORKER_H: AccountId = 17;
 pub const TREASURY: AccountId = 99;
 
 pub const INITIAL_BALANCE: Balance = 1_000_000_000;
@@ -49,6 +52,9 @@ pub const CHALLENGE_BOND: Balance = 5_000;
 pub const WRONG_RESULT_PENALTY: Balance = 8_000;
 pub const COMMITTEE_SIZE: u32 = 3;
 pub const VOTING_BLOCKS: u64 = 4;
+pub const REVEAL_BLOCKS: u64 = 2;
+pub const MIN_COMMITTEE: u32 = 2;
+pub const MAX_CHALLENGERS: u32 = 3;
 
 /// Model 0 (version 1.0 and 1.1) offers every tier; model 1 (1.0) only Vanilla.
 pub const MODEL: ModelId = 0;
@@ -197,7 +203,8 @@ impl pallet_workers::Config for Test {
 	type LivenessWindow = ConstU64<1_000>;
 	type MaxModelsPerWorker = ConstU32<4>;
 	type MaxWorkersPerModel = ConstU32<8>;
-	type MaxJobsPerWorker = ConstU32<16>;
+	type MaxJobsPerWorker = ConstU32<64>;
+	type StakePerOptimisticJob = ConstU128<WRONG_RESULT_PENALTY>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = WorkerBenchHelper;
@@ -232,7 +239,10 @@ impl pallet_inference::Config for Test {
 	type ChallengeBond = ConstU128<CHALLENGE_BOND>;
 	type WrongResultPenalty = ConstU128<WRONG_RESULT_PENALTY>;
 	type CommitteeSize = ConstU32<COMMITTEE_SIZE>;
+	type MinCommittee = ConstU32<MIN_COMMITTEE>;
+	type MaxChallengers = ConstU32<MAX_CHALLENGERS>;
 	type VotingBlocks = ConstU64<VOTING_BLOCKS>;
+	type RevealBlocks = ConstU64<REVEAL_BLOCKS>;
 	type WinnerShare = WinnerShare;
 	type CommitteeShare = CommitteeShare;
 	type MaxAttempts = ConstU32<MAX_ATTEMPTS>;
@@ -243,7 +253,6 @@ impl pallet_inference::Config for Test {
 	type MaxOutputBytes = ConstU32<24>;
 	type MaxEvidenceBytes = ConstU32<64>;
 	type ResultRetention = ConstU64<RETENTION>;
-	type MaxTimersPerBlock = ConstU32<8>;
 	type TimerBudget = ConstU32<TIMER_BUDGET>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -288,7 +297,7 @@ impl crate::BenchmarkHelper<Test> for TestCatalog {
 }
 
 /// Every account the tests use, for balance accounting.
-pub const ACCOUNTS: [AccountId; 10] = [
+pub const ACCOUNTS: [AccountId; 13] = [
 	REQUESTER,
 	OTHER_REQUESTER,
 	OWNER,
@@ -298,6 +307,9 @@ pub const ACCOUNTS: [AccountId; 10] = [
 	WORKER_C,
 	WORKER_D,
 	WORKER_E,
+	WORKER_F,
+	WORKER_G,
+	WORKER_H,
 	TREASURY,
 ];
 
@@ -312,6 +324,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		(WORKER_C, INITIAL_BALANCE),
 		(WORKER_D, INITIAL_BALANCE),
 		(WORKER_E, INITIAL_BALANCE),
+		(WORKER_F, INITIAL_BALANCE),
+		(WORKER_G, INITIAL_BALANCE),
+		(WORKER_H, INITIAL_BALANCE),
 		(TREASURY, 1),
 	])
 }

@@ -14,11 +14,19 @@
 //! list is read afresh from the chain every block, a restarted node picks up where it was.
 //!
 //! The optimistic tier's two duties run from the same hook, with the same claims:
-//! - watching: every provisional result that a local key other than its worker could
-//!   challenge is re-executed (at most [`MAX_CHECKS_PER_RUN`] per block) and, if the outputs
-//!   disagree by the model's determinism class, challenged with that key;
-//! - voting: every dispute whose committee holds a local key that has not voted gets that
-//!   key's vote, the output of its own execution.
+//! - watching: a node re-executes only results of model versions one of its keys serves
+//!   (other than the result's worker). Each provisional result has [`WATCHERS_PER_RESULT`]
+//!   assigned watchers, drawn by stake from the version's servers with the hash of the
+//!   block the result landed in (unknown to the worker when it answered): a node checks the
+//!   results assigned to its keys first, earliest window end first, up to
+//!   [`MAX_ASSIGNED_CHECKS_PER_RUN`] per block, then up to [`MAX_CHECKS_PER_RUN`] others.
+//!   Results of other versions never take a check, so a flood of decoys on a model of the
+//!   attacker's own cannot keep a version's watchers from its results. A result whose
+//!   output disagrees with this node's by the model's determinism class is challenged
+//!   with that key; a result already disputed is joined while its commit phase lasts;
+//! - voting: every local key on a dispute's committee commits to the output of its own
+//!   execution with a fresh salt (kept in the node's persistent offchain storage), then
+//!   reveals it once the reveal phase opens.
 
 use super::*;
 use frame_system::offchain::SigningTypes;
@@ -33,12 +41,20 @@ pub const RESUBMIT_AFTER: u32 = 5;
 /// Most jobs one key answers per block, so an offchain-worker run stays short.
 pub const MAX_JOBS_PER_RUN: usize = 16;
 
-/// Most provisional results a node re-executes per block.
+/// Most results not assigned to a local key that a node re-executes per block.
 pub const MAX_CHECKS_PER_RUN: usize = 4;
+
+/// Most results assigned to its keys that a node re-executes per block.
+pub const MAX_ASSIGNED_CHECKS_PER_RUN: usize = 16;
+
+/// Watchers assigned to each provisional result.
+pub const WATCHERS_PER_RESULT: u32 = 2;
 
 const CLAIM_PREFIX: &[u8] = b"verin/inference/claim/";
 const CHECK_PREFIX: &[u8] = b"verin/inference/check/";
-const VOTE_PREFIX: &[u8] = b"verin/inference/vote/";
+const COMMIT_PREFIX: &[u8] = b"verin/inference/commit/";
+const REVEAL_PREFIX: &[u8] = b"verin/inference/reveal/";
+const SECRET_PREFIX: &[u8] = b"verin/inference/vote-secret/";
 
 /// The answer a worker sends for a job.
 #[derive(
@@ -91,60 +107,121 @@ impl<T: Config> Pallet<T> {
 		answering.forget();
 	}
 
-	/// Re-executes provisional results a local key could challenge, and challenges those
-	/// whose output disagrees with this node's.
+	/// Re-executes Optimistic results a local key could challenge (assigned ones first),
+	/// and challenges those whose output disagrees with this node's.
 	pub fn watch_provisional_results(now: BlockNumberFor<T>) {
-		// Only a bonded key may challenge; whether a key is bonded does not change within a run.
-		let challengers: Vec<_> = local_worker_keys_with_accounts::<T, T::AuthorityId>()
-			.into_iter()
-			.filter(|(_, account)| T::Workers::is_bonded(account))
-			.collect();
-		if challengers.is_empty() {
+		let keys = local_worker_keys_with_accounts::<T, T::AuthorityId>();
+		if keys.is_empty() {
 			return;
 		}
-		let mut checked = 0;
-		for (job, until) in ChallengeableJobs::<T>::iter() {
-			if checked >= MAX_CHECKS_PER_RUN {
-				break;
-			}
+		let mut assigned = Vec::new();
+		let mut others = Vec::new();
+		for (job, (answered_at, until)) in ChallengeableJobs::<T>::iter() {
 			if until <= now {
 				continue;
 			}
 			let Some(record) = Jobs::<T>::get(job) else { continue };
-			let (JobStatus::Provisional { worker, .. }, Some(answered)) =
-				(&record.status, &record.output)
-			else {
-				continue;
+			let JobStatus::Provisional { worker, .. } = &record.status else { continue };
+			let watchers = Self::watchers_of(job, &record, worker, answered_at);
+			let serving = |account: &T::AccountId| {
+				account != worker && T::Workers::serves(account, record.model, record.version)
 			};
-			let Some((challenger, _)) = challengers.iter().find(|(_, account)| account != worker)
-			else {
-				continue;
-			};
-			let key = (CHECK_PREFIX, job).encode();
-			let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
-			let Ok(checking) = claim.try_lock() else { continue };
-			checked += 1;
-			let served = T::Models::served_model(record.model, Some(record.version));
-			// No engine, or no model: dropping `checking` releases the claim, so that another
-			// run, which may do better, is not blocked.
-			let (Some(served), Some(own)) = (served, Self::re_execute(&record)) else { continue };
-			// Checked: whether it agrees or is challenged, this node has nothing more to do
-			// for it while the claim holds.
-			checking.forget();
-			if compare::outputs_agree(
-				&served.spec.determinism,
-				&served.spec.schema.outputs,
-				answered,
-				&own,
-			) {
+			if let Some((public, _)) = keys
+				.iter()
+				.find(|(_, account)| serving(account) && watchers.contains(account))
+			{
+				assigned.push((until, job, public.clone()));
+			} else if let Some((public, _)) = keys.iter().find(|(_, account)| serving(account)) {
+				others.push((until, job, public.clone()));
+			}
+		}
+		// A dispute in its commit phase may be joined by a serving key that is neither the
+		// worker, a challenger nor a member.
+		for (job, dispute) in Disputes::<T>::iter() {
+			if now > dispute.commit_until {
 				continue;
 			}
-			log::info!(target: "runtime::inference", "job {job}: the provisional result differs from this node's; challenging");
-			send_signed::<T>(challenger, Call::challenge { job }, job, "challenge");
+			let Some(record) = Jobs::<T>::get(job) else { continue };
+			let JobStatus::Disputed { worker, .. } = &record.status else { continue };
+			if let Some((public, _)) = keys.iter().find(|(_, account)| {
+				account != worker
+					&& !dispute.committee.contains(account)
+					&& !dispute.challengers.iter().any(|(who, _)| who == account)
+					&& T::Workers::serves(account, record.model, record.version)
+			}) {
+				others.push((dispute.commit_until, job, public.clone()));
+			}
+		}
+		assigned.sort_unstable_by_key(|(until, job, _)| (*until, *job));
+		others.sort_unstable_by_key(|(until, job, _)| (*until, *job));
+		for (_, job, public) in assigned.into_iter().take(MAX_ASSIGNED_CHECKS_PER_RUN) {
+			Self::check_result(job, &public, now);
+		}
+		let mut checked = 0;
+		for (_, job, public) in others {
+			if checked >= MAX_CHECKS_PER_RUN {
+				break;
+			}
+			checked += usize::from(Self::check_result(job, &public, now));
 		}
 	}
 
-	/// Votes with every local key that sits on a dispute's committee and has not voted; the
+	/// The watchers assigned to `job`'s result, which landed in block `answered_at`: drawn
+	/// by stake from the version's servers other than `worker`, with that block's hash
+	/// (known from the next block on; none before).
+	pub fn watchers_of(
+		job: JobId,
+		record: &JobOf<T>,
+		worker: &T::AccountId,
+		answered_at: BlockNumberFor<T>,
+	) -> Vec<T::AccountId> {
+		let hash = frame_system::Pallet::<T>::block_hash(answered_at);
+		if hash == Default::default() {
+			return Vec::new();
+		}
+		let mut candidates: Vec<_> = T::Workers::voters(record.model, record.version)
+			.into_iter()
+			.filter(|candidate| candidate.worker != *worker)
+			.collect();
+		let mut watchers = Vec::new();
+		for seat in 0..WATCHERS_PER_RESULT {
+			let seed = H256((b"verin/watch", job, seat, hash).using_encoded(sp_io::hashing::blake2_256));
+			let Some(watcher) = Self::draw_with_seed(&candidates, seed) else { break };
+			candidates.retain(|candidate| candidate.worker != watcher);
+			watchers.push(watcher);
+		}
+		watchers
+	}
+
+	/// Re-executes `job`'s result once per claim and challenges it with `public`'s key if
+	/// the outputs disagree. Returns whether it took a check.
+	fn check_result(job: JobId, public: &<T as SigningTypes>::Public, now: BlockNumberFor<T>) -> bool {
+		let Some(record) = Jobs::<T>::get(job) else { return false };
+		let Some(answered) = &record.output else { return false };
+		let key = (CHECK_PREFIX, job).encode();
+		let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
+		let Ok(checking) = claim.try_lock() else { return false };
+		let served = T::Models::served_model(record.model, Some(record.version));
+		// No engine, or no model: dropping `checking` releases the claim, so that another
+		// run, which may do better, is not blocked.
+		let (Some(served), Some(own)) = (served, Self::re_execute(&record)) else { return true };
+		// Checked: whether it agrees or is challenged, this node has nothing more to do for
+		// it while the claim holds.
+		checking.forget();
+		if compare::outputs_agree(
+			&served.spec.determinism,
+			&served.spec.schema.outputs,
+			answered,
+			&own,
+		) {
+			return true;
+		}
+		log::info!(target: "runtime::inference", "job {job}: the result differs from this node's; challenging");
+		send_signed::<T>(public, Call::challenge { job }, job, "challenge");
+		true
+	}
+
+	/// Commits and then reveals a vote for every local key on a dispute's committee; the
 	/// model runs once per dispute, however many local keys sit on its committee.
 	pub fn vote_in_local_disputes(now: BlockNumberFor<T>) {
 		let workers = local_worker_keys_with_accounts::<T, T::AuthorityId>();
@@ -152,26 +229,66 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		for (job, dispute) in Disputes::<T>::iter() {
-			if dispute.deadline < now {
+			if dispute.committee.is_empty() || dispute.deadline < now {
 				continue;
 			}
+			let reveal_open = now > dispute.commit_until
+				|| dispute.commitments.len() == dispute.committee.len();
 			let mut output = None;
 			for (public, member) in &workers {
-				if !dispute.committee.contains(member)
-					|| dispute.votes.iter().any(|(voter, _)| voter == member)
-				{
+				if !dispute.committee.contains(member) {
 					continue;
 				}
-				let key = (VOTE_PREFIX, job, member).encode();
-				let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
-				let Ok(voting) = claim.try_lock() else { continue };
-				if output.is_none() {
-					output = Jobs::<T>::get(job).and_then(|record| Self::re_execute(&record));
+				let secret_key = (SECRET_PREFIX, job, member).encode();
+				let secret = StorageValueRef::persistent(&secret_key);
+				if dispute.votes.iter().any(|(voter, _)| voter == member) {
+					let mut secret = secret;
+					secret.clear();
+					continue;
 				}
-				// No output to vote with: dropping `voting` releases the claim.
-				let Some(output) = output.clone() else { continue };
-				send_signed::<T>(public, Call::vote { job, output }, job, "vote");
-				voting.forget();
+				let committed = dispute.commitments.iter().any(|(voter, _)| voter == member);
+				if !committed && now <= dispute.commit_until {
+					let key = (COMMIT_PREFIX, job, member).encode();
+					let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
+					let Ok(committing) = claim.try_lock() else { continue };
+					// A commitment resent after a dropped transaction keeps its salt: the
+					// first one may still land.
+					let stored: Option<(TensorPayload, [u8; 32])> = secret.get().ok().flatten();
+					let (own, salt) = match stored {
+						Some(stored) => stored,
+						None => {
+							if output.is_none() {
+								output = Jobs::<T>::get(job)
+									.and_then(|record| Self::re_execute(&record));
+							}
+							// No output to vote with: dropping `committing` releases the claim.
+							let Some(own) = output.clone() else { continue };
+							let salt = sp_io::offchain::random_seed();
+							secret.set(&(own.clone(), salt));
+							(own, salt)
+						},
+					};
+					let commitment = vote_commitment(job, member, &own, &salt);
+					send_signed::<T>(public, Call::vote { job, commitment }, job, "vote commitment");
+					committing.forget();
+				} else if committed && reveal_open {
+					let Some((own, salt)) =
+						secret.get::<(TensorPayload, [u8; 32])>().ok().flatten()
+					else {
+						log::warn!(target: "runtime::inference", "job {job}: no stored vote to reveal");
+						continue;
+					};
+					let key = (REVEAL_PREFIX, job, member).encode();
+					let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
+					let Ok(revealing) = claim.try_lock() else { continue };
+					send_signed::<T>(
+						public,
+						Call::reveal_vote { job, output: own, salt },
+						job,
+						"vote reveal",
+					);
+					revealing.forget();
+				}
 			}
 		}
 	}

@@ -1,12 +1,14 @@
 //! The timers `on_initialize` runs: deadlines (reassign or refund), challenge windows
-//! (settle a provisional result), voting deadlines (decide a dispute) and retention ends
-//! (delete an ended job).
+//! (settle a provisional result), committee draws, voting deadlines (decide a dispute) and
+//! retention ends (delete an ended job).
 //!
-//! Every job has exactly one live timer from its request until it is deleted, in block
-//! `next_timer`: the deadline timer of its current assignment, then the one that ends its
-//! challenge window or its retention. So no job is ever left without an outcome, and no
-//! record lingers. A timer replaced early (a result answered before the deadline and
-//! opening a challenge window) stays in its old bucket as a stale entry and is skipped.
+//! Every job has exactly one timer from its request until it is deleted, in block
+//! `next_timer`: the deadline of its current assignment, then the end of its challenge
+//! window, its committee draw and voting deadline, or its retention. Moving a timer removes
+//! the old entry, so every entry is live. A block takes any number of timers: scheduling
+//! never fails, whoever fills a block, and no job is ever left without an outcome or a
+//! deletion. `on_initialize` handles at most `TimerBudget` per block, oldest block first;
+//! the rest waits for the next block (a cursor walks the blocks).
 
 use super::*;
 
@@ -20,18 +22,18 @@ impl<T: Config> Pallet<T> {
 		let mut beyond_benchmark = Weight::zero();
 		while cursor <= now && handled < budget && buckets < budget {
 			buckets += 1;
-			let mut due = Timers::<T>::take(cursor).into_inner();
 			let room = (budget - handled) as usize;
-			let rest = if due.len() > room { due.split_off(room) } else { Vec::new() };
-			for job in due {
+			// One more than there is room for tells whether the block is done.
+			let due: Vec<JobId> = Timers::<T>::iter_key_prefix(cursor).take(room + 1).collect();
+			let finished = due.len() <= room;
+			// Timers only ever go to later blocks than `now`, so this block's entries are not
+			// written while its jobs are handled.
+			for job in due.into_iter().take(room) {
+				Timers::<T>::remove(cursor, job);
 				beyond_benchmark.saturating_accrue(Self::fire(job, cursor, now));
 				handled += 1;
 			}
-			if !rest.is_empty() {
-				// Timers only ever go to later blocks than `now`, so this bucket is not
-				// written while its jobs are handled: putting the rest back loses nothing.
-				let rest = BoundedVec::truncate_from(rest);
-				Timers::<T>::insert(cursor, rest);
+			if !finished {
 				break;
 			}
 			cursor.saturating_inc();
@@ -74,6 +76,11 @@ impl<T: Config> Pallet<T> {
 				Self::voting_ended(job, record, now);
 				return T::WeightInfo::decide_dispute();
 			},
+			JobStatus::Disputed { .. } => {
+				Self::draw_dispute_committee(job, record, now);
+				return T::WeightInfo::challenge(T::Workers::max_candidates())
+					.saturating_add(T::WeightInfo::decide_dispute());
+			},
 			status => match status.ended_at() {
 				Some(at) if now >= at.saturating_add(T::ResultRetention::get()) => {
 					Jobs::<T>::remove(job);
@@ -100,6 +107,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		PendingJobs::<T>::remove(&worker, job);
 		T::Workers::job_released(&worker, false);
+		Self::release_exposure(&record, &worker);
 		let penalty = T::Workers::slash(
 			&worker,
 			T::MissPenalty::get(),
@@ -109,26 +117,9 @@ impl<T: Config> Pallet<T> {
 		T::Workers::suspend(&worker);
 		Self::deposit_event(Event::DeadlineMissed { job, worker: worker.clone(), penalty });
 
-		if record.attempts < T::MaxAttempts::get() {
-			let candidates: Vec<_> =
-				T::Workers::candidates(record.model, record.version, record.tier)
-					.into_iter()
-					.filter(|candidate| candidate.worker != worker)
-					.collect();
-			if let Some(next) = Self::draw(&candidates, job, record.attempts) {
-				if let Some(deadline) =
-					Self::schedule_deadline(now.saturating_add(record.response_blocks), job)
-				{
-					record.next_timer = deadline.saturating_add(One::one());
-					record.attempts.saturating_inc();
-					record.status = JobStatus::Assigned { worker: next.clone(), deadline };
-					PendingJobs::<T>::insert(&next, job, ());
-					T::Workers::job_assigned(&next);
-					Jobs::<T>::insert(job, record);
-					Self::deposit_event(Event::JobAssigned { job, worker: next, deadline });
-					return;
-				}
-			}
+		if Self::reassign(job, &mut record, &worker, now) {
+			Jobs::<T>::insert(job, record);
+			return;
 		}
 
 		let refunded = Self::refund(&record);
@@ -139,37 +130,34 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::JobExpired { job, refunded });
 	}
 
-	/// Schedules the deadline timer of a new assignment, moving the deadline a few blocks
-	/// later if its block is full; `None` if every block tried was full.
-	fn schedule_deadline(deadline: BlockNumberFor<T>, job: JobId) -> Option<BlockNumberFor<T>> {
-		Self::schedule_from(deadline.saturating_add(One::one()), job)
-			.map(|timer| timer.saturating_sub(One::one()))
+	/// Gives `job` to another eligible worker than `previous` (which missed or refused it),
+	/// if attempts are left: a new deadline and its timer. Returns whether it did.
+	pub(crate) fn reassign(
+		job: JobId,
+		record: &mut JobOf<T>,
+		previous: &T::AccountId,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		if record.attempts >= T::MaxAttempts::get() {
+			return false;
+		}
+		let candidates: Vec<_> = T::Workers::candidates(record.model, record.version, record.tier)
+			.into_iter()
+			.filter(|candidate| candidate.worker != *previous)
+			.collect();
+		let Some(next) = Self::draw(&candidates, job, record.attempts) else { return false };
+		let deadline = now.saturating_add(record.response_blocks);
+		Self::set_timer(job, record, deadline.saturating_add(One::one()));
+		record.attempts.saturating_inc();
+		record.status = JobStatus::Assigned { worker: next.clone(), deadline };
+		PendingJobs::<T>::insert(&next, job, ());
+		T::Workers::job_assigned(&next, record.tier);
+		Self::deposit_event(Event::JobAssigned { job, worker: next, deadline });
+		true
 	}
 
+	/// Schedules the deletion of an ended job, `ResultRetention` blocks after it ended.
 	pub(crate) fn schedule_pruning(job: JobId, record: &mut JobOf<T>, ended_at: BlockNumberFor<T>) {
-		if let Some(at) =
-			Self::schedule_from(ended_at.saturating_add(T::ResultRetention::get()), job)
-		{
-			record.next_timer = at;
-			return;
-		}
-		// Nothing is held for an ended job: if every bucket tried is full, the record stays.
-		log::warn!(target: "runtime::inference", "job {job}: no room to schedule its deletion");
-	}
-
-	/// Adds `job` to the timers of the first block from `at` with room, trying
-	/// [`SCHEDULE_PROBES`] blocks; returns that block, or `None` if all were full.
-	fn schedule_from(at: BlockNumberFor<T>, job: JobId) -> Option<BlockNumberFor<T>> {
-		let mut block = at;
-		for _ in 0..SCHEDULE_PROBES {
-			if Self::schedule(block, job).is_ok() {
-				return Some(block);
-			}
-			block.saturating_inc();
-		}
-		None
+		Self::set_timer(job, record, ended_at.saturating_add(T::ResultRetention::get()));
 	}
 }
-
-/// How many consecutive blocks the hooks try when a timer's block is full.
-const SCHEDULE_PROBES: u32 = 16;

@@ -114,6 +114,12 @@ pub struct WorkerInfo<T: Config> {
 	pub answered: u32,
 	/// Jobs it let pass their deadline.
 	pub missed: u32,
+	/// Jobs it refused (reported it could not answer); each went to another worker.
+	pub refused: u32,
+	/// Optimistic jobs whose result still rests on its stake: assigned, provisional or
+	/// disputed. Matching offers it another only while its stake covers one more
+	/// [`Config::StakePerOptimisticJob`].
+	pub optimistic_open: u32,
 }
 
 impl<T: Config> WorkerInfo<T> {
@@ -191,6 +197,11 @@ pub mod pallet {
 		/// Most jobs one worker holds at a time; a busier worker is not matched.
 		#[pallet::constant]
 		type MaxJobsPerWorker: Get<u32>;
+
+		/// Active stake each open Optimistic job of a worker needs (the penalty for a wrong
+		/// result): lying on every open job costs a penalty per job, never less.
+		#[pallet::constant]
+		type StakePerOptimisticJob: Get<BalanceOf<Self>>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -301,6 +312,14 @@ pub mod pallet {
 		Withdrawn { worker: T::AccountId, amount: BalanceOf<T> },
 		/// A worker with nothing bonded and no jobs left the pool.
 		WorkerDeregistered { worker: T::AccountId },
+		/// `worker` lost its slot among the servers of `model`@`version` to `by`, who bonds
+		/// more (or `worker` was offline, not live or below the minimum stake).
+		ServerEvicted {
+			worker: T::AccountId,
+			model: ModelId,
+			version: ModelVersion,
+			by: T::AccountId,
+		},
 		/// A worker lost stake; `amount` went to `beneficiary` (or was burnt if it could not
 		/// receive it).
 		WorkerSlashed {
@@ -333,7 +352,8 @@ pub mod pallet {
 		NoModels,
 		/// The worker lists more model versions than `MaxModelsPerWorker`.
 		TooManyModels,
-		/// A model version already has `MaxWorkersPerModel` workers.
+		/// A model version already has `MaxWorkersPerModel` workers, each online, live and
+		/// bonding at least as much as the caller.
 		TooManyWorkersForModel,
 		/// The worker is already online.
 		AlreadyOnline,
@@ -369,7 +389,7 @@ pub mod pallet {
 			ensure!(stake >= T::MinStake::get(), Error::<T>::StakeBelowMinimum);
 			Self::check_tiers(tiers)?;
 			Self::check_models(&models)?;
-			Self::add_to_servers(&who, &models)?;
+			Self::add_to_servers(&who, stake, &models)?;
 			T::Currency::hold(&HoldReason::WorkerBond.into(), &who, stake)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -385,6 +405,8 @@ pub mod pallet {
 					load: 0,
 					answered: 0,
 					missed: 0,
+					refused: 0,
+					optimistic_open: 0,
 				},
 			);
 			Self::deposit_event(Event::WorkerRegistered { worker: who, stake, tiers });
@@ -420,7 +442,7 @@ pub mod pallet {
 			Self::check_models(&models)?;
 			let removed = info.models.len() as u32;
 			Self::remove_from_servers(&who, &info.models);
-			Self::add_to_servers(&who, &models)?;
+			Self::add_to_servers(&who, info.stake, &models)?;
 			info.models = models.clone();
 			Registered::<T>::insert(&who, info);
 			Self::deposit_event(Event::ModelsChanged { worker: who, models: models.to_vec() });
@@ -600,13 +622,64 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn add_to_servers(who: &T::AccountId, models: &[ServedVersion]) -> DispatchResult {
+	/// Adds `who` (bonding `stake`) to the servers of each version. A full version gives
+	/// the slot of its weakest server to `who`: first one that could not take a job now
+	/// (offline, not live, below the minimum stake), else the one bonding least, if less
+	/// than `stake`. So slots go to online, bonded workers ranked by stake, and squatting
+	/// them costs as much stake as serving.
+	fn add_to_servers(
+		who: &T::AccountId,
+		stake: BalanceOf<T>,
+		models: &[ServedVersion],
+	) -> DispatchResult {
 		for served in models {
-			Servers::<T>::try_mutate(served.model, served.version, |servers| {
-				servers.try_push(who.clone()).map_err(|_| Error::<T>::TooManyWorkersForModel)
-			})?;
+			let mut servers = Servers::<T>::get(served.model, served.version);
+			if servers.is_full() {
+				let weakest = Self::weakest_server(&servers).ok_or(Error::<T>::TooManyWorkersForModel)?;
+				let (index, evicted, evicted_stake, can_work) = weakest;
+				ensure!(!can_work || evicted_stake < stake, Error::<T>::TooManyWorkersForModel);
+				servers.remove(index);
+				Self::drop_served_version(&evicted, served);
+				Self::deposit_event(Event::ServerEvicted {
+					worker: evicted,
+					model: served.model,
+					version: served.version,
+					by: who.clone(),
+				});
+			}
+			servers.try_push(who.clone()).map_err(|_| Error::<T>::TooManyWorkersForModel)?;
+			Servers::<T>::insert(served.model, served.version, servers);
 		}
 		Ok(())
+	}
+
+	/// The server that first gives up its slot: (index, account, active stake, whether it
+	/// could take a job now). Servers that could not work go first, then the least stake.
+	fn weakest_server(
+		servers: &[T::AccountId],
+	) -> Option<(usize, T::AccountId, BalanceOf<T>, bool)> {
+		let now = frame_system::Pallet::<T>::block_number();
+		servers
+			.iter()
+			.enumerate()
+			.map(|(index, server)| {
+				let info = Registered::<T>::get(server);
+				let stake = info.as_ref().map(|info| info.stake).unwrap_or_default();
+				let can_work = info.is_some_and(|info| {
+					info.online && info.is_live(now) && info.stake >= T::MinStake::get()
+				});
+				(index, server.clone(), stake, can_work)
+			})
+			.min_by(|a, b| (a.3, a.2).cmp(&(b.3, b.2)))
+	}
+
+	/// Takes `served` out of the versions `who` lists (it lost that slot).
+	fn drop_served_version(who: &T::AccountId, served: &ServedVersion) {
+		Registered::<T>::mutate(who, |maybe| {
+			if let Some(info) = maybe {
+				info.models.retain(|listed| listed != served);
+			}
+		});
 	}
 
 	fn remove_from_servers(who: &T::AccountId, models: &[ServedVersion]) {
@@ -638,8 +711,36 @@ impl<T: Config> Pallet<T> {
 					&& info.stake >= T::MinStake::get()
 					&& info.tiers.contains(tier)
 					&& info.load < T::MaxJobsPerWorker::get()
+					&& (tier != Tier::Optimistic || Self::covers_another_optimistic_job(&info))
 					&& (tier != Tier::Tee || T::Enclaves::is_attested(&worker));
 				eligible.then_some(Candidate { worker, stake: info.stake, load: info.load })
+			})
+			.collect()
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Whether `info`'s active stake covers one more open Optimistic job.
+	fn covers_another_optimistic_job(info: &WorkerInfo<T>) -> bool {
+		let open = BalanceOf::<T>::from(info.optimistic_open.saturating_add(1));
+		T::StakePerOptimisticJob::get().saturating_mul(open) <= info.stake
+	}
+
+	/// Every server of `model`@`version` that could vote in a dispute now.
+	pub fn committee_pool(
+		model: ModelId,
+		version: ModelVersion,
+	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		Servers::<T>::get(model, version)
+			.into_iter()
+			.filter_map(|worker| {
+				let info = Registered::<T>::get(&worker)?;
+				let can_vote = info.online
+					&& info.is_live(now)
+					&& info.stake >= T::MinStake::get()
+					&& info.tiers.contains(Tier::Optimistic);
+				can_vote.then_some(Candidate { worker, stake: info.stake, load: info.load })
 			})
 			.collect()
 	}
@@ -662,6 +763,11 @@ impl<T: Config> WorkerPool<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		match tier {
 			Tier::Tee => T::Enclaves::is_attested_weight()
 				.saturating_mul(T::MaxWorkersPerModel::get().into()),
+			// The market counts the version's possible committee (`voters`): the servers list
+			// and each server's record, read again.
+			Tier::Optimistic => {
+				T::DbWeight::get().reads(u64::from(T::MaxWorkersPerModel::get()).saturating_add(1))
+			},
 			_ => Weight::zero(),
 		}
 	}
@@ -670,10 +776,42 @@ impl<T: Config> WorkerPool<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Registered::<T>::get(worker).is_some_and(|info| !info.total_bonded().is_zero())
 	}
 
-	fn job_assigned(worker: &T::AccountId) {
+	fn voters(model: ModelId, version: ModelVersion) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
+		Self::committee_pool(model, version)
+	}
+
+	fn serves(worker: &T::AccountId, model: ModelId, version: ModelVersion) -> bool {
+		Registered::<T>::get(worker).is_some_and(|info| {
+			info.stake >= T::MinStake::get()
+				&& info.models.contains(&ServedVersion { model, version })
+		})
+	}
+
+	fn job_assigned(worker: &T::AccountId, tier: Tier) {
 		Registered::<T>::mutate(worker, |maybe| {
 			if let Some(info) = maybe {
 				info.load = info.load.saturating_add(1);
+				if tier == Tier::Optimistic {
+					info.optimistic_open = info.optimistic_open.saturating_add(1);
+				}
+			}
+		});
+	}
+
+	fn job_refused(worker: &T::AccountId) {
+		Registered::<T>::mutate(worker, |maybe| {
+			if let Some(info) = maybe {
+				info.load = info.load.saturating_sub(1);
+				info.refused = info.refused.saturating_add(1);
+				info.last_seen = frame_system::Pallet::<T>::block_number();
+			}
+		});
+	}
+
+	fn optimistic_job_closed(worker: &T::AccountId) {
+		Registered::<T>::mutate(worker, |maybe| {
+			if let Some(info) = maybe {
+				info.optimistic_open = info.optimistic_open.saturating_sub(1);
 			}
 		});
 	}

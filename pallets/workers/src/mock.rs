@@ -33,6 +33,7 @@ pub const UNBONDING_PERIOD: u64 = 20;
 pub const LIVENESS_WINDOW: u64 = 10;
 pub const MAX_WORKERS_PER_MODEL: u32 = 3;
 pub const MAX_JOBS_PER_WORKER: u32 = 2;
+pub const STAKE_PER_OPTIMISTIC_JOB: Balance = 400;
 
 /// Model 0 has versions 1.0 and 1.1 published; model 1 has 1.0.
 pub const PUBLISHED: [(ModelId, ModelVersion); 3] =
@@ -110,6 +111,7 @@ impl pallet_workers::Config for Test {
 	type MaxModelsPerWorker = ConstU32<3>;
 	type MaxWorkersPerModel = ConstU32<MAX_WORKERS_PER_MODEL>;
 	type MaxJobsPerWorker = ConstU32<MAX_JOBS_PER_WORKER>;
+	type StakePerOptimisticJob = ConstU128<STAKE_PER_OPTIMISTIC_JOB>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestCatalog;

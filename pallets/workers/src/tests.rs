@@ -129,6 +129,96 @@ mod registration {
 		});
 	}
 
+	fn servers_of_model_zero() -> Vec<AccountId> {
+		Servers::<Test>::get(0, ModelVersion::new(1, 0)).into_inner()
+	}
+
+	#[test]
+	fn squatters_cannot_keep_a_version_slot_offline() {
+		new_test_ext().execute_with(|| {
+			// Sybils take every slot of the version and go offline: nobody could serve it.
+			for who in 10..10 + MAX_WORKERS_PER_MODEL as u64 {
+				register(who, MIN_STAKE * 5);
+				assert_ok!(Workers::go_offline(RuntimeOrigin::signed(who)));
+			}
+			register(ALICE, MIN_STAKE);
+			assert!(servers_of_model_zero().contains(&ALICE));
+			assert_eq!(candidates(), vec![ALICE]);
+			let evicted = match last_event() {
+				Event::WorkerRegistered { .. } => System::events()
+					.into_iter()
+					.find_map(|record| match record.event {
+						RuntimeEvent::Workers(Event::ServerEvicted { worker, by, .. }) => {
+							assert_eq!(by, ALICE);
+							Some(worker)
+						},
+						_ => None,
+					})
+					.expect("an eviction"),
+				other => panic!("unexpected event {other:?}"),
+			};
+			assert!(Workers::worker(&evicted).unwrap().models.is_empty());
+		});
+	}
+
+	#[test]
+	fn squatters_bonding_the_minimum_yield_their_slots_to_larger_stakes() {
+		new_test_ext().execute_with(|| {
+			for who in 10..10 + MAX_WORKERS_PER_MODEL as u64 {
+				register(who, MIN_STAKE);
+			}
+			register(ALICE, MIN_STAKE * 2);
+			assert!(servers_of_model_zero().contains(&ALICE));
+			assert_eq!(servers_of_model_zero().len(), MAX_WORKERS_PER_MODEL as usize);
+			// A newcomer bonding no more than any working server finds no slot.
+			assert_noop!(
+				Workers::register(
+					RuntimeOrigin::signed(BOB),
+					MIN_STAKE,
+					vanilla(),
+					models(&[served(0, 1, 0)])
+				),
+				Error::<Test>::TooManyWorkersForModel
+			);
+		});
+	}
+
+	#[test]
+	fn optimistic_jobs_are_offered_only_while_the_stake_covers_them() {
+		new_test_ext().execute_with(|| {
+			let optimistic: TierSet = [Tier::Optimistic].into_iter().collect();
+			assert_ok!(Workers::register(
+				RuntimeOrigin::signed(ALICE),
+				MIN_STAKE,
+				optimistic,
+				models(&[served(0, 1, 0)])
+			));
+			let offered = || !Workers::candidates(0, ModelVersion::new(1, 0), Tier::Optimistic).is_empty();
+			// MIN_STAKE covers two open jobs of STAKE_PER_OPTIMISTIC_JOB, not three.
+			Workers::job_assigned(&ALICE, Tier::Optimistic);
+			Workers::job_released(&ALICE, true);
+			assert!(offered());
+			Workers::job_assigned(&ALICE, Tier::Optimistic);
+			Workers::job_released(&ALICE, true);
+			assert!(!offered(), "the stake answers for two open results, not three");
+			// Still a committee member: a vote is not a job.
+			assert_eq!(Workers::voters(0, ModelVersion::new(1, 0)).len(), 1);
+			Workers::optimistic_job_closed(&ALICE);
+			assert!(offered());
+		});
+	}
+
+	#[test]
+	fn a_refusal_counts_against_the_worker_and_frees_its_load() {
+		new_test_ext().execute_with(|| {
+			register(ALICE, MIN_STAKE);
+			Workers::job_assigned(&ALICE, Tier::Vanilla);
+			Workers::job_refused(&ALICE);
+			let info = Workers::worker(&ALICE).unwrap();
+			assert_eq!((info.load, info.refused, info.answered), (0, 1, 0));
+		});
+	}
+
 	#[test]
 	fn bond_extra_adds_active_stake() {
 		new_test_ext().execute_with(|| {
@@ -244,7 +334,7 @@ mod availability {
 			assert_ok!(Workers::heartbeat(RuntimeOrigin::signed(BOB)));
 			run_to_block(2 + LIVENESS_WINDOW);
 			assert_eq!(candidates(), vec![BOB], "Alice was silent too long");
-			Workers::job_assigned(&ALICE);
+			Workers::job_assigned(&ALICE, Tier::Vanilla);
 			Workers::job_released(&ALICE, true);
 			assert_eq!(candidates(), vec![ALICE, BOB], "an answered job is a sign of life");
 			assert_noop!(
@@ -259,7 +349,7 @@ mod availability {
 		new_test_ext().execute_with(|| {
 			register(ALICE, MIN_STAKE);
 			for _ in 0..MAX_JOBS_PER_WORKER {
-				Workers::job_assigned(&ALICE);
+				Workers::job_assigned(&ALICE, Tier::Vanilla);
 			}
 			assert!(candidates().is_empty());
 			Workers::job_released(&ALICE, false);
@@ -402,7 +492,7 @@ mod unbonding {
 	fn a_worker_holding_jobs_stays_registered_until_they_end() {
 		new_test_ext().execute_with(|| {
 			register(ALICE, MIN_STAKE);
-			Workers::job_assigned(&ALICE);
+			Workers::job_assigned(&ALICE, Tier::Vanilla);
 			assert_ok!(Workers::unbond(RuntimeOrigin::signed(ALICE), MIN_STAKE));
 			run_to_block(1 + UNBONDING_PERIOD);
 			assert_ok!(Workers::withdraw_unbonded(RuntimeOrigin::signed(ALICE)));

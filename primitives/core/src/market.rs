@@ -110,6 +110,10 @@ pub enum SlashReason {
 	/// confirmed a circuit that is not the compile of the version's bytes, or disputed one
 	/// that is.
 	FalseCircuitReview,
+	/// It sat on a dispute's committee and voted for an output the majority rejected
+	/// (optimistic tier): a member who copies the published output instead of running the
+	/// model loses as much as one who stays silent.
+	VotedAgainstMajority,
 }
 
 /// The worker pool as the market uses it (implemented by the workers pallet).
@@ -132,15 +136,33 @@ pub trait WorkerPool<AccountId, Balance> {
 		sp_runtime::Weight::zero()
 	}
 
+	/// Workers that may sit on a committee for `model`@`version`: registered, online, live,
+	/// bonded at least the minimum, serving that version and supporting the Optimistic tier,
+	/// whatever their load (a vote is not a job). Bounded like `candidates`.
+	fn voters(model: ModelId, version: ModelVersion) -> Vec<Candidate<AccountId, Balance>>;
+
+	/// Whether `worker` serves `model`@`version` and is bonded at least the minimum (who
+	/// may challenge a result of that version).
+	fn serves(worker: &AccountId, model: ModelId, version: ModelVersion) -> bool;
+
 	/// Whether `worker` is registered and bonded (it may answer jobs it already holds).
 	fn is_bonded(worker: &AccountId) -> bool;
 
-	/// A job was assigned to `worker`: counts towards its load.
-	fn job_assigned(worker: &AccountId);
+	/// A job was assigned to `worker`: counts towards its load, and for the Optimistic
+	/// tier towards the jobs its stake answers for until their results are final.
+	fn job_assigned(worker: &AccountId, tier: Tier);
 
 	/// A job of `worker` ended; `answered` tells whether the worker answered it (a result
 	/// or a reported failure), which also counts as a sign of life.
 	fn job_released(worker: &AccountId, answered: bool);
+
+	/// `worker` refused a job it was assigned (a reported failure): it leaves its load and
+	/// counts against it; the market gives the job to another worker.
+	fn job_refused(worker: &AccountId);
+
+	/// An Optimistic job of `worker` no longer rests on its stake: the result is final,
+	/// overturned or unresolved, or the job left the worker.
+	fn optimistic_job_closed(worker: &AccountId);
 }
 
 /// Attested enclaves, as matching sees them (implemented by the enclaves pallet).

@@ -200,6 +200,8 @@ impl pallet_workers::Config for Runtime {
 	type MaxModelsPerWorker = ConstU32<16>;
 	type MaxWorkersPerModel = ConstU32<MAX_WORKERS_PER_MODEL>;
 	type MaxJobsPerWorker = ConstU32<64>;
+	// Lying on every open Optimistic job costs the wrong-result penalty for each.
+	type StakePerOptimisticJob = WrongResultPenalty;
 	type WeightInfo = pallet_workers::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
@@ -261,13 +263,26 @@ parameter_types! {
 /// Blocks an Optimistic result may be challenged for (one minute): watchers re-execute a
 /// result in the block after it lands.
 pub const CHALLENGE_WINDOW: BlockNumber = 10;
-/// Blocks a dispute's committee has to vote.
+/// Blocks a dispute's committee has to commit to its votes, from the draw (one block after
+/// the challenge).
 pub const VOTING_BLOCKS: BlockNumber = 10;
+/// Blocks a dispute's committee has to reveal its votes, after the commit phase (a
+/// committee that has all committed reveals at once).
+pub const REVEAL_BLOCKS: BlockNumber = 5;
 /// Workers drawn for a dispute's committee.
 pub const COMMITTEE_SIZE: u32 = 3;
+/// The smallest committee that decides: the Optimistic tier is offered for a version only
+/// while this many workers besides the worker and a challenger could vote on it, and a
+/// majority is always at least a majority of this many (docs/tiers.md).
+pub const MIN_COMMITTEE: u32 = 2;
+/// Timers `on_initialize` handles per block: twice the most jobs the normal class holds
+/// (a job fires at most two timers on its honest path, its window end and its deletion),
+/// measured by the timer benchmark in `runtime/tests/timers.rs`.
+pub const TIMER_BUDGET: u32 = 1_600;
 /// A worker must not get its stake out before a result of its could be decided against it.
 const WORKER_UNBONDING_PERIOD: BlockNumber = 2 * HOURS;
-const _: () = assert!(WORKER_UNBONDING_PERIOD > CHALLENGE_WINDOW + VOTING_BLOCKS + 1);
+const _: () =
+	assert!(WORKER_UNBONDING_PERIOD > CHALLENGE_WINDOW + 1 + VOTING_BLOCKS + REVEAL_BLOCKS + 1);
 
 impl pallet_inference::Config for Runtime {
 	type AuthorityId = verin_pallet_support::WorkerAuthority;
@@ -285,7 +300,10 @@ impl pallet_inference::Config for Runtime {
 	type ChallengeBond = ChallengeBond;
 	type WrongResultPenalty = WrongResultPenalty;
 	type CommitteeSize = ConstU32<COMMITTEE_SIZE>;
+	type MinCommittee = ConstU32<MIN_COMMITTEE>;
+	type MaxChallengers = ConstU32<4>;
 	type VotingBlocks = ConstU32<VOTING_BLOCKS>;
+	type RevealBlocks = ConstU32<REVEAL_BLOCKS>;
 	type WinnerShare = WinnerShare;
 	type CommitteeShare = CommitteeShare;
 	type MaxAttempts = ConstU32<3>;
@@ -296,8 +314,7 @@ impl pallet_inference::Config for Runtime {
 	type MaxOutputBytes = ConstU32<{ 16 * 1024 }>;
 	type MaxEvidenceBytes = ConstU32<{ 128 * 1024 }>;
 	type ResultRetention = ConstU32<DAYS>;
-	type MaxTimersPerBlock = ConstU32<512>;
-	type TimerBudget = ConstU32<64>;
+	type TimerBudget = ConstU32<TIMER_BUDGET>;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;

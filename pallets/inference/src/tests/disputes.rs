@@ -1,5 +1,6 @@
-//! The optimistic tier's disputes: challenges, committee votes, every outcome and its money
-//! flows, and every named error of `challenge` and `vote`.
+//! The optimistic tier's disputes: challenges, the committee draw, committed and revealed
+//! votes, every outcome and its money flows, and every named error of `challenge`, `vote`
+//! and `reveal_vote`.
 
 use super::*;
 use verin_primitives::market::WorkerStaking;
@@ -32,17 +33,21 @@ fn answered_job(answer: TensorPayload) -> (JobId, AccountId) {
 	(job, worker)
 }
 
-/// Some worker other than `worker` challenges `job`; returns it and the committee.
+/// Some worker other than `worker` challenges `job` in block 1; the committee is drawn in
+/// block 2. Returns the challenger and the committee.
 fn challenged(job: JobId, worker: AccountId) -> (AccountId, Vec<AccountId>) {
 	let challenger = WORKERS.into_iter().find(|w| *w != worker).unwrap();
 	assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger), job));
+	run_to_block(DRAW_AT);
 	let committee = Disputes::<Test>::get(job).unwrap().committee.into_inner();
 	(challenger, committee)
 }
 
-fn vote(job: JobId, voter: AccountId, output: TensorPayload) {
-	assert_ok!(Inference::vote(RuntimeOrigin::signed(voter), job, output));
-}
+/// The block a dispute opened in block 1 draws its committee in.
+const DRAW_AT: u64 = 2;
+/// Its last commit block, and its last reveal block.
+const COMMIT_UNTIL: u64 = DRAW_AT + VOTING_BLOCKS;
+const REVEAL_UNTIL: u64 = COMMIT_UNTIL + REVEAL_BLOCKS;
 
 fn free(who: AccountId) -> Balance {
 	Balances::free_balance(who)
@@ -83,12 +88,18 @@ fn the_committee_excludes_worker_and_challenger_and_counts_as_load() {
 		}
 		assert_eq!(bond_held(challenger), CHALLENGE_BOND);
 		let record = Inference::job(job).unwrap();
-		let deadline = 1 + VOTING_BLOCKS;
+		let deadline = REVEAL_UNTIL;
 		assert_eq!(record.status, JobStatus::Disputed { worker, challenger, deadline });
 		assert_eq!(record.next_timer, deadline + 1);
 		assert!(!ChallengeableJobs::<Test>::contains_key(job));
+		assert!(events().contains(&Event::ResultChallenged {
+			job,
+			challenger,
+			bond: CHALLENGE_BOND,
+			draw_at: DRAW_AT
+		}));
 		assert!(
-			matches!(last_event(), Event::ResultChallenged { job: j, bond: CHALLENGE_BOND, .. } if j == job)
+			matches!(last_event(), Event::CommitteeDrawn { job: j, commit_until: COMMIT_UNTIL, .. } if j == job)
 		);
 	});
 }
@@ -103,13 +114,12 @@ fn a_wrong_result_is_overturned_and_its_worker_slashed() {
 		let (challenger_free, treasury_free, requester_free) =
 			(free(challenger), free(TREASURY), free(REQUESTER));
 
-		for member in &committee {
-			vote(job, *member, right());
-		}
+		let ballots: Vec<_> = committee.iter().map(|member| (*member, right())).collect();
+		votes(job, &ballots);
 
-		// Decided with the last vote, without waiting for the deadline.
+		// Decided with the last reveal, without waiting for the deadline.
 		let record = Inference::job(job).unwrap();
-		assert_eq!(record.status, JobStatus::Overturned { worker, at: 1 });
+		assert_eq!(record.status, JobStatus::Overturned { worker, at: DRAW_AT });
 		assert_eq!(record.output, Some(right()), "the requester reads the majority's output");
 		assert_eq!(fee_held(REQUESTER), 0);
 		assert_eq!(
@@ -139,7 +149,6 @@ fn a_wrong_result_is_overturned_and_its_worker_slashed() {
 		assert!(events().contains(&Event::DisputeResolved {
 			job,
 			outcome: DisputeOutcome::Overturned,
-			loser: Some(worker),
 			forfeited: WRONG_RESULT_PENALTY,
 			to_winner,
 			to_committee: 3 * per_voter,
@@ -156,11 +165,10 @@ fn a_frivolous_challenge_forfeits_the_challengers_bond() {
 		let (worker_free, treasury_free, challenger_free) =
 			(free(worker), free(TREASURY), free(challenger));
 		let before: Vec<Balance> = committee.iter().map(|m| free(*m)).collect();
-		for member in &committee {
-			vote(job, *member, right());
-		}
+		let ballots: Vec<_> = committee.iter().map(|member| (*member, right())).collect();
+		votes(job, &ballots);
 		let record = Inference::job(job).unwrap();
-		assert_eq!(record.status, JobStatus::Completed { worker, at: 1 });
+		assert_eq!(record.status, JobStatus::Completed { worker, at: DRAW_AT });
 		assert_eq!(record.output, Some(right()));
 		let fee = expected_fee(Tier::Optimistic);
 		let to_winner = CHALLENGE_BOND / 2;
@@ -178,7 +186,6 @@ fn a_frivolous_challenge_forfeits_the_challengers_bond() {
 		assert!(events().contains(&Event::DisputeResolved {
 			job,
 			outcome: DisputeOutcome::Upheld,
-			loser: Some(challenger),
 			forfeited: CHALLENGE_BOND,
 			to_winner,
 			to_committee: 3 * per_voter,
@@ -193,14 +200,13 @@ fn silent_members_are_penalised_and_the_voters_decide_at_the_deadline() {
 		let (_, committee) = challenged(job, worker);
 		let silent = committee[2];
 		let silent_bond = Workers::bonded(&silent);
-		vote(job, committee[0], right());
-		vote(job, committee[1], right());
+		votes(job, &[(committee[0], right()), (committee[1], right())]);
 		assert!(
 			matches!(Inference::job(job).unwrap().status, JobStatus::Disputed { .. }),
 			"one vote is missing"
 		);
 
-		run_to_block(1 + VOTING_BLOCKS + 1);
+		run_to_block(REVEAL_UNTIL + 1);
 		assert!(
 			matches!(Inference::job(job).unwrap().status, JobStatus::Overturned { .. }),
 			"2 of 3 is a majority"
@@ -218,27 +224,28 @@ fn silent_members_are_penalised_and_the_voters_decide_at_the_deadline() {
 }
 
 #[test]
-fn without_a_majority_every_hold_is_returned() {
+fn without_a_majority_the_bonds_return_and_the_fee_goes_to_the_treasury() {
 	new_test_ext().execute_with(|| {
 		let (job, worker) = answered_job(wrong());
 		let (challenger, committee) = challenged(job, worker);
 		let worker_bond = Workers::bonded(&worker);
-		let (challenger_free, requester_free) = (free(challenger), free(REQUESTER));
-		vote(job, committee[0], right());
+		let (challenger_free, requester_free, worker_free, treasury_free) =
+			(free(challenger), free(REQUESTER), free(worker), free(TREASURY));
+		votes(job, &[(committee[0], right())]);
 
-		run_to_block(1 + VOTING_BLOCKS + 1);
+		run_to_block(REVEAL_UNTIL + 1);
 		let record = Inference::job(job).unwrap();
-		assert_eq!(record.status, JobStatus::Unresolved { worker, at: 1 + VOTING_BLOCKS + 1 });
+		assert_eq!(record.status, JobStatus::Unresolved { worker, at: REVEAL_UNTIL + 1 });
 		assert_eq!(record.output, Some(wrong()), "the unconfirmed output stays readable");
 		assert_eq!(Workers::bonded(&worker), worker_bond, "one vote decides nothing");
 		assert_eq!(bond_held(challenger), 0);
 		assert_eq!(free(challenger), challenger_free + CHALLENGE_BOND);
+		let fee = expected_fee(Tier::Optimistic).total;
 		assert_eq!(fee_held(REQUESTER), 0);
-		assert_eq!(free(REQUESTER), requester_free + expected_fee(Tier::Optimistic).total);
-		assert!(events().contains(&Event::DisputeUnresolved {
-			job,
-			refunded: expected_fee(Tier::Optimistic).total
-		}));
+		assert_eq!(free(REQUESTER), requester_free, "no refund for an output already read");
+		assert_eq!(free(worker), worker_free, "no pay for an unconfirmed result");
+		assert_eq!(free(TREASURY), treasury_free + fee + 2 * MISS_PENALTY);
+		assert!(events().contains(&Event::DisputeUnresolved { job, to_treasury: fee }));
 		for silent in &committee[1..] {
 			assert!(events().contains(&Event::VoteMissed {
 				job,
@@ -254,20 +261,25 @@ fn a_three_way_split_is_unresolved_at_once() {
 	new_test_ext().execute_with(|| {
 		let (job, worker) = answered_job(wrong());
 		let (challenger, committee) = challenged(job, worker);
-		vote(job, committee[0], right());
-		vote(job, committee[1], wrong());
-		vote(job, committee[2], output(1, 3.0));
-		assert_eq!(Inference::job(job).unwrap().status, JobStatus::Unresolved { worker, at: 1 });
+		votes(
+			job,
+			&[(committee[0], right()), (committee[1], wrong()), (committee[2], output(1, 3.0))],
+		);
+		assert_eq!(
+			Inference::job(job).unwrap().status,
+			JobStatus::Unresolved { worker, at: DRAW_AT }
+		);
 		assert_eq!(bond_held(challenger), 0);
 		assert!(!events().iter().any(|event| matches!(event, Event::VoteMissed { .. })));
 	});
 }
 
 #[test]
-fn a_dispute_with_a_smaller_committee_needs_a_majority_of_it() {
+fn a_dispute_with_the_smallest_committee_needs_both_members() {
 	new_test_ext().execute_with(|| {
-		// Three workers: after the worker and the challenger, one member is left.
-		[WORKER_A, WORKER_B, WORKER_C].into_iter().for_each(all_tiers_worker);
+		// Four workers: after the worker and the challenger, MIN_COMMITTEE (two) are left.
+		let four = [WORKER_A, WORKER_B, WORKER_C, WORKER_D];
+		four.into_iter().for_each(all_tiers_worker);
 		let job = requested(Tier::Optimistic);
 		let worker = assigned_worker(job);
 		assert_ok!(Inference::submit_result(
@@ -276,11 +288,12 @@ fn a_dispute_with_a_smaller_committee_needs_a_majority_of_it() {
 			wrong(),
 			Default::default()
 		));
-		let challenger = [WORKER_A, WORKER_B, WORKER_C].into_iter().find(|w| *w != worker).unwrap();
+		let challenger = four.into_iter().find(|w| *w != worker).unwrap();
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger), job));
+		run_to_block(DRAW_AT);
 		let committee = Disputes::<Test>::get(job).unwrap().committee;
-		assert_eq!(committee.len(), 1);
-		vote(job, committee[0], right());
+		assert_eq!(committee.len(), MIN_COMMITTEE as usize);
+		votes(job, &[(committee[0], right()), (committee[1], right())]);
 		assert!(matches!(Inference::job(job).unwrap().status, JobStatus::Overturned { .. }));
 	});
 }
@@ -291,7 +304,7 @@ fn challenges_are_refused_with_named_errors_and_hold_nothing() {
 		let (job, worker) = answered_job(right());
 		let challenge = |who: AccountId| Inference::challenge(RuntimeOrigin::signed(who), job);
 		assert_noop!(challenge(worker), Error::<Test>::OwnResult);
-		assert_noop!(challenge(REQUESTER), Error::<Test>::ChallengerNotBonded);
+		assert_noop!(challenge(REQUESTER), Error::<Test>::ChallengerNotServing);
 		assert_noop!(
 			Inference::challenge(RuntimeOrigin::signed(WORKER_A), 77),
 			Error::<Test>::UnknownJob
@@ -315,7 +328,8 @@ fn challenges_are_refused_with_named_errors_and_hold_nothing() {
 #[test]
 fn a_challenge_without_a_possible_committee_is_refused() {
 	new_test_ext().execute_with(|| {
-		[WORKER_A, WORKER_B].into_iter().for_each(all_tiers_worker);
+		let four = [WORKER_A, WORKER_B, WORKER_C, WORKER_D];
+		four.into_iter().for_each(all_tiers_worker);
 		let job = requested(Tier::Optimistic);
 		let worker = assigned_worker(job);
 		assert_ok!(Inference::submit_result(
@@ -324,7 +338,11 @@ fn a_challenge_without_a_possible_committee_is_refused() {
 			right(),
 			Default::default()
 		));
-		let challenger = if worker == WORKER_A { WORKER_B } else { WORKER_A };
+		let mut others = four.into_iter().filter(|w| *w != worker);
+		let challenger = others.next().unwrap();
+		for member in others {
+			assert_ok!(Workers::go_offline(RuntimeOrigin::signed(member)));
+		}
 		assert_noop!(
 			Inference::challenge(RuntimeOrigin::signed(challenger), job),
 			Error::<Test>::NoCommitteeAvailable
@@ -347,25 +365,80 @@ fn a_challenger_that_cannot_pay_the_bond_is_refused() {
 }
 
 #[test]
-fn votes_are_refused_with_named_errors() {
+fn commitments_and_reveals_are_refused_with_named_errors() {
 	new_test_ext().execute_with(|| {
 		let (job, worker) = answered_job(wrong());
-		let vote = |who: AccountId, output: TensorPayload| {
-			Inference::vote(RuntimeOrigin::signed(who), job, output)
+		let commit = |who: AccountId, output: &TensorPayload| {
+			Inference::vote(RuntimeOrigin::signed(who), job, commitment(job, who, output))
 		};
-		assert_noop!(vote(WORKER_A, right()), Error::<Test>::NotDisputed);
-		let (challenger, committee) = challenged(job, worker);
-		assert_noop!(vote(challenger, right()), Error::<Test>::NotCommitteeMember);
-		assert_noop!(vote(worker, right()), Error::<Test>::NotCommitteeMember);
-		assert_noop!(vote(committee[0], input(1, 1.0)), Error::<Test>::OutputShapeMismatch);
-		assert_ok!(vote(committee[0], right()));
-		assert_noop!(vote(committee[0], right()), Error::<Test>::AlreadyVoted);
-		System::set_block_number(1 + VOTING_BLOCKS + 1);
-		assert_noop!(vote(committee[1], right()), Error::<Test>::VotingClosed);
+		let reveal = |who: AccountId, output: TensorPayload| {
+			Inference::reveal_vote(RuntimeOrigin::signed(who), job, output, salt_of(who))
+		};
+		assert_noop!(commit(WORKER_A, &right()), Error::<Test>::NotDisputed);
+		let challenger = WORKERS.into_iter().find(|w| *w != worker).unwrap();
+		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger), job));
+		assert_noop!(commit(WORKER_A, &right()), Error::<Test>::CommitteeNotDrawn);
+		run_to_block(DRAW_AT);
+		let committee = Disputes::<Test>::get(job).unwrap().committee;
+		assert_noop!(commit(challenger, &right()), Error::<Test>::NotCommitteeMember);
+		assert_noop!(commit(worker, &right()), Error::<Test>::NotCommitteeMember);
+		assert_noop!(reveal(committee[0], right()), Error::<Test>::NoCommitment);
+		assert_ok!(commit(committee[0], &input(1, 1.0)));
+		assert_noop!(commit(committee[0], &right()), Error::<Test>::AlreadyVoted);
+		assert_noop!(reveal(committee[0], input(1, 1.0)), Error::<Test>::RevealNotOpen);
+		assert_ok!(commit(committee[1], &right()));
+		assert_ok!(commit(committee[2], &right()));
+		// Every member committed: the reveal phase is open before the commit deadline.
+		assert_noop!(reveal(committee[1], wrong()), Error::<Test>::CommitmentMismatch);
 		assert_noop!(
-			Inference::vote(RuntimeOrigin::signed(WORKER_A), 77, right()),
+			reveal(committee[0], input(1, 1.0)),
+			Error::<Test>::OutputShapeMismatch
+		);
+		assert_ok!(reveal(committee[1], right()));
+		assert_noop!(reveal(committee[1], right()), Error::<Test>::AlreadyVoted);
+		System::set_block_number(REVEAL_UNTIL + 1);
+		assert_noop!(reveal(committee[2], right()), Error::<Test>::VotingClosed);
+		assert_noop!(
+			Inference::vote(RuntimeOrigin::signed(WORKER_A), 77, H256::zero()),
 			Error::<Test>::UnknownJob
 		);
+	});
+}
+
+#[test]
+fn a_commitment_after_the_commit_phase_is_refused() {
+	new_test_ext().execute_with(|| {
+		let (job, worker) = answered_job(wrong());
+		let (_, committee) = challenged(job, worker);
+		System::set_block_number(COMMIT_UNTIL + 1);
+		assert_noop!(
+			Inference::vote(
+				RuntimeOrigin::signed(committee[0]),
+				job,
+				commitment(job, committee[0], &right())
+			),
+			Error::<Test>::VotingClosed
+		);
+	});
+}
+
+#[test]
+fn joining_a_dispute_is_refused_with_named_errors_and_holds_nothing() {
+	new_test_ext().execute_with(|| {
+		let (job, worker) = answered_job(wrong());
+		let (challenger, committee) = challenged(job, worker);
+		let join = |who: AccountId| Inference::challenge(RuntimeOrigin::signed(who), job);
+		assert_noop!(join(worker), Error::<Test>::OwnResult);
+		assert_noop!(join(challenger), Error::<Test>::AlreadyChallenged);
+		assert_noop!(join(committee[0]), Error::<Test>::CommitteeMemberCannotChallenge);
+		assert_noop!(join(REQUESTER), Error::<Test>::ChallengerNotServing);
+		System::set_block_number(COMMIT_UNTIL + 1);
+		let outsider = WORKERS
+			.into_iter()
+			.find(|w| *w != worker && *w != challenger && !committee.contains(w));
+		if let Some(outsider) = outsider {
+			assert_noop!(join(outsider), Error::<Test>::DisputeJoinClosed);
+		}
 	});
 }
 
@@ -374,8 +447,9 @@ fn a_decided_dispute_is_pruned_after_retention() {
 	new_test_ext().execute_with(|| {
 		let (job, worker) = answered_job(wrong());
 		let (_, committee) = challenged(job, worker);
-		committee.iter().for_each(|member| vote(job, *member, right()));
-		run_to_block(1 + RETENTION);
+		let ballots: Vec<_> = committee.iter().map(|member| (*member, right())).collect();
+		votes(job, &ballots);
+		run_to_block(DRAW_AT + RETENTION);
 		assert!(Inference::job(job).is_none());
 		assert!(events().contains(&Event::JobPruned { job }));
 	});

@@ -1,9 +1,17 @@
-//! Randomized sequences of requests, answers, failures, silences, challenges, votes and
-//! blocks, checking after every step that no balance is created or lost, that every job-fee
-//! hold belongs to a job that has not ended and every challenge bond to an open dispute;
-//! then that every job and dispute ends and every hold is gone.
+//! Randomized sequences of requests, answers, refusals, silences, challenges and joins,
+//! committed and revealed votes, and blocks, checking after every step that no balance is
+//! created or lost, that every job-fee hold belongs to a job that has not ended, every
+//! challenge bond to an open dispute, and every open Optimistic job to its worker's
+//! stake; then that every job and dispute ends and every hold is gone.
+//!
+//! The CI runs 100 sequences of 150 steps; `VERIN_INVARIANT_SEEDS=700 cargo test --release
+//! -p pallet-inference no_balance_is_created` runs 105,000 steps.
 
 use super::*;
+use std::collections::BTreeMap;
+
+/// The outputs committee members committed to, by (job, member), to reveal them later.
+type Committed = BTreeMap<(JobId, AccountId), TensorPayload>;
 
 /// A small deterministic generator (xorshift64*), so a failing seed can be replayed.
 struct Rng(u64);
@@ -25,7 +33,8 @@ impl Rng {
 	}
 }
 
-const WORKERS: [AccountId; 5] = [WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E];
+const WORKERS: [AccountId; 8] =
+	[WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E, WORKER_F, WORKER_G, WORKER_H];
 const REQUESTERS: [AccountId; 3] = [REQUESTER, OTHER_REQUESTER, OWNER];
 
 fn open_fee_of(who: AccountId) -> Balance {
@@ -48,8 +57,11 @@ fn check_invariants(issuance: Balance) {
 		let bond = Balances::balance_on_hold(&pallet_workers::HoldReason::WorkerBond.into(), &who);
 		use verin_primitives::market::WorkerStaking;
 		assert_eq!(bond, Workers::bonded(&who), "bond hold of {who} differs from its record");
-		let challenged: Balance =
-			Disputes::<Test>::iter_values().filter(|d| d.challenger == who).map(|d| d.bond).sum();
+		let challenged: Balance = Disputes::<Test>::iter_values()
+			.flat_map(|d| d.challengers.into_inner())
+			.filter(|(challenger, _)| *challenger == who)
+			.map(|(_, bond)| bond)
+			.sum();
 		let challenge_held = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who);
 		assert_eq!(
 			challenge_held, challenged,
@@ -77,13 +89,13 @@ fn check_invariants(issuance: Balance) {
 		let pending = matches!(job.status, JobStatus::Assigned { .. });
 		let listed = PendingJobs::<Test>::iter().filter(|(_, listed, _)| *listed == id).count();
 		assert_eq!(listed, pending as usize, "job {id} pending-list entries");
-		// A stale entry may share the bucket (a window ending where the deadline was); the
-		// first to fire moves `next_timer`, so the job is handled once.
 		assert!(
-			Timers::<Test>::get(job.next_timer).contains(&id),
+			Timers::<Test>::contains_key(job.next_timer, id),
 			"job {id} has no live timer in block {}",
 			job.next_timer
 		);
+		let timers = Timers::<Test>::iter().filter(|(_, timed, _)| *timed == id).count();
+		assert_eq!(timers, 1, "job {id} has {timers} timers");
 		assert!(
 			TimerCursor::<Test>::get().is_none_or(|cursor| cursor <= job.next_timer),
 			"job {id}'s timer is behind the cursor: it would never fire"
@@ -102,6 +114,19 @@ fn check_invariants(issuance: Balance) {
 				Inference::pending_jobs(&worker).len() + seats,
 				"load of {worker}"
 			);
+			let at_stake = Jobs::<Test>::iter_values()
+				.filter(|job| job.tier == Tier::Optimistic)
+				.filter(|job| match &job.status {
+					JobStatus::Assigned { worker: w, .. }
+					| JobStatus::Provisional { worker: w, .. }
+					| JobStatus::Disputed { worker: w, .. } => *w == worker,
+					_ => false,
+				})
+				.count();
+			assert_eq!(
+				info.optimistic_open as usize, at_stake,
+				"open Optimistic jobs resting on {worker}'s stake"
+			);
 		}
 	}
 	let open_by_model = |model| {
@@ -113,7 +138,7 @@ fn check_invariants(issuance: Balance) {
 	assert_eq!(OpenJobs::<Test>::get(VANILLA_ONLY_MODEL), open_by_model(VANILLA_ONLY_MODEL));
 }
 
-fn random_step(rng: &mut Rng) {
+fn random_step(rng: &mut Rng, committed: &mut Committed) {
 	match rng.below(16) {
 		0..=3 => {
 			let model = rng.pick(&[MODEL, VANILLA_ONLY_MODEL]);
@@ -168,16 +193,19 @@ fn random_step(rng: &mut Rng) {
 		},
 		8 => {
 			// Suspended workers come back; stake topped up when slashed low.
-			let worker = rng.pick(&WORKERS);
-			let _ = Workers::bond_extra(RuntimeOrigin::signed(worker), MISS_PENALTY);
-			let _ = Workers::go_online(RuntimeOrigin::signed(worker));
+			for worker in WORKERS.into_iter().filter(|_| rng.below(2) == 0) {
+				let _ = Workers::bond_extra(RuntimeOrigin::signed(worker), MISS_PENALTY);
+				let _ = Workers::go_online(RuntimeOrigin::signed(worker));
+			}
 		},
 		9..=10 => {
-			let jobs: Vec<JobId> = ChallengeableJobs::<Test>::iter_keys().collect();
+			// Provisional results, and disputes a worker may still join.
+			let jobs: Vec<JobId> =
+				ChallengeableJobs::<Test>::iter_keys().chain(Disputes::<Test>::iter_keys()).collect();
 			if !jobs.is_empty() {
 				let job = rng.pick(&jobs);
 				// Any account: workers, the job's own worker, requesters (refused).
-				let who = rng.pick(&[WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E, REQUESTER]);
+				let who = if rng.below(8) == 0 { REQUESTER } else { rng.pick(&WORKERS) };
 				let _ = Inference::challenge(RuntimeOrigin::signed(who), job);
 			}
 		},
@@ -186,19 +214,41 @@ fn random_step(rng: &mut Rng) {
 				Disputes::<Test>::iter().map(|(job, d)| (job, d.committee.into_inner())).collect();
 			if !disputes.is_empty() {
 				let (job, committee) = disputes[rng.below(disputes.len() as u64) as usize].clone();
-				let voter =
-					if rng.below(6) == 0 { rng.pick(&WORKERS) } else { rng.pick(&committee) };
-				let answered = Inference::job(job).unwrap().output.unwrap();
-				// Mostly one of two answers, so majorities form; now and then a third.
-				let ballot = match rng.below(5) {
-					0..=1 => answered,
-					2..=3 => output(answered[0].shape[0], 7.0),
-					_ => output(answered[0].shape[0], rng.below(3) as f32),
+				// Before the draw, or now and then: any worker (refused unless a member). Else
+				// most members act, so that commit and reveal rounds complete.
+				let voters: Vec<AccountId> = if committee.is_empty() || rng.below(6) == 0 {
+					vec![rng.pick(&WORKERS)]
+				} else {
+					committee.into_iter().filter(|_| rng.below(5) != 0).collect()
 				};
-				let _ = Inference::vote(RuntimeOrigin::signed(voter), job, ballot);
+				for voter in voters {
+					vote_step(rng, committed, job, voter);
+				}
 			}
 		},
 		_ => run_to_block(System::block_number() + 1 + rng.below(3)),
+	}
+}
+
+/// `voter` reveals the vote it committed to on `job`, or commits to one.
+fn vote_step(rng: &mut Rng, committed: &mut Committed, job: JobId, voter: AccountId) {
+	if let Some(ballot) = committed.get(&(job, voter)) {
+		// A wrong salt now and then: refused.
+		let salt = if rng.below(10) == 0 { [0; 32] } else { salt_of(voter) };
+		let _ = Inference::reveal_vote(RuntimeOrigin::signed(voter), job, ballot.clone(), salt);
+		return;
+	}
+	let answered = Inference::job(job).unwrap().output.unwrap();
+	// Mostly one of two answers, so majorities form; now and then a third.
+	let ballot = match rng.below(8) {
+		0..=3 => answered,
+		4..=6 => output(answered[0].shape[0], 7.0),
+		_ => output(answered[0].shape[0], rng.below(3) as f32),
+	};
+	let sent =
+		Inference::vote(RuntimeOrigin::signed(voter), job, commitment(job, voter, &ballot));
+	if sent.is_ok() {
+		committed.insert((job, voter), ballot);
 	}
 }
 
@@ -210,8 +260,12 @@ struct Outcomes {
 	failed: u32,
 	expired: u32,
 	reassigned: u32,
+	refused: u32,
 	pruned: u32,
 	challenged: u32,
+	joined: u32,
+	drawn: u32,
+	voted_against: u32,
 	upheld: u32,
 	overturned: u32,
 	unresolved: u32,
@@ -231,6 +285,10 @@ impl Outcomes {
 				Event::JobAssigned { job, .. } if assigned.contains(&job) => self.reassigned += 1,
 				Event::JobAssigned { job, .. } => assigned.push(job),
 				Event::ResultChallenged { .. } => self.challenged += 1,
+				Event::ChallengeJoined { .. } => self.joined += 1,
+				Event::CommitteeDrawn { .. } => self.drawn += 1,
+				Event::VotedAgainstMajority { .. } => self.voted_against += 1,
+				Event::JobRefused { .. } => self.refused += 1,
 				Event::DisputeResolved { outcome: DisputeOutcome::Upheld, .. } => self.upheld += 1,
 				Event::DisputeResolved { outcome: DisputeOutcome::Overturned, .. } => {
 					self.overturned += 1
@@ -247,17 +305,24 @@ impl Outcomes {
 
 #[test]
 fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
+	let seeds: u64 = std::env::var("VERIN_INVARIANT_SEEDS")
+		.ok()
+		.and_then(|seeds| seeds.parse().ok())
+		.unwrap_or(100);
 	let mut outcomes = Outcomes::default();
-	for seed in 1..=100u64 {
+	let mut steps = 0u64;
+	for seed in 1..=seeds {
 		new_test_ext().execute_with(|| {
 			for worker in WORKERS {
 				register_worker(worker, MIN_STAKE * 2, &Tier::ALL);
 			}
 			let issuance = Balances::total_issuance();
 			let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+			let mut committed = Committed::new();
 			for _ in 0..150 {
-				random_step(&mut rng);
+				random_step(&mut rng, &mut committed);
 				check_invariants(issuance);
+				steps += 1;
 			}
 			assert!(NextJobId::<Test>::get() > 0, "seed {seed} made no job");
 			// Silence: every job must end (answered, refunded or expired) and be deleted.
@@ -289,14 +354,18 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 		failed,
 		expired,
 		reassigned,
+		refused,
 		pruned,
 		challenged,
+		joined,
+		drawn,
+		voted_against,
 		upheld,
 		overturned,
 		unresolved,
 		votes_missed,
 	} = outcomes;
-	println!("{outcomes:?}");
+	println!("{steps} steps: {outcomes:?}");
 	assert!(
 		[
 			completed,
@@ -304,8 +373,12 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 			failed,
 			expired,
 			reassigned,
+			refused,
 			pruned,
 			challenged,
+			joined,
+			drawn,
+			voted_against,
 			upheld,
 			overturned,
 			unresolved,
