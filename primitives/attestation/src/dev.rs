@@ -6,10 +6,12 @@
 //! and local chain specs; a production chain pins the AWS Nitro root alone.
 //!
 //! [`DocumentBuilder`] exposes every part of a document (keys, names, validity, PCRs,
-//! nonce) so tests can build each way a document can be wrong.
+//! nonce, certificate extensions) so tests can build each way a document can be wrong;
+//! [`certificate_with_extensions`] builds a certificate with any [`Extension`], malformed
+//! ones included.
 
 pub use crate::dev_measurement as measurement;
-use crate::{cbor::Writer, der, nitro, Pcr};
+use crate::{cbor::Writer, der, nitro, x509, x509::KeyUsage, Pcr};
 use alloc::{string::String, vec::Vec};
 use p384::ecdsa::{signature::Signer, Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha384};
@@ -62,6 +64,11 @@ pub struct DocumentBuilder {
 	pub root_certificate: Vec<u8>,
 	/// Intermediate CAs between the root and the signing certificate.
 	pub intermediates: usize,
+	/// The extensions of intermediate CA `index` (root side first); intermediates past the
+	/// end of this list get [`ca_extensions`] without a path length limit (tests).
+	pub intermediate_extensions: Vec<Vec<Extension>>,
+	/// The signing certificate's extensions ([`leaf_extensions`] unless a test changes them).
+	pub leaf_extensions: Vec<Extension>,
 	/// Another key to sign the signing certificate with than its issuer's (tests).
 	pub issuer_key: Option<SigningKey>,
 	/// Another issuer name to write into the signing certificate than its issuer's (tests).
@@ -100,6 +107,8 @@ impl DocumentBuilder {
 		DocumentBuilder {
 			root_certificate: root_certificate(),
 			intermediates: 0,
+			intermediate_extensions: Vec::new(),
+			leaf_extensions: leaf_extensions(),
 			issuer_name: None,
 			issuer_key: None,
 			document_key: leaf_key.clone(),
@@ -124,14 +133,22 @@ impl DocumentBuilder {
 			let subject = name(&alloc::format!("Verin development intermediate {index}"));
 			let key = key_from_label(&alloc::format!("verin development intermediate {index}"));
 			let serial = 10 + index as u8;
-			certificates.push(certificate(
+			let default_extensions;
+			let extensions = match self.intermediate_extensions.get(index) {
+				Some(extensions) => extensions,
+				None => {
+					default_extensions = ca_extensions(None);
+					&default_extensions
+				},
+			};
+			certificates.push(certificate_with_extensions(
 				serial,
 				&issuer_name,
 				&subject,
 				ROOT_NOT_BEFORE,
 				ROOT_NOT_AFTER,
 				key.verifying_key(),
-				true,
+				extensions,
 				&issuer_key,
 			));
 			issuer_name = subject;
@@ -147,14 +164,14 @@ impl DocumentBuilder {
 	}
 
 	fn leaf_issued_by(&self, issuer_name: &[u8], issuer_key: &SigningKey) -> Vec<u8> {
-		certificate(
+		certificate_with_extensions(
 			2,
 			self.issuer_name.as_deref().unwrap_or(issuer_name),
 			&name("Verin development enclave"),
 			self.leaf_not_before,
 			self.leaf_not_after,
 			self.leaf_key.verifying_key(),
-			false,
+			&self.leaf_extensions,
 			self.issuer_key.as_ref().unwrap_or(issuer_key),
 		)
 	}
@@ -219,7 +236,8 @@ pub fn name(common_name: &str) -> Vec<u8> {
 	)
 }
 
-/// An ECDSA P-384 / SHA-384 certificate.
+/// An ECDSA P-384 / SHA-384 certificate whose only extension is a critical
+/// basicConstraints saying whether the subject is a CA (the development root's form).
 #[allow(clippy::too_many_arguments)]
 pub fn certificate(
 	serial: u8,
@@ -229,6 +247,99 @@ pub fn certificate(
 	not_after: u64,
 	subject_key: &VerifyingKey,
 	is_ca: bool,
+	signer: &SigningKey,
+) -> Vec<u8> {
+	certificate_with_extensions(
+		serial,
+		issuer,
+		subject,
+		not_before,
+		not_after,
+		subject_key,
+		&[Extension::basic_constraints(is_ca, None)],
+		signer,
+	)
+}
+
+/// One X.509 extension as the development CA writes it. The fields are written as given,
+/// unchecked, so tests can build unknown, duplicate or malformed extensions.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Extension {
+	/// The extension's OID (the content octets of the OBJECT IDENTIFIER).
+	pub id: Vec<u8>,
+	/// Whether a verifier that does not know the extension must refuse the certificate.
+	pub critical: bool,
+	/// The DER inside the extension's OCTET STRING.
+	pub value: Vec<u8>,
+}
+
+impl Extension {
+	/// A critical basicConstraints (RFC 5280 §4.2.1.9 asks CAs to mark it critical).
+	pub fn basic_constraints(is_ca: bool, path_length: Option<u32>) -> Self {
+		use der::{encode, tag};
+		let mut fields = Vec::new();
+		if is_ca {
+			fields.extend(encode(tag::BOOLEAN, &[0xff]));
+		}
+		if let Some(path_length) = path_length {
+			fields.extend(encode(tag::INTEGER, &unsigned_integer(path_length)));
+		}
+		Extension {
+			id: x509::BASIC_CONSTRAINTS.to_vec(),
+			critical: true,
+			value: encode(tag::SEQUENCE, &fields),
+		}
+	}
+
+	/// A critical keyUsage with the bits of `usage`.
+	pub fn key_usage(usage: KeyUsage) -> Self {
+		// Named bit n is the byte's bit 7 - n % 8; DER drops the trailing zero bits.
+		let bits = usage.0.reverse_bits().to_be_bytes();
+		let used_bytes = match bits {
+			[0, 0] => 0,
+			[_, 0] => 1,
+			_ => 2,
+		};
+		let unused_bits = match used_bytes {
+			0 => 0,
+			_ => bits[used_bytes - 1].trailing_zeros() as u8,
+		};
+		let content = [&[unused_bits][..], &bits[..used_bytes]].concat();
+		Extension {
+			id: x509::KEY_USAGE.to_vec(),
+			critical: true,
+			value: der::encode(der::tag::BIT_STRING, &content),
+		}
+	}
+}
+
+/// The extensions of the development CA's intermediates: CA, at most `path_length`
+/// intermediates below, and a keyUsage for signing certificates and revocation lists.
+pub fn ca_extensions(path_length: Option<u32>) -> Vec<Extension> {
+	alloc::vec![
+		Extension::basic_constraints(true, path_length),
+		Extension::key_usage(KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN),
+	]
+}
+
+/// The extensions of a signing certificate: no CA, and a key for signatures on data.
+pub fn leaf_extensions() -> Vec<Extension> {
+	alloc::vec![
+		Extension::basic_constraints(false, None),
+		Extension::key_usage(KeyUsage::DIGITAL_SIGNATURE),
+	]
+}
+
+/// An ECDSA P-384 / SHA-384 certificate with `extensions`, in order.
+#[allow(clippy::too_many_arguments)]
+pub fn certificate_with_extensions(
+	serial: u8,
+	issuer: &[u8],
+	subject: &[u8],
+	not_before: u64,
+	not_after: u64,
+	subject_key: &VerifyingKey,
+	extensions: &[Extension],
 	signer: &SigningKey,
 ) -> Vec<u8> {
 	use der::{encode, tag};
@@ -249,17 +360,28 @@ pub fn certificate(
 		]
 		.concat(),
 	);
-	let constraints =
-		encode(tag::SEQUENCE, &if is_ca { encode(tag::BOOLEAN, &[0xff]) } else { Vec::new() });
-	let extension = encode(
-		tag::SEQUENCE,
-		&[
-			encode(tag::OID, &[0x55, 0x1d, 0x13]),
-			encode(tag::BOOLEAN, &[0xff]),
-			encode(tag::OCTET_STRING, &constraints),
-		]
-		.concat(),
-	);
+	let extensions: Vec<u8> = extensions
+		.iter()
+		.flat_map(|extension| {
+			let critical =
+				if extension.critical { encode(tag::BOOLEAN, &[0xff]) } else { Vec::new() };
+			encode(
+				tag::SEQUENCE,
+				&[
+					encode(tag::OID, &extension.id),
+					critical,
+					encode(tag::OCTET_STRING, &extension.value),
+				]
+				.concat(),
+			)
+		})
+		.collect();
+	// RFC 5280 allows no empty extensions list: without extensions the field is left out.
+	let extensions = if extensions.is_empty() {
+		Vec::new()
+	} else {
+		encode(tag::CONTEXT_3, &encode(tag::SEQUENCE, &extensions))
+	};
 	let tbs = encode(
 		tag::SEQUENCE,
 		&[
@@ -270,7 +392,7 @@ pub fn certificate(
 			encode(tag::SEQUENCE, &[time(not_before), time(not_after)].concat()),
 			subject.to_vec(),
 			key_info,
-			encode(tag::CONTEXT_3, &encode(tag::SEQUENCE, &extension)),
+			extensions,
 		]
 		.concat(),
 	);
@@ -281,6 +403,19 @@ pub fn certificate(
 		&[tbs, algorithm, encode(tag::BIT_STRING, &[&[0u8][..], signature.as_bytes()].concat())]
 			.concat(),
 	)
+}
+
+/// The content octets of a DER INTEGER holding `value`: the fewest bytes, and a leading
+/// zero where the top bit would otherwise read as a sign.
+pub fn unsigned_integer(value: u32) -> Vec<u8> {
+	let bytes = value.to_be_bytes();
+	let skip = bytes.iter().take_while(|&&byte| byte == 0).count().min(3);
+	let mut content = Vec::with_capacity(5);
+	if bytes[skip] & 0x80 != 0 {
+		content.push(0);
+	}
+	content.extend_from_slice(&bytes[skip..]);
+	content
 }
 
 /// UTCTime before 2050, GeneralizedTime from then on (RFC 5280 §4.1.2.5).
@@ -315,4 +450,29 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 	let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
 	let year = year_of_era + era * 400 + if month <= 2 { 1 } else { 0 };
 	(year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn key_usage_is_encoded_as_der_named_bits() {
+		let encoded = |usage| Extension::key_usage(usage).value;
+		// The AWS Nitro CAs' keyUsage: digitalSignature, keyCertSign, cRLSign.
+		let aws = KeyUsage::DIGITAL_SIGNATURE | KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN;
+		assert_eq!(encoded(aws), [0x03, 0x02, 0x01, 0x86]);
+		assert_eq!(encoded(KeyUsage::DIGITAL_SIGNATURE), [0x03, 0x02, 0x07, 0x80]);
+		assert_eq!(encoded(KeyUsage::DECIPHER_ONLY), [0x03, 0x03, 0x07, 0x00, 0x80]);
+		assert_eq!(encoded(KeyUsage(0)), [0x03, 0x01, 0x00]);
+	}
+
+	#[test]
+	fn path_lengths_are_minimal_unsigned_integers() {
+		assert_eq!(unsigned_integer(0), [0x00]);
+		assert_eq!(unsigned_integer(127), [0x7f]);
+		assert_eq!(unsigned_integer(128), [0x00, 0x80]);
+		assert_eq!(unsigned_integer(0x0100), [0x01, 0x00]);
+		assert_eq!(unsigned_integer(u32::MAX), [0x00, 0xff, 0xff, 0xff, 0xff]);
+	}
 }

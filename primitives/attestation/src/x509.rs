@@ -10,8 +10,53 @@ pub const ECDSA_WITH_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03,
 pub const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 /// secp384r1 (1.3.132.0.34).
 pub const SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-/// basicConstraints (2.5.29.19).
-const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+/// basicConstraints (2.5.29.19): whether the subject is a CA, and how deep below it.
+pub const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+/// keyUsage (2.5.29.15).
+pub const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+/// subjectKeyIdentifier (2.5.29.14).
+pub const SUBJECT_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x0e];
+/// authorityKeyIdentifier (2.5.29.35).
+pub const AUTHORITY_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x23];
+
+/// The keyUsage bits (RFC 5280 §4.2.1.3); bit `n` of the value is the extension's named
+/// bit `n`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct KeyUsage(pub u16);
+
+impl KeyUsage {
+	/// The key verifies signatures on data (the enclave's document).
+	pub const DIGITAL_SIGNATURE: KeyUsage = KeyUsage(1 << 0);
+	/// The key verifies signatures meant as commitments (contentCommitment).
+	pub const NON_REPUDIATION: KeyUsage = KeyUsage(1 << 1);
+	/// The key encrypts keys.
+	pub const KEY_ENCIPHERMENT: KeyUsage = KeyUsage(1 << 2);
+	/// The key encrypts data.
+	pub const DATA_ENCIPHERMENT: KeyUsage = KeyUsage(1 << 3);
+	/// The key agrees keys.
+	pub const KEY_AGREEMENT: KeyUsage = KeyUsage(1 << 4);
+	/// The key verifies signatures on certificates: every issuer that has keyUsage needs it.
+	pub const KEY_CERT_SIGN: KeyUsage = KeyUsage(1 << 5);
+	/// The key verifies signatures on revocation lists.
+	pub const CRL_SIGN: KeyUsage = KeyUsage(1 << 6);
+	/// With key agreement: only to encrypt.
+	pub const ENCIPHER_ONLY: KeyUsage = KeyUsage(1 << 7);
+	/// With key agreement: only to decrypt.
+	pub const DECIPHER_ONLY: KeyUsage = KeyUsage(1 << 8);
+
+	/// Whether every bit of `usage` is set.
+	pub fn contains(self, usage: KeyUsage) -> bool {
+		self.0 & usage.0 == usage.0
+	}
+}
+
+impl core::ops::BitOr for KeyUsage {
+	type Output = KeyUsage;
+
+	fn bitor(self, other: KeyUsage) -> KeyUsage {
+		KeyUsage(self.0 | other.0)
+	}
+}
 
 /// What one certificate says, borrowed from its DER.
 #[derive(Clone, Debug)]
