@@ -308,6 +308,14 @@ pub mod pallet {
 				AttestationError::CertificateExpired => Error::CertificateExpired,
 				AttestationError::CertificateNotYetValid => Error::CertificateNotYetValid,
 				AttestationError::BadSignature => Error::BadSignature,
+				// The path rules' refusals land on the nearest existing error, so the pallet's
+				// errors and the metadata clients decode them with stay as they are.
+				AttestationError::IssuerNotCa
+				| AttestationError::IssuerWithoutKeyCertSign
+				| AttestationError::PathLengthExceeded
+				| AttestationError::LeafIsCa => Error::BrokenChain,
+				AttestationError::UnknownCriticalExtension
+				| AttestationError::MalformedExtension => Error::MalformedCertificate,
 			}
 		}
 	}

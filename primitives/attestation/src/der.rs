@@ -13,6 +13,10 @@ pub mod tag {
 	pub const SEQUENCE: u8 = 0x30;
 	/// `[0]` EXPLICIT (the certificate's version).
 	pub const CONTEXT_0: u8 = 0xa0;
+	/// `[1]` IMPLICIT BIT STRING (the certificate's issuerUniqueID).
+	pub const CONTEXT_1_PRIMITIVE: u8 = 0x81;
+	/// `[2]` IMPLICIT BIT STRING (the certificate's subjectUniqueID).
+	pub const CONTEXT_2_PRIMITIVE: u8 = 0x82;
 	/// `[3]` EXPLICIT (the certificate's extensions).
 	pub const CONTEXT_3: u8 = 0xa3;
 }
@@ -108,6 +112,30 @@ impl<'a> Reader<'a> {
 	}
 }
 
+/// A BOOLEAN's value: DER allows only 0x00 and 0xff (BER's other non-zero bytes are not
+/// DER, and two readers could disagree on them).
+pub fn boolean(content: &[u8]) -> Result<bool, DerError> {
+	match content {
+		[0x00] => Ok(false),
+		[0xff] => Ok(true),
+		_ => Err(DerError),
+	}
+}
+
+/// A non-negative INTEGER in its minimal encoding; values above `u32::MAX` read as
+/// `u32::MAX` (every limit this crate reads is far smaller, so none of them is lost).
+pub fn unsigned_integer(content: &[u8]) -> Result<u32, DerError> {
+	match content {
+		[] => return Err(DerError),
+		[first, ..] if first & 0x80 != 0 => return Err(DerError),
+		[0x00, second, ..] if second & 0x80 == 0 => return Err(DerError),
+		_ => {},
+	}
+	Ok(content
+		.iter()
+		.fold(0u32, |value, &byte| value.saturating_mul(256).saturating_add(byte as u32)))
+}
+
 /// Seconds since the Unix epoch of a UTCTime (`YYMMDDHHMMSSZ`, years 1950–2049) or
 /// GeneralizedTime (`YYYYMMDDHHMMSSZ`) item, the two forms RFC 5280 allows.
 pub fn time(item: &Item<'_>) -> Result<u64, DerError> {
@@ -195,6 +223,23 @@ mod tests {
 		assert_eq!(time(&item(tag::GENERALIZED_TIME, b"20240229000000Z")), Ok(1_709_164_800));
 		assert_eq!(time(&item(tag::UTC_TIME, b"19102813280Z")), Err(DerError));
 		assert_eq!(time(&item(tag::UTC_TIME, b"191328132805Z")), Err(DerError));
+	}
+
+	#[test]
+	fn booleans_and_unsigned_integers_are_strict_der() {
+		assert_eq!(boolean(&[0xff]), Ok(true));
+		assert_eq!(boolean(&[0x00]), Ok(false));
+		for content in [&[][..], &[0x01], &[0xff, 0xff]] {
+			assert_eq!(boolean(content), Err(DerError), "{content:02x?}");
+		}
+		assert_eq!(unsigned_integer(&[0x00]), Ok(0));
+		assert_eq!(unsigned_integer(&[0x7f]), Ok(127));
+		assert_eq!(unsigned_integer(&[0x00, 0x80]), Ok(128));
+		assert_eq!(unsigned_integer(&[0x01, 0x00, 0x00, 0x00, 0x00]), Ok(u32::MAX));
+		assert_eq!(unsigned_integer(&[0x7f; 40]), Ok(u32::MAX));
+		for content in [&[][..], &[0x80], &[0xff], &[0x00, 0x7f], &[0x00, 0x00]] {
+			assert_eq!(unsigned_integer(content), Err(DerError), "{content:02x?}");
+		}
 	}
 
 	#[test]

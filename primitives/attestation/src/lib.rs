@@ -93,7 +93,7 @@ pub enum AttestationError {
 	UnknownRoot,
 	/// A certificate does not parse as an ECDSA P-384 / SHA-384 certificate.
 	MalformedCertificate,
-	/// A certificate's issuer is not the certificate above it, or that one is no CA.
+	/// A certificate's issuer name is not the subject name of the certificate above it.
 	BrokenChain,
 	/// A certificate's signature was not made by the key of the certificate above it.
 	IssuerKeyMismatch,
@@ -103,6 +103,22 @@ pub enum AttestationError {
 	CertificateNotYetValid,
 	/// The document's signature was not made by the signing certificate's key.
 	BadSignature,
+	// New variants go last: the SCALE index of each existing one stays what it was.
+	/// A certificate that issues another (the root or an intermediate) is not a CA: its
+	/// basicConstraints extension is absent or says cA = FALSE.
+	IssuerNotCa,
+	/// A certificate that issues another has a keyUsage extension without keyCertSign.
+	IssuerWithoutKeyCertSign,
+	/// More intermediate CAs follow a CA than its basicConstraints' pathLenConstraint allows
+	/// (self-issued ones, such as key rollovers, do not count).
+	PathLengthExceeded,
+	/// A certificate has an extension marked critical that the verifier does not process.
+	UnknownCriticalExtension,
+	/// The signing certificate (the chain's leaf) is itself a CA.
+	LeafIsCa,
+	/// A certificate's extension is not the DER its definition requires, or a certificate
+	/// has the same extension twice.
+	MalformedExtension,
 }
 
 /// The nonce a worker's attestation must carry: it ties the document to one chain (by its

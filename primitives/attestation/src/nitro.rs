@@ -5,8 +5,7 @@
 
 use crate::{
 	cbor::{self, CborError, Reader},
-	x509::Certificate,
-	AttestationError, Pcr,
+	x509, AttestationError, Pcr,
 };
 use alloc::vec::Vec;
 use p384::ecdsa::{signature::Verifier, Signature};
@@ -216,9 +215,10 @@ pub struct Attested<'a> {
 
 /// Verifies a Nitro attestation document at `now_secs` (seconds since the Unix epoch):
 /// its COSE_Sign1 structure and ES384 signature by the leaf certificate, the chain from
-/// the bundle's first certificate (which `is_trusted_root` must accept) to the leaf, each
-/// link's issuer name and signature, CA flags, every certificate's validity at
-/// `now_secs`, and the document's fields. Freshness of the timestamp and the meaning of
+/// the bundle's first certificate (which `is_trusted_root` must accept) to the leaf under
+/// RFC 5280's path rules ([`x509::verify_chain`]: issuer names and signatures, CAs and
+/// their keyCertSign usage, path lengths, critical extensions, a leaf that is no CA,
+/// every certificate's validity at `now_secs`), and the document's fields. Freshness of the timestamp and the meaning of
 /// the PCRs, key and nonce are the caller's policy.
 pub fn verify<'a>(
 	document: &'a [u8],
@@ -235,24 +235,9 @@ pub fn verify<'a>(
 	if !is_trusted_root(root) {
 		return Err(AttestationError::UnknownRoot);
 	}
-	let mut parent =
-		Certificate::parse(root).map_err(|_| AttestationError::MalformedCertificate)?;
-	check_validity(&parent, now_secs)?;
-	for der in fields.ca_bundle[1..].iter().chain(core::iter::once(&fields.certificate)) {
-		let child = Certificate::parse(der).map_err(|_| AttestationError::MalformedCertificate)?;
-		if !parent.is_ca || child.issuer != parent.subject {
-			return Err(AttestationError::BrokenChain);
-		}
-		let issuer_key =
-			parent.verifying_key().map_err(|_| AttestationError::MalformedCertificate)?;
-		if !child.is_signed_by(&issuer_key) {
-			return Err(AttestationError::IssuerKeyMismatch);
-		}
-		check_validity(&child, now_secs)?;
-		parent = child;
-	}
+	let leaf = x509::verify_chain(root, &fields.ca_bundle[1..], fields.certificate, now_secs)?;
 
-	let leaf_key = parent.verifying_key().map_err(|_| AttestationError::MalformedCertificate)?;
+	let leaf_key = leaf.verifying_key().map_err(|_| AttestationError::MalformedCertificate)?;
 	let signature =
 		Signature::from_slice(cose.signature).map_err(|_| AttestationError::BadSignature)?;
 	leaf_key
@@ -268,14 +253,4 @@ pub fn verify<'a>(
 		nonce: fields.nonce,
 		root,
 	})
-}
-
-fn check_validity(certificate: &Certificate<'_>, now_secs: u64) -> Result<(), AttestationError> {
-	if now_secs < certificate.not_before {
-		return Err(AttestationError::CertificateNotYetValid);
-	}
-	if now_secs > certificate.not_after {
-		return Err(AttestationError::CertificateExpired);
-	}
-	Ok(())
 }

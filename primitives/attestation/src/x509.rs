@@ -1,7 +1,17 @@
 //! The X.509 certificates of a Nitro chain: ECDSA P-384 keys signed with
 //! ecdsa-with-SHA384 (RFC 5280, RFC 5758). Other algorithms are refused, not skipped.
+//!
+//! [`verify_chain`] validates a certification path as RFC 5280 §6.1 asks, for the part
+//! of it this profile has: names, signatures and validity of each link, issuers that are
+//! CAs allowed to sign certificates, path length limits, and critical extensions. Policies,
+//! name constraints and revocation are not processed, so certificates that make any of
+//! them critical are refused.
 
-use crate::der::{self, tag, DerError, Reader};
+use crate::{
+	der::{self, tag, DerError, Reader},
+	AttestationError,
+};
+use alloc::vec::Vec;
 use p384::ecdsa::{signature::Verifier, Signature, VerifyingKey};
 
 /// ecdsa-with-SHA384 (1.2.840.10045.4.3.3).
@@ -18,6 +28,15 @@ pub const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
 pub const SUBJECT_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x0e];
 /// authorityKeyIdentifier (2.5.29.35).
 pub const AUTHORITY_KEY_IDENTIFIER: &[u8] = &[0x55, 0x1d, 0x23];
+
+/// The extensions a certificate may mark critical. The key identifiers help to find an
+/// issuer among many; the bundle's order already names each issuer, so they need no
+/// processing. Everything else (extKeyUsage, nameConstraints, policies, CRL distribution
+/// points, ...) is ignored when non-critical and refused when critical.
+const PROCESSED_EXTENSIONS: [&[u8]; 4] =
+	[BASIC_CONSTRAINTS, KEY_USAGE, SUBJECT_KEY_IDENTIFIER, AUTHORITY_KEY_IDENTIFIER];
+/// The certificate version that may carry extensions (v3, encoded as 2).
+const VERSION_3: u32 = 2;
 
 /// The keyUsage bits (RFC 5280 §4.2.1.3); bit `n` of the value is the extension's named
 /// bit `n`.
@@ -73,16 +92,37 @@ pub struct Certificate<'a> {
 	pub not_after: u64,
 	/// The subject's P-384 public key (SEC1 point).
 	pub public_key: &'a [u8],
-	/// Whether basicConstraints marks the subject as a CA.
+	/// Whether basicConstraints marks the subject as a CA (without the extension it is not).
 	pub is_ca: bool,
+	/// basicConstraints' pathLenConstraint: how many intermediate CAs that are not
+	/// self-issued may follow this one in a path (`None`: no limit).
+	pub path_length_constraint: Option<u32>,
+	/// The keyUsage extension's bits, if the certificate has one.
+	pub key_usage: Option<KeyUsage>,
 	/// The issuer's DER-encoded ECDSA signature over `tbs`.
 	pub signature: &'a [u8],
 }
 
 impl<'a> Certificate<'a> {
-	/// Parses a DER certificate; anything but an ECDSA P-384 / SHA-384 certificate is an
-	/// error.
-	pub fn parse(der: &'a [u8]) -> Result<Self, DerError> {
+	/// Parses a DER certificate. Anything but an ECDSA P-384 / SHA-384 certificate is
+	/// [`AttestationError::MalformedCertificate`]; a basicConstraints or keyUsage that is
+	/// not valid DER, or an extension that occurs twice, is
+	/// [`AttestationError::MalformedExtension`]; a critical extension outside
+	/// the processed ones is [`AttestationError::UnknownCriticalExtension`].
+	pub fn parse(der: &'a [u8]) -> Result<Self, AttestationError> {
+		let (mut certificate, extensions) =
+			Self::parse_structure(der).map_err(|_| AttestationError::MalformedCertificate)?;
+		if let Some(extensions) = extensions {
+			let extensions = Extensions::parse(extensions)?;
+			certificate.is_ca = extensions.is_ca;
+			certificate.path_length_constraint = extensions.path_length_constraint;
+			certificate.key_usage = extensions.key_usage;
+		}
+		Ok(certificate)
+	}
+
+	/// The certificate without its extensions, and the `[3]` field's content if it has one.
+	fn parse_structure(der: &'a [u8]) -> Result<(Self, Option<&'a [u8]>), DerError> {
 		let mut outer = Reader::new(der);
 		let mut certificate = outer.sequence()?;
 		if !outer.is_empty() {
@@ -96,7 +136,17 @@ impl<'a> Certificate<'a> {
 		}
 
 		let mut tbs = Reader::new(tbs_item.content);
-		tbs.optional(tag::CONTEXT_0)?; // version
+		let version = match tbs.optional(tag::CONTEXT_0)? {
+			Some(explicit) => {
+				let mut explicit = Reader::new(explicit.content);
+				let version = der::unsigned_integer(explicit.expect(tag::INTEGER)?.content)?;
+				if !explicit.is_empty() || version > VERSION_3 {
+					return Err(DerError);
+				}
+				version
+			},
+			None => 0,
+		};
 		tbs.expect(tag::INTEGER)?; // serial number
 		expect_algorithm(&mut tbs.sequence()?)?;
 		let issuer = tbs.expect(tag::SEQUENCE)?.encoded;
@@ -112,23 +162,56 @@ impl<'a> Certificate<'a> {
 			return Err(DerError);
 		}
 		let public_key = bit_string(key_info.expect(tag::BIT_STRING)?.content)?;
-		let mut is_ca = false;
-		while !tbs.is_empty() {
-			let item = tbs.any()?;
-			if item.tag == tag::CONTEXT_3 {
-				is_ca = basic_constraints_ca(item.content)?;
-			}
+		// The unique identifiers are read past; after the extensions nothing may follow,
+		// so no second extensions field can hide behind the first.
+		tbs.optional(tag::CONTEXT_1_PRIMITIVE)?;
+		tbs.optional(tag::CONTEXT_2_PRIMITIVE)?;
+		let extensions = tbs.optional(tag::CONTEXT_3)?.map(|item| item.content);
+		if !tbs.is_empty() || (extensions.is_some() && version != VERSION_3) {
+			return Err(DerError);
 		}
-		Ok(Certificate {
+		let certificate = Certificate {
 			tbs: tbs_item.encoded,
 			issuer,
 			subject,
 			not_before,
 			not_after,
 			public_key,
-			is_ca,
+			is_ca: false,
+			path_length_constraint: None,
+			key_usage: None,
 			signature,
-		})
+		};
+		Ok((certificate, extensions))
+	}
+
+	/// Whether the certificate names its own subject as issuer (RFC 5280's "self-issued":
+	/// a root, or a CA's certificate for its next key).
+	pub fn is_self_issued(&self) -> bool {
+		self.issuer == self.subject
+	}
+
+	/// Whether this certificate may issue others: it is a CA, and its keyUsage, if it has
+	/// one, includes keyCertSign (RFC 5280 §4.2.1.3, §6.1.4 (k) and (n)).
+	pub fn check_may_issue(&self) -> Result<(), AttestationError> {
+		if !self.is_ca {
+			return Err(AttestationError::IssuerNotCa);
+		}
+		if self.key_usage.is_some_and(|usage| !usage.contains(KeyUsage::KEY_CERT_SIGN)) {
+			return Err(AttestationError::IssuerWithoutKeyCertSign);
+		}
+		Ok(())
+	}
+
+	/// Whether the certificate is valid at `now_secs`.
+	pub fn check_validity(&self, now_secs: u64) -> Result<(), AttestationError> {
+		if now_secs < self.not_before {
+			return Err(AttestationError::CertificateNotYetValid);
+		}
+		if now_secs > self.not_after {
+			return Err(AttestationError::CertificateExpired);
+		}
+		Ok(())
 	}
 
 	/// The subject's verifying key.
@@ -160,20 +243,296 @@ fn bit_string(content: &[u8]) -> Result<&[u8], DerError> {
 	}
 }
 
-/// Whether the extensions hold basicConstraints with cA = TRUE.
-fn basic_constraints_ca(explicit: &[u8]) -> Result<bool, DerError> {
-	let mut extensions = Reader::new(explicit).sequence()?;
-	while !extensions.is_empty() {
-		let mut extension = extensions.sequence()?;
-		let id = extension.expect(tag::OID)?.content;
-		extension.optional(tag::BOOLEAN)?; // critical
-		let value = extension.expect(tag::OCTET_STRING)?.content;
-		if id == BASIC_CONSTRAINTS {
-			let mut constraints = Reader::new(value).sequence()?;
-			return Ok(
-				matches!(constraints.optional(tag::BOOLEAN)?, Some(flag) if flag.content == [0xff]),
+/// What a certificate's extensions say that path validation uses.
+#[derive(Default)]
+struct Extensions {
+	is_ca: bool,
+	path_length_constraint: Option<u32>,
+	key_usage: Option<KeyUsage>,
+}
+
+impl Extensions {
+	/// Reads the content of a certificate's `[3]` field: `SEQUENCE SIZE (1..MAX) OF
+	/// Extension`, each extension at most once.
+	fn parse(explicit: &[u8]) -> Result<Self, AttestationError> {
+		let malformed = |_: DerError| AttestationError::MalformedExtension;
+		let mut outer = Reader::new(explicit);
+		let mut list = outer.sequence().map_err(malformed)?;
+		if !outer.is_empty() || list.is_empty() {
+			return Err(AttestationError::MalformedExtension);
+		}
+		let mut seen: Vec<&[u8]> = Vec::new();
+		let mut extensions = Extensions::default();
+		while !list.is_empty() {
+			let mut extension = list.sequence().map_err(malformed)?;
+			let id = extension.expect(tag::OID).map_err(malformed)?.content;
+			// DEFAULT FALSE: DER leaves it out, but an explicit FALSE is common enough.
+			let critical = match extension.optional(tag::BOOLEAN).map_err(malformed)? {
+				Some(flag) => der::boolean(flag.content).map_err(malformed)?,
+				None => false,
+			};
+			let value = extension.expect(tag::OCTET_STRING).map_err(malformed)?.content;
+			// A second copy could say something else than the first, and readers that
+			// take different ones would disagree about the certificate.
+			if !extension.is_empty() || seen.contains(&id) {
+				return Err(AttestationError::MalformedExtension);
+			}
+			seen.push(id);
+			if id == BASIC_CONSTRAINTS {
+				let (is_ca, path_length_constraint) =
+					basic_constraints(value).map_err(malformed)?;
+				extensions.is_ca = is_ca;
+				extensions.path_length_constraint = path_length_constraint;
+			} else if id == KEY_USAGE {
+				extensions.key_usage = Some(key_usage(value).map_err(malformed)?);
+			} else if critical && !PROCESSED_EXTENSIONS.contains(&id) {
+				return Err(AttestationError::UnknownCriticalExtension);
+			}
+		}
+		Ok(extensions)
+	}
+}
+
+/// basicConstraints' `SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER
+/// (0..MAX) OPTIONAL }`: whether the subject is a CA, and its path length limit.
+fn basic_constraints(value: &[u8]) -> Result<(bool, Option<u32>), DerError> {
+	let mut outer = Reader::new(value);
+	let mut fields = outer.sequence()?;
+	let is_ca = match fields.optional(tag::BOOLEAN)? {
+		Some(flag) => der::boolean(flag.content)?,
+		None => false,
+	};
+	let path_length = match fields.optional(tag::INTEGER)? {
+		Some(limit) => Some(der::unsigned_integer(limit.content)?),
+		None => None,
+	};
+	// A limit on a certificate that is no CA means its issuer got something wrong
+	// (RFC 5280 §4.2.1.9): refused rather than guessed at.
+	if !outer.is_empty() || !fields.is_empty() || (path_length.is_some() && !is_ca) {
+		return Err(DerError);
+	}
+	Ok((is_ca, path_length))
+}
+
+/// keyUsage's named BIT STRING. DER drops trailing zero bits; the unused ones must be
+/// zero, at least one bit must be set, and no bit past decipherOnly (8) exists.
+fn key_usage(value: &[u8]) -> Result<KeyUsage, DerError> {
+	let mut outer = Reader::new(value);
+	let content = outer.expect(tag::BIT_STRING)?.content;
+	if !outer.is_empty() {
+		return Err(DerError);
+	}
+	let (&unused_bits, bytes) = content.split_first().ok_or(DerError)?;
+	if unused_bits > 7 || bytes.len() > 2 || (bytes.is_empty() && unused_bits != 0) {
+		return Err(DerError);
+	}
+	if bytes.last().is_some_and(|&last| last & ((1u8 << unused_bits) - 1) != 0) {
+		return Err(DerError);
+	}
+	// Named bit n is bit 7 - n % 8 of byte n / 8.
+	let usage = bytes
+		.iter()
+		.enumerate()
+		.fold(0u16, |usage, (index, &byte)| usage | (byte.reverse_bits() as u16) << (8 * index));
+	if usage == 0 || usage >> 9 != 0 {
+		return Err(DerError);
+	}
+	Ok(KeyUsage(usage))
+}
+
+/// Validates the certification path from `root` through `intermediates` (root side
+/// first) to `leaf` at `now_secs`, and returns the leaf.
+///
+/// Whether `root` is trusted is the caller's decision; it is held to the rules of every
+/// issuer all the same. Each link's issuer name must be the subject of the certificate
+/// above it and its signature made by that one's key, and every certificate must be valid
+/// at `now_secs`. Every issuer, root included, must be a CA whose keyUsage (if present)
+/// includes keyCertSign, and may have at most its pathLenConstraint of intermediates below
+/// it that are not self-issued. The leaf must not be a CA. A certificate with a critical
+/// extension this verifier does not process is refused (RFC 5280 §6.1.3, §6.1.4).
+pub fn verify_chain<'a>(
+	root: &'a [u8],
+	intermediates: &[&'a [u8]],
+	leaf: &'a [u8],
+	now_secs: u64,
+) -> Result<Certificate<'a>, AttestationError> {
+	let mut issuer = Certificate::parse(root)?;
+	issuer.check_validity(now_secs)?;
+	// RFC 5280's max_path_length, counted down: how many more intermediates that are not
+	// self-issued the CAs above allow (`None`: no limit yet).
+	let mut allowed_intermediates = issuer.path_length_constraint;
+	for (position, &der) in intermediates.iter().chain(core::iter::once(&leaf)).enumerate() {
+		let certificate = Certificate::parse(der)?;
+		issuer.check_may_issue()?;
+		if certificate.issuer != issuer.subject {
+			return Err(AttestationError::BrokenChain);
+		}
+		let issuer_key =
+			issuer.verifying_key().map_err(|_| AttestationError::MalformedCertificate)?;
+		if !certificate.is_signed_by(&issuer_key) {
+			return Err(AttestationError::IssuerKeyMismatch);
+		}
+		certificate.check_validity(now_secs)?;
+		if position == intermediates.len() {
+			if certificate.is_ca {
+				return Err(AttestationError::LeafIsCa);
+			}
+		} else {
+			if !certificate.is_self_issued() {
+				allowed_intermediates = match allowed_intermediates {
+					Some(0) => return Err(AttestationError::PathLengthExceeded),
+					Some(allowed) => Some(allowed - 1),
+					None => None,
+				};
+			}
+			// A limit further down can only tighten the ones above it.
+			if let Some(limit) = certificate.path_length_constraint {
+				allowed_intermediates =
+					Some(allowed_intermediates.map_or(limit, |allowed| allowed.min(limit)));
+			}
+		}
+		issuer = certificate;
+	}
+	Ok(issuer)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::der::encode;
+
+	/// A certificate whose TBS ends with `tail` after the subject's key: the fields this
+	/// module's checks look at, with a signature nobody checks here.
+	fn certificate(version: Option<u8>, tail: &[u8]) -> alloc::vec::Vec<u8> {
+		let algorithm = encode(tag::SEQUENCE, &encode(tag::OID, ECDSA_WITH_SHA384));
+		let name = encode(tag::SEQUENCE, &[]);
+		let key_algorithm = encode(
+			tag::SEQUENCE,
+			&[encode(tag::OID, EC_PUBLIC_KEY), encode(tag::OID, SECP384R1)].concat(),
+		);
+		let key =
+			encode(tag::SEQUENCE, &[key_algorithm, encode(tag::BIT_STRING, &[0, 4])].concat());
+		let validity = encode(
+			tag::SEQUENCE,
+			&[encode(tag::UTC_TIME, b"200101000000Z"), encode(tag::UTC_TIME, b"300101000000Z")]
+				.concat(),
+		);
+		let version = version
+			.map(|version| encode(tag::CONTEXT_0, &encode(tag::INTEGER, &[version])))
+			.unwrap_or_default();
+		let tbs = encode(
+			tag::SEQUENCE,
+			&[
+				version,
+				encode(tag::INTEGER, &[1]),
+				algorithm.clone(),
+				name.clone(),
+				validity,
+				name,
+				key,
+				tail.to_vec(),
+			]
+			.concat(),
+		);
+		encode(tag::SEQUENCE, &[tbs, algorithm, encode(tag::BIT_STRING, &[0, 0x30, 0])].concat())
+	}
+
+	fn extension(id: &[u8], critical: &[u8], value: &[u8]) -> alloc::vec::Vec<u8> {
+		let critical =
+			if critical.is_empty() { alloc::vec![] } else { encode(tag::BOOLEAN, critical) };
+		encode(
+			tag::SEQUENCE,
+			&[encode(tag::OID, id), critical, encode(tag::OCTET_STRING, value)].concat(),
+		)
+	}
+
+	fn extensions(list: &[alloc::vec::Vec<u8>]) -> alloc::vec::Vec<u8> {
+		encode(tag::CONTEXT_3, &encode(tag::SEQUENCE, &list.concat()))
+	}
+
+	fn parse(der: &[u8]) -> Result<(bool, Option<u32>), AttestationError> {
+		Certificate::parse(der)
+			.map(|certificate| (certificate.is_ca, certificate.path_length_constraint))
+	}
+
+	const CA: &[u8] = &[0x30, 0x03, 0x01, 0x01, 0xff];
+
+	#[test]
+	fn extension_fields_must_be_der() {
+		let v3 = Some(2);
+		assert_eq!(
+			parse(&certificate(v3, &extensions(&[extension(BASIC_CONSTRAINTS, &[0xff], CA)]))),
+			Ok((true, None))
+		);
+		// An explicit FALSE is not DER, but common: accepted.
+		assert_eq!(
+			parse(&certificate(v3, &extensions(&[extension(BASIC_CONSTRAINTS, &[0x00], CA)]))),
+			Ok((true, None))
+		);
+		let malformed = [
+			// A critical flag of 0x01, or two bytes long.
+			extensions(&[extension(BASIC_CONSTRAINTS, &[0x01], CA)]),
+			extensions(&[extension(BASIC_CONSTRAINTS, &[0xff, 0xff], CA)]),
+			// No extension in the list, or something after the list.
+			extensions(&[]),
+			encode(
+				tag::CONTEXT_3,
+				&[
+					encode(tag::SEQUENCE, &extension(KEY_USAGE, &[], &[0x03, 0x02, 0x07, 0x80])),
+					alloc::vec![0x05, 0x00],
+				]
+				.concat(),
+			),
+			// An item after the extension's value, or no value.
+			extensions(&[encode(
+				tag::SEQUENCE,
+				&[
+					encode(tag::OID, BASIC_CONSTRAINTS),
+					encode(tag::OCTET_STRING, CA),
+					encode(tag::BOOLEAN, &[0xff]),
+				]
+				.concat(),
+			)]),
+			extensions(&[encode(tag::SEQUENCE, &encode(tag::OID, BASIC_CONSTRAINTS))]),
+		];
+		for tail in malformed {
+			assert_eq!(
+				parse(&certificate(v3, &tail)),
+				Err(AttestationError::MalformedExtension),
+				"{tail:02x?}"
 			);
 		}
 	}
-	Ok(false)
+
+	#[test]
+	fn extensions_need_version_3_and_come_last() {
+		let ca = extensions(&[extension(BASIC_CONSTRAINTS, &[0xff], CA)]);
+		// Unique identifiers may come before the extensions.
+		let with_ids = [
+			encode(tag::CONTEXT_1_PRIMITIVE, &[0]),
+			encode(tag::CONTEXT_2_PRIMITIVE, &[0]),
+			ca.clone(),
+		]
+		.concat();
+		assert_eq!(parse(&certificate(Some(2), &with_ids)), Ok((true, None)));
+		assert_eq!(parse(&certificate(None, &[])), Ok((false, None)));
+		for (version, tail) in [
+			(None, ca.clone()),
+			(Some(1), ca.clone()),
+			(Some(3), ca.clone()),
+			// A second extensions field, which a reader taking the last one would believe.
+			(
+				Some(2),
+				[ca.clone(), extensions(&[extension(BASIC_CONSTRAINTS, &[0xff], &[0x30, 0x00])])]
+					.concat(),
+			),
+			(Some(2), [ca.clone(), encode(tag::CONTEXT_1_PRIMITIVE, &[0])].concat()),
+		] {
+			assert_eq!(
+				parse(&certificate(version, &tail)),
+				Err(AttestationError::MalformedCertificate),
+				"{version:?} {tail:02x?}"
+			);
+		}
+	}
 }

@@ -185,7 +185,7 @@ fn a_leaf_used_as_a_ca_is_refused() {
 	let document = second.build();
 	assert_eq!(
 		nitro::verify(&document, |candidate| candidate == root, NOW_MS / 1000),
-		Err(AttestationError::BrokenChain)
+		Err(AttestationError::IssuerNotCa)
 	);
 }
 
