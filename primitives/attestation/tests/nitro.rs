@@ -3,8 +3,10 @@
 
 use base64::Engine;
 use verin_attestation::{
+	der,
 	dev::{self, DocumentBuilder},
 	nitro::{self, Attested},
+	x509::{self, Certificate, KeyUsage},
 	AttestationError,
 };
 
@@ -54,6 +56,69 @@ fn a_real_nitro_document_verifies() {
 	);
 	assert_eq!(attested.nonce, None);
 	assert_eq!(attested.root, AWS_ROOT);
+}
+
+/// The real document's certificates, root first and signing certificate last, as DER
+/// one after the other (the seed of the `verify_chain` fuzz target).
+fn real_chain() -> Vec<&'static [u8]> {
+	let mut reader = der::Reader::new(include_bytes!("vectors/nitro-2025-09-09-chain.der"));
+	let mut chain = Vec::new();
+	while !reader.is_empty() {
+		chain.push(reader.any().unwrap().encoded);
+	}
+	chain
+}
+
+#[test]
+fn the_chain_vector_is_the_real_documents() {
+	let document = real_document();
+	let chain = real_chain();
+	assert_eq!(chain.len(), 5);
+	assert_eq!(chain[0], AWS_ROOT);
+	for certificate in &chain {
+		assert!(document.windows(certificate.len()).any(|window| window == *certificate));
+	}
+}
+
+#[test]
+fn the_real_chain_passes_the_path_rules_with_the_constraints_it_carries() {
+	let chain = real_chain();
+	let parsed: Vec<Certificate<'_>> =
+		chain.iter().map(|der| Certificate::parse(der).unwrap()).collect();
+	let ca_usage = KeyUsage::DIGITAL_SIGNATURE | KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN;
+	let constraints: Vec<_> = parsed
+		.iter()
+		.map(|certificate| {
+			(certificate.is_ca, certificate.path_length_constraint, certificate.key_usage)
+		})
+		.collect();
+	assert_eq!(
+		constraints,
+		[
+			(true, None, Some(ca_usage)),
+			(true, Some(2), Some(ca_usage)),
+			(true, Some(1), Some(ca_usage)),
+			(true, Some(0), Some(KeyUsage::KEY_CERT_SIGN)),
+			(false, None, Some(KeyUsage::DIGITAL_SIGNATURE | KeyUsage::NON_REPUDIATION)),
+		]
+	);
+	let leaf = x509::verify_chain(chain[0], &chain[1..4], chain[4], REAL_TIME_SECS).unwrap();
+	assert_eq!(leaf.subject, parsed[4].subject);
+	// Out of order, or with a link missing, the names no longer chain.
+	assert_eq!(
+		x509::verify_chain(chain[0], &[chain[2], chain[1], chain[3]], chain[4], REAL_TIME_SECS)
+			.map(|_| ()),
+		Err(AttestationError::BrokenChain)
+	);
+	assert_eq!(
+		x509::verify_chain(chain[0], &chain[1..3], chain[4], REAL_TIME_SECS).map(|_| ()),
+		Err(AttestationError::BrokenChain)
+	);
+	// The last intermediate (pathLenConstraint 0) as the leaf: a CA.
+	assert_eq!(
+		x509::verify_chain(chain[0], &chain[1..3], chain[3], REAL_TIME_SECS).map(|_| ()),
+		Err(AttestationError::LeafIsCa)
+	);
 }
 
 #[test]
