@@ -28,6 +28,9 @@ use verin_runtime::{
 
 use pallet_inference_runtime_api::runtime_decl_for_inference_api::InferenceApiV1;
 
+mod common;
+use common::{dispatch, f32_payload, new_chain, next_block};
+
 const OWNER: Sr25519Keyring = Sr25519Keyring::Alice;
 const WORKER: Sr25519Keyring = Sr25519Keyring::Bob;
 const DAPP: Sr25519Keyring = Sr25519Keyring::Charlie;
@@ -35,114 +38,9 @@ const SECOND_WORKER: Sr25519Keyring = Sr25519Keyring::Dave;
 const PRICE: Balance = 3 * MILLI_UNIT;
 const RESPONSE_BLOCKS: u32 = 3;
 
-fn new_chain() -> sp_io::TestExternalities {
-	let mut ext = sp_io::TestExternalities::new_empty();
-	ext.execute_with(|| {
-		let preset = verin_runtime::genesis_config_presets::get_preset(
-			&sp_genesis_builder::DEV_RUNTIME_PRESET.into(),
-		)
-		.expect("the development preset exists");
-		// A preset is a patch over the default config, as the node's chain spec applies it.
-		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-		merge(&mut config, serde_json::from_slice(&preset).unwrap());
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-			serde_json::to_vec(&config).unwrap(),
-		)
-		.expect("the development preset builds");
-	});
-	ext.execute_with(next_block);
-	ext
-}
-
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
-}
-
-/// Starts the next block: every pallet's `on_initialize` runs, as in `Executive`.
-fn next_block() {
-	let number = System::block_number() + 1;
-	let parent = System::parent_hash();
-	System::initialize(&number, &parent, &Default::default());
-	AllPalletsWithSystem::on_initialize(number);
-}
-
-fn dispatch(who: Sr25519Keyring, call: impl Into<RuntimeCall>) -> DispatchResult {
-	call.into()
-		.dispatch(RuntimeOrigin::signed(who.to_account_id()))
-		.map(|_| ())
-		.map_err(|error| error.error)
-}
-
-fn tensor(name: &[u8], width: u32) -> TensorSpec {
-	TensorSpec {
-		name: name.to_vec().try_into().unwrap(),
-		element: ElementType::F32,
-		shape: vec![Dim::Batch, Dim::Fixed(width)].try_into().unwrap(),
-	}
-}
-
-fn f32_payload(rows: u32, width: u32, value: f32) -> TensorPayload {
-	let data: Vec<u8> = (0..rows * width).flat_map(|_| value.to_le_bytes()).collect();
-	vec![TensorData {
-		shape: vec![rows, width].try_into().unwrap(),
-		data: data.try_into().unwrap(),
-	}]
-	.try_into()
-	.unwrap()
-}
-
-/// Registers and uploads a float model (f32 [batch, 8] -> f32 [batch, 3]) offering the
-/// Vanilla and TEE tiers; returns its id.
+/// Registers and uploads a float model offering the Vanilla and TEE tiers; returns its id.
 fn publish_model() -> u64 {
-	let model = pallet_models::NextModelId::<Runtime>::get();
-	let metadata = ModelMetadata {
-		name: b"intent-classifier".to_vec().try_into().unwrap(),
-		description: Default::default(),
-		task: b"intent-classification".to_vec().try_into().unwrap(),
-		license: b"Apache-2.0".to_vec().try_into().unwrap(),
-		tags: Default::default(),
-	};
-	assert_ok!(dispatch(OWNER, pallet_models::Call::register_model { metadata, price: PRICE }));
-	let bytes: Vec<u8> = (0..3_000u32).map(|i| (i % 251) as u8).collect();
-	let spec = VersionSpec {
-		format: ModelFormat::Onnx { opset: 17 },
-		schema: TensorSchema {
-			inputs: vec![tensor(b"features", 8)].try_into().unwrap(),
-			outputs: vec![tensor(b"scores", 3)].try_into().unwrap(),
-		},
-		determinism: DeterminismClass::Float(verin_primitives::model::ToleranceRule::ArgmaxEqual),
-		tiers: [Tier::Vanilla, Tier::Tee].into_iter().collect(),
-	};
-	assert_ok!(dispatch(
-		OWNER,
-		pallet_models::Call::begin_upload {
-			model,
-			version: ModelVersion::new(1, 0),
-			spec,
-			size: bytes.len() as u64,
-			chunk_count: 1
-		}
-	));
-	assert_ok!(dispatch(
-		OWNER,
-		pallet_models::Call::upload_chunk {
-			model,
-			index: 0,
-			bytes: bytes.clone().try_into().unwrap()
-		}
-	));
-	assert_ok!(dispatch(OWNER, pallet_models::Call::finish_upload { model }));
-	let version =
-		pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0)).unwrap();
-	assert_eq!(version.content_id, content_id_of(&bytes));
-	model
+	common::publish_model(OWNER, PRICE, [Tier::Vanilla, Tier::Tee].into_iter().collect())
 }
 
 fn register_worker(who: Sr25519Keyring, model: u64) {

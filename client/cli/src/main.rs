@@ -488,7 +488,10 @@ async fn print_job(verin: &Verin, id: u64, job: &Job) -> Result<bool, Error> {
 			false
 		},
 		JobStatus::Disputed { worker, challenger, deadline } => {
-			println!("status: {worker}'s result is challenged by {challenger}; the committee votes until block #{deadline}");
+			println!(
+				"status: {worker}'s result is challenged by {challenger}; a committee drawn after the challenge \
+				 commits to and reveals its votes until block #{deadline}"
+			);
 			false
 		},
 		JobStatus::Overturned { worker, at } => {
@@ -501,7 +504,8 @@ async fn print_job(verin: &Verin, id: u64, job: &Job) -> Result<bool, Error> {
 		},
 		JobStatus::Unresolved { worker, at } => {
 			println!(
-				"status: dispute unresolved in block #{at}: {worker}'s output below was not confirmed; {} refunded",
+				"status: dispute unresolved in block #{at}: {worker}'s output below was not confirmed; the fee \
+				 ({}) went to the treasury, not to the worker",
 				format_balance(job.fee.total)
 			);
 			false

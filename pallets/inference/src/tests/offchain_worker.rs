@@ -6,6 +6,7 @@ use crate::offchain::{claimed, RESUBMIT_AFTER};
 use sp_runtime::traits::Dispatchable;
 use verin_pallet_support::testing::{offchain_worker_node, TransactionPool};
 use verin_worker_primitives::{InferenceBackend, InferenceError, InferenceExt, Proven};
+use verin_primitives::{market::ServedVersion, tier::TierSet};
 
 /// Sums each input row into the first output column; version 1.1's bytes do not load.
 struct FakeEngine;
@@ -269,5 +270,147 @@ fn zk_jobs_are_answered_with_a_proof_or_refused_when_the_circuit_differs() {
 				})
 			)]
 		);
+	});
+}
+
+/// Registers `who` serving only `versions` of the model, at every tier.
+fn register_serving(who: AccountId, versions: &[ModelVersion]) {
+	let models: Vec<ServedVersion> =
+		versions.iter().map(|version| ServedVersion { model: MODEL, version: *version }).collect();
+	assert_ok!(Workers::register(
+		RuntimeOrigin::signed(who),
+		MIN_STAKE * 10,
+		Tier::ALL.into_iter().collect::<TierSet>(),
+		models.try_into().unwrap()
+	));
+}
+
+/// An Optimistic job of `version` answered by its assigned worker with `value` in every
+/// output element; returns the job and the worker.
+fn optimistic_answer(version: ModelVersion, value: f32) -> (JobId, AccountId) {
+	let job = NextJobId::<Test>::get();
+	assert_ok!(Inference::request(
+		RuntimeOrigin::signed(REQUESTER),
+		MODEL,
+		Some(version),
+		input(1, 0.5),
+		Tier::Optimistic,
+		Balance::MAX,
+		RESPONSE_BLOCKS
+	));
+	let worker = assigned_worker(job);
+	assert_ok!(Inference::submit_result(
+		RuntimeOrigin::signed(worker),
+		job,
+		output(1, value),
+		Default::default()
+	));
+	(job, worker)
+}
+
+/// Dispatches every transaction the offchain worker sent.
+fn dispatch_all(pool: &TransactionPool) -> usize {
+	let sent = submitted(pool);
+	let count = sent.len();
+	for (who, call) in sent {
+		assert_ok!(call.dispatch(RuntimeOrigin::signed(who)));
+	}
+	count
+}
+
+#[test]
+fn a_lie_is_challenged_and_overturned_through_committed_and_revealed_votes() {
+	let mut ext = new_test_ext();
+	let honest = [WORKER_A, WORKER_B, WORKER_C, WORKER_D];
+	let pool = offchain_worker_node(&mut ext, honest);
+	ext.register_extension(InferenceExt::new(FakeEngine));
+	ext.execute_with(|| {
+		honest.into_iter().for_each(|who| register_serving(who, &[V1]));
+		// The liar bonds so much that it is drawn for the job.
+		assert_ok!(Workers::register(
+			RuntimeOrigin::signed(WORKER_E),
+			MIN_STAKE * 50_000,
+			Tier::ALL.into_iter().collect::<TierSet>(),
+			vec![ServedVersion { model: MODEL, version: V1 }].try_into().unwrap()
+		));
+		let (job, liar) = optimistic_answer(V1, 9.0);
+		assert_eq!(liar, WORKER_E);
+		run_to_block(2);
+		Inference::offchain_worker(2);
+		assert_eq!(dispatch_all(&pool), 1, "one challenge");
+		run_to_block(3);
+		let committee = Disputes::<Test>::get(job).unwrap().committee;
+		assert_eq!(committee.len(), COMMITTEE_SIZE as usize);
+		Inference::offchain_worker(3);
+		let commitments = submitted(&pool);
+		assert_eq!(commitments.len(), committee.len());
+		assert!(commitments
+			.iter()
+			.all(|(_, call)| matches!(call, RuntimeCall::Inference(Call::vote { .. }))));
+		for (who, call) in commitments {
+			assert_ok!(call.dispatch(RuntimeOrigin::signed(who)));
+		}
+		// Every member committed: the reveals go out with the next run.
+		Inference::offchain_worker(3);
+		assert_eq!(dispatch_all(&pool), committee.len());
+		let record = Inference::job(job).unwrap();
+		assert!(matches!(record.status, JobStatus::Overturned { .. }), "{:?}", record.status);
+		let engines: Vec<u8> = [2.0f32, 0.0].into_iter().flat_map(f32::to_le_bytes).collect();
+		assert_eq!(record.output.unwrap()[0].data.to_vec(), engines, "the engine's output");
+	});
+}
+
+#[test]
+fn a_flood_of_decoys_does_not_keep_a_lie_unchecked() {
+	let mut ext = new_test_ext();
+	let pool = offchain_worker_node(&mut ext, [WORKER_A]);
+	ext.register_extension(InferenceExt::new(FakeEngine));
+	ext.execute_with(|| {
+		// The attacker's sybils serve version 1.1 alone and answer a flood of cheap decoys
+		// there, all inside the lie's challenge window; the honest node's key serves 1.0.
+		[WORKER_B, WORKER_C, WORKER_D, WORKER_E].into_iter().for_each(|who| register_serving(who, &[V1_1]));
+		for _ in 0..30 {
+			optimistic_answer(V1_1, 1.0);
+		}
+		register_serving(WORKER_A, &[V1]);
+		[WORKER_F, WORKER_G].into_iter().for_each(|who| register_serving(who, &[V1]));
+		assert_ok!(Workers::register(
+			RuntimeOrigin::signed(WORKER_H),
+			MIN_STAKE * 50_000,
+			Tier::ALL.into_iter().collect::<TierSet>(),
+			vec![ServedVersion { model: MODEL, version: V1 }].try_into().unwrap()
+		));
+		let (lie, liar) = optimistic_answer(V1, 9.0);
+		assert_eq!(liar, WORKER_H);
+		let JobStatus::Provisional { until, .. } = Inference::job(lie).unwrap().status else {
+			panic!()
+		};
+		let mut challenged = false;
+		for block in 2..until {
+			run_to_block(block);
+			Inference::offchain_worker(block);
+			for (who, call) in submitted(&pool) {
+				if matches!(&call, RuntimeCall::Inference(Call::challenge { job }) if *job == lie) {
+					assert_eq!(who, WORKER_A);
+					challenged = true;
+				}
+			}
+		}
+		assert!(challenged, "the lie's window closed unchecked behind the decoys");
+	});
+}
+
+#[test]
+fn every_provisional_result_has_watchers_the_worker_could_not_choose() {
+	new_test_ext().execute_with(|| {
+		[WORKER_A, WORKER_B, WORKER_C, WORKER_D, WORKER_E].into_iter().for_each(all_tiers_worker);
+		let (job, worker) = optimistic_answer(V1, 1.0);
+		let record = Inference::job(job).unwrap();
+		// The block the result landed in has no hash yet: nobody knows its watchers.
+		assert!(Inference::watchers_of(job, &record, &worker, 1).is_empty());
+		run_to_block(2);
+		let watchers = Inference::watchers_of(job, &record, &worker, 1);
+		assert_eq!(watchers.len(), crate::offchain::WATCHERS_PER_RESULT as usize);
+		assert!(!watchers.contains(&worker));
 	});
 }
