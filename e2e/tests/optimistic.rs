@@ -5,7 +5,8 @@
 //! `scripts/build.sh` makes it) with Dave's key: every output its engine gives is altered.
 //! Optimistic jobs of the integer digits model are requested until Dave is assigned one.
 //! Without any manual step, node A's watcher re-executes Dave's result, challenges it, the
-//! committee (the two other honest keys) votes, and the result is overturned: the requester
+//! committee drawn in the next block (the two other honest keys) commits to and reveals its
+//! votes, and the result is overturned: the requester
 //! reads the right output (Python onnxruntime's), Dave loses `WrongResultPenalty` of his
 //! stake and is suspended, within the challenge window plus the voting blocks. Node B's
 //! watcher, lying too, challenges honest results: those challenges fail and the honest jobs
@@ -23,7 +24,7 @@ use verin_primitives::{
 	AccountId, Balance, BlockNumber,
 };
 use verin_runtime::{
-	configs::{WrongResultPenalty, CHALLENGE_WINDOW, VOTING_BLOCKS},
+	configs::{WrongResultPenalty, CHALLENGE_WINDOW, REVEAL_BLOCKS, VOTING_BLOCKS},
 	Runtime, RuntimeCall,
 };
 use verin_testing::{
@@ -179,8 +180,13 @@ async fn a_lying_worker_is_challenged_overturned_and_slashed() {
 			let JobStatus::Overturned { at, .. } = record.status else {
 				panic!("Dave's job {id} ended as {:?}\n{}", record.status, honest.log_tail());
 			};
-			// The result lands the block after the request; the window and the vote follow.
-			let latest = record.requested_at + 1 + CHALLENGE_WINDOW + VOTING_BLOCKS + 1;
+			// The result lands the block after the request; the window, the committee draw
+			// (one block after the challenge), the commit and reveal phases follow.
+			let latest = record.requested_at
+				+ 1 + CHALLENGE_WINDOW
+				+ 1 + VOTING_BLOCKS
+				+ REVEAL_BLOCKS
+				+ 1;
 			assert!(at <= latest, "overturned in #{at}, after #{latest}");
 			println!("Dave's job {id}: requested in #{}, overturned in #{at}", record.requested_at);
 		} else if assigned_to(record) != Some(dave_id.clone()) {

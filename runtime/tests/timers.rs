@@ -10,7 +10,6 @@
 use frame_support::{
 	assert_ok,
 	dispatch::{DispatchClass, GetDispatchInfo},
-	traits::Get,
 };
 use sp_keyring::Sr25519Keyring;
 use verin_primitives::{

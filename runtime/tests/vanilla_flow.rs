@@ -7,23 +7,18 @@
 
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::InspectHold, Get, OnInitialize},
+	traits::{fungible::InspectHold, Get},
 };
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{traits::Dispatchable, DispatchResult};
+use sp_runtime::DispatchResult;
 use verin_primitives::{
 	currency::{MILLI_UNIT, UNIT},
 	market::{FeeBreakdown, JobStatus},
-	model::{
-		content_id_of, DeterminismClass, Dim, ElementType, ModelFormat, ModelMetadata,
-		ModelVersion, TensorSchema, TensorSpec, VersionSpec,
-	},
-	tensor::{TensorData, TensorPayload},
+	model::ModelVersion,
 	tier::Tier,
 };
 use verin_runtime::{
-	configs::TreasuryAccount, AccountId, AllPalletsWithSystem, Balance, Balances, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, RuntimeOrigin, System,
+	configs::TreasuryAccount, AccountId, Balance, Balances, Runtime, RuntimeOrigin, System,
 };
 
 use pallet_inference_runtime_api::runtime_decl_for_inference_api::InferenceApiV1;
