@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo test --release --locked -p verin-runtime --test timers -- --ignored --nocapture
+# The whole workspace, as scripts/build.sh builds it, so no dependency is rebuilt with other
+# features.
+cargo test --release --workspace --locked --test timers -- --ignored --nocapture

@@ -19,7 +19,8 @@ done
 tools="$HOME/.cache/verin/tools"
 if [ ! -x "$tools/bin/frame-omni-bencher" ]; then
 	# The runner links RocksDB (through sc-cli), whose bindings need libclang at build time.
-	if ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
+	# libclang itself: libclang-cpp, which some images carry alone, is not what bindgen loads.
+	if ! ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/llvm-*/lib/libclang-[0-9]*.so* >/dev/null 2>&1; then
 		echo "[bench] installing libclang-dev (Debian)"
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libclang-dev >/dev/null
 	fi

@@ -182,11 +182,8 @@ async fn a_lying_worker_is_challenged_overturned_and_slashed() {
 			};
 			// The result lands the block after the request; the window, the committee draw
 			// (one block after the challenge), the commit and reveal phases follow.
-			let latest = record.requested_at
-				+ 1 + CHALLENGE_WINDOW
-				+ 1 + VOTING_BLOCKS
-				+ REVEAL_BLOCKS
-				+ 1;
+			let latest =
+				record.requested_at + 1 + CHALLENGE_WINDOW + 1 + VOTING_BLOCKS + REVEAL_BLOCKS + 1;
 			assert!(at <= latest, "overturned in #{at}, after #{latest}");
 			println!("Dave's job {id}: requested in #{}, overturned in #{at}", record.requested_at);
 		} else if assigned_to(record) != Some(dave_id.clone()) {

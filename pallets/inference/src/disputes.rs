@@ -311,7 +311,11 @@ impl<T: Config> Pallet<T> {
 			Some(Ballot::Upholds) => {
 				let (forfeited, to_winner, to_committee) = dispute.challengers.iter().fold(
 					(Zero::zero(), Zero::zero(), Zero::zero()),
-					|(forfeited, to_winner, to_committee): (BalanceOf<T>, BalanceOf<T>, BalanceOf<T>),
+					|(forfeited, to_winner, to_committee): (
+						BalanceOf<T>,
+						BalanceOf<T>,
+						BalanceOf<T>,
+					),
 					 (challenger, bond)| {
 						let (lost, won, voted) = Self::forfeit_challenge_bond(
 							challenger,

@@ -126,9 +126,8 @@ impl<T: Config> Pallet<T> {
 			let serving = |account: &T::AccountId| {
 				account != worker && T::Workers::serves(account, record.model, record.version)
 			};
-			if let Some((public, _)) = keys
-				.iter()
-				.find(|(_, account)| serving(account) && watchers.contains(account))
+			if let Some((public, _)) =
+				keys.iter().find(|(_, account)| serving(account) && watchers.contains(account))
 			{
 				assigned.push((until, job, public.clone()));
 			} else if let Some((public, _)) = keys.iter().find(|(_, account)| serving(account)) {
@@ -185,7 +184,8 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		let mut watchers = Vec::new();
 		for seat in 0..WATCHERS_PER_RESULT {
-			let seed = H256((b"verin/watch", job, seat, hash).using_encoded(sp_io::hashing::blake2_256));
+			let seed =
+				H256((b"verin/watch", job, seat, hash).using_encoded(sp_io::hashing::blake2_256));
 			let Some(watcher) = Self::draw_with_seed(&candidates, seed) else { break };
 			candidates.retain(|candidate| candidate.worker != watcher);
 			watchers.push(watcher);
@@ -195,7 +195,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Re-executes `job`'s result once per claim and challenges it with `public`'s key if
 	/// the outputs disagree. Returns whether it took a check.
-	fn check_result(job: JobId, public: &<T as SigningTypes>::Public, now: BlockNumberFor<T>) -> bool {
+	fn check_result(
+		job: JobId,
+		public: &<T as SigningTypes>::Public,
+		now: BlockNumberFor<T>,
+	) -> bool {
 		let Some(record) = Jobs::<T>::get(job) else { return false };
 		let Some(answered) = &record.output else { return false };
 		let key = (CHECK_PREFIX, job).encode();
@@ -232,8 +236,8 @@ impl<T: Config> Pallet<T> {
 			if dispute.committee.is_empty() || dispute.deadline < now {
 				continue;
 			}
-			let reveal_open = now > dispute.commit_until
-				|| dispute.commitments.len() == dispute.committee.len();
+			let reveal_open =
+				now > dispute.commit_until || dispute.commitments.len() == dispute.committee.len();
 			let mut output = None;
 			for (public, member) in &workers {
 				if !dispute.committee.contains(member) {
@@ -269,7 +273,12 @@ impl<T: Config> Pallet<T> {
 						},
 					};
 					let commitment = vote_commitment(job, member, &own, &salt);
-					send_signed::<T>(public, Call::vote { job, commitment }, job, "vote commitment");
+					send_signed::<T>(
+						public,
+						Call::vote { job, commitment },
+						job,
+						"vote commitment",
+					);
 					committing.forget();
 				} else if committed && reveal_open {
 					let Some((own, salt)) =

@@ -138,7 +138,10 @@ mod requesting {
 			assert_eq!(Inference::pending_jobs(&WORKER_A), vec![job]);
 			assert!(Inference::has_open_jobs(MODEL));
 			assert_eq!(Workers::worker(&WORKER_A).unwrap().load, 1);
-			assert_eq!(Timers::<Test>::iter_key_prefix(deadline + 1).collect::<Vec<_>>(), vec![job]);
+			assert_eq!(
+				Timers::<Test>::iter_key_prefix(deadline + 1).collect::<Vec<_>>(),
+				vec![job]
+			);
 			assert_eq!(
 				events(),
 				vec![

@@ -92,7 +92,10 @@ where
 		// The finished block gets a hash of its own, as a node's import would record it
 		// (the parent hash stays as the test set it, so draws stay where tests expect them).
 		let hash = finished.using_encoded(sp_io::hashing::blake2_256);
-		frame_system::BlockHash::<T>::insert(finished, T::Hash::decode(&mut &hash[..]).unwrap_or_default());
+		frame_system::BlockHash::<T>::insert(
+			finished,
+			T::Hash::decode(&mut &hash[..]).unwrap_or_default(),
+		);
 		let next = finished + 1u32.into();
 		frame_system::Pallet::<T>::set_block_number(next);
 		Hooks::on_initialize(next);

@@ -635,7 +635,8 @@ impl<T: Config> Pallet<T> {
 		for served in models {
 			let mut servers = Servers::<T>::get(served.model, served.version);
 			if servers.is_full() {
-				let weakest = Self::weakest_server(&servers).ok_or(Error::<T>::TooManyWorkersForModel)?;
+				let weakest =
+					Self::weakest_server(&servers).ok_or(Error::<T>::TooManyWorkersForModel)?;
 				let (index, evicted, evicted_stake, can_work) = weakest;
 				ensure!(!can_work || evicted_stake < stake, Error::<T>::TooManyWorkersForModel);
 				servers.remove(index);

@@ -193,7 +193,8 @@ mod registration {
 				optimistic,
 				models(&[served(0, 1, 0)])
 			));
-			let offered = || !Workers::candidates(0, ModelVersion::new(1, 0), Tier::Optimistic).is_empty();
+			let offered =
+				|| !Workers::candidates(0, ModelVersion::new(1, 0), Tier::Optimistic).is_empty();
 			// MIN_STAKE covers two open jobs of STAKE_PER_OPTIMISTIC_JOB, not three.
 			Workers::job_assigned(&ALICE, Tier::Optimistic);
 			Workers::job_released(&ALICE, true);

@@ -129,4 +129,3 @@ pub fn publish_model(owner: Sr25519Keyring, price: Balance, tiers: TierSet) -> u
 	assert_eq!(version.content_id, content_id_of(&bytes));
 	model
 }
-

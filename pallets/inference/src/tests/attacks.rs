@@ -107,7 +107,6 @@ fn timer_flooding_cannot_keep_an_ended_job_in_storage_forever() {
 	});
 }
 
-
 /// The committee of `job`'s dispute, once drawn.
 fn committee(job: JobId) -> Vec<AccountId> {
 	Disputes::<Test>::get(job).expect("a dispute").committee.into_inner()
@@ -200,7 +199,8 @@ fn a_lone_committee_member_cannot_decide_a_dispute() {
 		));
 		let challenger = four.into_iter().find(|w| *w != worker).unwrap();
 		// All but one possible member go offline before the challenge.
-		let others: Vec<_> = four.into_iter().filter(|w| *w != worker && *w != challenger).collect();
+		let others: Vec<_> =
+			four.into_iter().filter(|w| *w != worker && *w != challenger).collect();
 		assert_ok!(Workers::go_offline(RuntimeOrigin::signed(others[0])));
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger), job));
 		run_to_block(2);

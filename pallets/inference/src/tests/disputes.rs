@@ -390,10 +390,7 @@ fn commitments_and_reveals_are_refused_with_named_errors() {
 		assert_ok!(commit(committee[2], &right()));
 		// Every member committed: the reveal phase is open before the commit deadline.
 		assert_noop!(reveal(committee[1], wrong()), Error::<Test>::CommitmentMismatch);
-		assert_noop!(
-			reveal(committee[0], input(1, 1.0)),
-			Error::<Test>::OutputShapeMismatch
-		);
+		assert_noop!(reveal(committee[0], input(1, 1.0)), Error::<Test>::OutputShapeMismatch);
 		assert_ok!(reveal(committee[1], right()));
 		assert_noop!(reveal(committee[1], right()), Error::<Test>::AlreadyVoted);
 		System::set_block_number(REVEAL_UNTIL + 1);

@@ -200,8 +200,9 @@ fn random_step(rng: &mut Rng, committed: &mut Committed) {
 		},
 		9..=10 => {
 			// Provisional results, and disputes a worker may still join.
-			let jobs: Vec<JobId> =
-				ChallengeableJobs::<Test>::iter_keys().chain(Disputes::<Test>::iter_keys()).collect();
+			let jobs: Vec<JobId> = ChallengeableJobs::<Test>::iter_keys()
+				.chain(Disputes::<Test>::iter_keys())
+				.collect();
 			if !jobs.is_empty() {
 				let job = rng.pick(&jobs);
 				// Any account: workers, the job's own worker, requesters (refused).
@@ -245,8 +246,7 @@ fn vote_step(rng: &mut Rng, committed: &mut Committed, job: JobId, voter: Accoun
 		4..=6 => output(answered[0].shape[0], 7.0),
 		_ => output(answered[0].shape[0], rng.below(3) as f32),
 	};
-	let sent =
-		Inference::vote(RuntimeOrigin::signed(voter), job, commitment(job, voter, &ballot));
+	let sent = Inference::vote(RuntimeOrigin::signed(voter), job, commitment(job, voter, &ballot));
 	if sent.is_ok() {
 		committed.insert((job, voter), ballot);
 	}

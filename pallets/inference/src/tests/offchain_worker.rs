@@ -5,8 +5,8 @@ use super::*;
 use crate::offchain::{claimed, RESUBMIT_AFTER};
 use sp_runtime::traits::Dispatchable;
 use verin_pallet_support::testing::{offchain_worker_node, TransactionPool};
-use verin_worker_primitives::{InferenceBackend, InferenceError, InferenceExt, Proven};
 use verin_primitives::{market::ServedVersion, tier::TierSet};
+use verin_worker_primitives::{InferenceBackend, InferenceError, InferenceExt, Proven};
 
 /// Sums each input row into the first output column; version 1.1's bytes do not load.
 struct FakeEngine;
@@ -368,7 +368,9 @@ fn a_flood_of_decoys_does_not_keep_a_lie_unchecked() {
 	ext.execute_with(|| {
 		// The attacker's sybils serve version 1.1 alone and answer a flood of cheap decoys
 		// there, all inside the lie's challenge window; the honest node's key serves 1.0.
-		[WORKER_B, WORKER_C, WORKER_D, WORKER_E].into_iter().for_each(|who| register_serving(who, &[V1_1]));
+		[WORKER_B, WORKER_C, WORKER_D, WORKER_E]
+			.into_iter()
+			.for_each(|who| register_serving(who, &[V1_1]));
 		for _ in 0..30 {
 			optimistic_answer(V1_1, 1.0);
 		}
