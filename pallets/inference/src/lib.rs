@@ -12,7 +12,8 @@
 //!    `now + response_blocks`.
 //! 2. The worker answers with [`Pallet::submit_result`] (output checked against the output
 //!    schema, evidence checked by [`Config::Verifier`] for the tier) or, if it cannot run the
-//!    model, [`Pallet::report_failure`], which refunds the requester in full.
+//!    model, [`Pallet::report_failure`]: the refusal counts against it and the job goes to
+//!    another eligible worker; the requester is refunded in full when none is left.
 //! 3. Settlement of a final result pays the worker, the model owner's royalty and the
 //!    treasury's cut from the hold ([`verin_primitives::market::FeeBreakdown`]); whatever
 //!    is left of the hold goes back to the requester. A provisional result (Optimistic
@@ -21,35 +22,44 @@
 //!    slashed [`Config::MissPenalty`] (paid to the treasury) and suspended, and the job goes
 //!    to another worker, at most [`Config::MaxAttempts`] assignments in all; then, or when
 //!    no other worker is eligible, the fee is refunded. Ended jobs stay readable for
-//!    [`Config::ResultRetention`] blocks and are then deleted. `on_initialize` handles at
-//!    most [`Config::TimerBudget`] timers per block; late timers carry over to the next
-//!    block (a cursor walks the buckets), so no timer is ever skipped.
+//!    [`Config::ResultRetention`] blocks and are then deleted. Each job has exactly one
+//!    timer and a block takes any number, so scheduling never fails; `on_initialize`
+//!    handles at most [`Config::TimerBudget`] timers per block, and late timers carry over
+//!    to the next block (a cursor walks the blocks), so no timer is ever skipped.
 //!
 //! ## Optimistic tier: challenges and disputes
 //!
 //! An Optimistic result is provisional ([`JobStatus::Provisional`]) for the verifier's
-//! challenge window, with the worker's bond at stake. Any other bonded worker may
-//! [`Pallet::challenge`] it within the window, holding [`Config::ChallengeBond`]
-//! ([`HoldReason::ChallengeBond`]). The challenge draws a committee of up to
-//! [`Config::CommitteeSize`] eligible workers for the version (neither the worker nor the
-//! challenger; see *Matching*), whose offchain workers re-execute the model and
-//! [`Pallet::vote`] with their output within [`Config::VotingBlocks`]. A vote counts for the
-//! worker's output if it agrees with it by the model's determinism class
+//! challenge window, with the worker's bond at stake. The tier is offered for a version
+//! only while [`Config::MinCommittee`] + 2 workers could vote on it, and the workers pool
+//! offers a worker another Optimistic job only while its stake covers one more penalty.
+//! Any other worker serving the version may [`Pallet::challenge`] it within the window,
+//! holding [`Config::ChallengeBond`] ([`HoldReason::ChallengeBond`]); further workers may
+//! join the dispute until its commit phase ends (at most [`Config::MaxChallengers`]). The
+//! committee, up to [`Config::CommitteeSize`] eligible workers for the version (neither the
+//! worker nor a challenger; see *Matching*), is drawn in the next block's `on_initialize`,
+//! from randomness the challenger did not know. Its members' offchain workers re-execute
+//! the model, commit to their output with [`Pallet::vote`] within [`Config::VotingBlocks`]
+//! and reveal it with [`Pallet::reveal_vote`] within [`Config::RevealBlocks`] more. A vote
+//! counts for the worker's output if it agrees with it by the model's determinism class
 //! ([`verin_primitives::compare`]), else for the first alternative output it agrees with.
-//! The dispute is decided when every member voted, or at the voting deadline:
+//! The dispute is decided when every member revealed, or at the reveal deadline; a
+//! majority is of the committee, or of [`Config::MinCommittee`] if the committee is smaller:
 //!
-//! - a strict majority of the committee for the worker's output: the result stands and
-//!   settles; the challenger's bond is forfeit;
-//! - a strict majority for one alternative: the result is overturned, the requester gets that
+//! - a majority for the worker's output: the result stands and settles; every challenger's
+//!   bond is forfeit;
+//! - a majority for one alternative: the result is overturned, the requester gets that
 //!   output and a full refund, the worker forfeits [`Config::WrongResultPenalty`] of its bond
-//!   and is suspended, and the challenger's bond is returned;
-//! - otherwise (too few votes, a split): nobody forfeits anything, the challenger's bond is
-//!   returned and the requester refunded.
+//!   and is suspended, and the challengers' bonds are returned;
+//! - otherwise (too few votes, a split): the bonds are returned, and the fee goes to the
+//!   treasury (the requester has read the output; the worker's result was not confirmed).
 //!
-//! A forfeit goes [`Config::WinnerShare`] to the winner (worker or challenger),
-//! [`Config::CommitteeShare`] in equal parts to the members who voted with the majority, and
-//! the rest to the treasury. Members who did not vote lose [`Config::MissPenalty`] of their
-//! bond to the treasury and are suspended, whatever the outcome.
+//! A forfeit goes [`Config::WinnerShare`] to the winning side (split among the
+//! challengers), [`Config::CommitteeShare`] in equal parts to the members who voted with
+//! the majority, and the rest to the treasury. Members who did not commit and reveal, or
+//! who voted against a decided majority, lose [`Config::MissPenalty`] of their bond to the
+//! treasury (the silent ones are also suspended). `docs/tiers.md` gives the security
+//! argument.
 //!
 //! ## Matching
 //!
