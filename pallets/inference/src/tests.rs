@@ -47,6 +47,21 @@ fn requested(tier: Tier) -> JobId {
 	id
 }
 
+/// `workers` serve every tier; an Optimistic job is requested and its assigned worker
+/// answers `answer`. Returns the job and the worker.
+fn optimistic_result(workers: &[AccountId], answer: TensorPayload) -> (JobId, AccountId) {
+	workers.iter().copied().for_each(all_tiers_worker);
+	let job = requested(Tier::Optimistic);
+	let worker = assigned_worker(job);
+	assert_ok!(Inference::submit_result(
+		RuntimeOrigin::signed(worker),
+		job,
+		answer,
+		Default::default()
+	));
+	(job, worker)
+}
+
 fn assigned_worker(job: JobId) -> AccountId {
 	match Inference::job(job).unwrap().status {
 		JobStatus::Assigned { worker, .. } => worker,

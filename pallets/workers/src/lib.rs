@@ -702,19 +702,31 @@ impl<T: Config> Pallet<T> {
 		version: ModelVersion,
 		tier: Tier,
 	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
+		Self::servers_where(model, version, |worker, info| {
+			info.tiers.contains(tier)
+				&& info.load < T::MaxJobsPerWorker::get()
+				&& (tier != Tier::Optimistic || Self::covers_another_optimistic_job(info))
+				&& (tier != Tier::Tee || T::Enclaves::is_attested(worker))
+		})
+	}
+
+	/// The servers of `model`@`version` that are online, live and bonded at least the
+	/// minimum, and pass `keep`, as matching candidates.
+	fn servers_where(
+		model: ModelId,
+		version: ModelVersion,
+		keep: impl Fn(&T::AccountId, &WorkerInfo<T>) -> bool,
+	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
 		let now = frame_system::Pallet::<T>::block_number();
 		Servers::<T>::get(model, version)
 			.into_iter()
 			.filter_map(|worker| {
 				let info = Registered::<T>::get(&worker)?;
-				let eligible = info.online
+				let available = info.online
 					&& info.is_live(now)
 					&& info.stake >= T::MinStake::get()
-					&& info.tiers.contains(tier)
-					&& info.load < T::MaxJobsPerWorker::get()
-					&& (tier != Tier::Optimistic || Self::covers_another_optimistic_job(&info))
-					&& (tier != Tier::Tee || T::Enclaves::is_attested(&worker));
-				eligible.then_some(Candidate { worker, stake: info.stake, load: info.load })
+					&& keep(&worker, &info);
+				available.then_some(Candidate { worker, stake: info.stake, load: info.load })
 			})
 			.collect()
 	}
@@ -732,18 +744,7 @@ impl<T: Config> Pallet<T> {
 		model: ModelId,
 		version: ModelVersion,
 	) -> Vec<Candidate<T::AccountId, BalanceOf<T>>> {
-		let now = frame_system::Pallet::<T>::block_number();
-		Servers::<T>::get(model, version)
-			.into_iter()
-			.filter_map(|worker| {
-				let info = Registered::<T>::get(&worker)?;
-				let can_vote = info.online
-					&& info.is_live(now)
-					&& info.stake >= T::MinStake::get()
-					&& info.tiers.contains(Tier::Optimistic);
-				can_vote.then_some(Candidate { worker, stake: info.stake, load: info.load })
-			})
-			.collect()
+		Self::servers_where(model, version, |_, info| info.tiers.contains(Tier::Optimistic))
 	}
 }
 

@@ -37,16 +37,7 @@ fn flood_timers_at(at: u64, count: usize) {
 }
 
 fn optimistic_job_answered_by(answer: TensorPayload) -> (JobId, AccountId) {
-	WORKERS.into_iter().for_each(all_tiers_worker);
-	let job = requested(Tier::Optimistic);
-	let worker = assigned_worker(job);
-	assert_ok!(Inference::submit_result(
-		RuntimeOrigin::signed(worker),
-		job,
-		answer,
-		Default::default()
-	));
-	(job, worker)
+	optimistic_result(&WORKERS, answer)
 }
 
 fn status(job: JobId) -> JobStatus<AccountId, u64> {
@@ -188,15 +179,7 @@ fn the_optimistic_tier_is_not_offered_without_a_committee() {
 fn a_lone_committee_member_cannot_decide_a_dispute() {
 	new_test_ext().execute_with(|| {
 		let four = [WORKER_A, WORKER_B, WORKER_C, WORKER_D];
-		four.into_iter().for_each(all_tiers_worker);
-		let job = requested(Tier::Optimistic);
-		let worker = assigned_worker(job);
-		assert_ok!(Inference::submit_result(
-			RuntimeOrigin::signed(worker),
-			job,
-			right(),
-			Default::default()
-		));
+		let (job, worker) = optimistic_result(&four, right());
 		let challenger = four.into_iter().find(|w| *w != worker).unwrap();
 		// All but one possible member go offline before the challenge.
 		let others: Vec<_> =

@@ -21,16 +21,7 @@ fn bond_held(who: AccountId) -> Balance {
 
 /// Five workers serving every tier; an Optimistic job answered with `answer`.
 fn answered_job(answer: TensorPayload) -> (JobId, AccountId) {
-	WORKERS.into_iter().for_each(all_tiers_worker);
-	let job = requested(Tier::Optimistic);
-	let worker = assigned_worker(job);
-	assert_ok!(Inference::submit_result(
-		RuntimeOrigin::signed(worker),
-		job,
-		answer,
-		Default::default()
-	));
-	(job, worker)
+	optimistic_result(&WORKERS, answer)
 }
 
 /// Some worker other than `worker` challenges `job` in block 1; the committee is drawn in
@@ -279,15 +270,7 @@ fn a_dispute_with_the_smallest_committee_needs_both_members() {
 	new_test_ext().execute_with(|| {
 		// Four workers: after the worker and the challenger, MIN_COMMITTEE (two) are left.
 		let four = [WORKER_A, WORKER_B, WORKER_C, WORKER_D];
-		four.into_iter().for_each(all_tiers_worker);
-		let job = requested(Tier::Optimistic);
-		let worker = assigned_worker(job);
-		assert_ok!(Inference::submit_result(
-			RuntimeOrigin::signed(worker),
-			job,
-			wrong(),
-			Default::default()
-		));
+		let (job, worker) = optimistic_result(&four, wrong());
 		let challenger = four.into_iter().find(|w| *w != worker).unwrap();
 		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger), job));
 		run_to_block(DRAW_AT);
@@ -329,15 +312,7 @@ fn challenges_are_refused_with_named_errors_and_hold_nothing() {
 fn a_challenge_without_a_possible_committee_is_refused() {
 	new_test_ext().execute_with(|| {
 		let four = [WORKER_A, WORKER_B, WORKER_C, WORKER_D];
-		four.into_iter().for_each(all_tiers_worker);
-		let job = requested(Tier::Optimistic);
-		let worker = assigned_worker(job);
-		assert_ok!(Inference::submit_result(
-			RuntimeOrigin::signed(worker),
-			job,
-			right(),
-			Default::default()
-		));
+		let (job, worker) = optimistic_result(&four, right());
 		let mut others = four.into_iter().filter(|w| *w != worker);
 		let challenger = others.next().unwrap();
 		for member in others {
