@@ -119,13 +119,14 @@ impl<T: Config> Pallet<T> {
 			log::error!(target: "runtime::inference", "job {job}: disputed without a dispute record");
 			return;
 		};
-		let JobStatus::Disputed { worker, .. } = &record.status else { return };
+		let JobStatus::Disputed { worker, challenger, .. } = &record.status else { return };
+		// Only the worker and the first challenger are parties. Workers who joined stay
+		// eligible: honest watchers joining must not thin the committee of honest members
+		// (with four servers, two joining challengers would leave one member, who cannot
+		// decide).
 		let mut candidates: Vec<_> = T::Workers::voters(record.model, record.version)
 			.into_iter()
-			.filter(|candidate| {
-				candidate.worker != *worker
-					&& !dispute.challengers.iter().any(|(who, _)| *who == candidate.worker)
-			})
+			.filter(|candidate| candidate.worker != *worker && candidate.worker != *challenger)
 			.collect();
 		let committee = Self::draw_committee(&mut candidates, job);
 		if committee.is_empty() {

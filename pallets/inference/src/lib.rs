@@ -37,7 +37,7 @@
 //! holding [`Config::ChallengeBond`] ([`HoldReason::ChallengeBond`]); further workers may
 //! join the dispute until its commit phase ends (at most [`Config::MaxChallengers`]). The
 //! committee, up to [`Config::CommitteeSize`] eligible workers for the version (neither the
-//! worker nor a challenger; see *Matching*), is drawn in the next block's `on_initialize`,
+//! worker nor the first challenger; see *Matching*), is drawn in the next block's `on_initialize`,
 //! from randomness the challenger did not know. Its members' offchain workers re-execute
 //! the model, commit to their output with [`Pallet::vote`] within [`Config::VotingBlocks`]
 //! and reveal it with [`Pallet::reveal_vote`] within [`Config::RevealBlocks`] more. A vote
@@ -185,7 +185,8 @@ pub struct Dispute<AccountId, Balance, BlockNumber, MaxMembers: Get<u32>, MaxCha
 	/// The workers who challenged the result, each with the bond it holds until the
 	/// dispute ends; the first opened the dispute.
 	pub challengers: BoundedVec<(AccountId, Balance), MaxChallengers>,
-	/// The members drawn to re-execute the model; empty until the draw in block `draw_at`.
+	/// The members drawn to re-execute the model (any possible voter but the worker and the
+	/// first challenger); empty until the draw in block `draw_at`.
 	pub committee: BoundedVec<AccountId, MaxMembers>,
 	/// The members' vote commitments, in order.
 	pub commitments: BoundedVec<(AccountId, H256), MaxMembers>,

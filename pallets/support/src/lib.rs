@@ -109,18 +109,20 @@ where
 	let reserved = next.mutate::<(T::Nonce, BlockNumberFor<T>), (), _>(|stored| {
 		let nonce = match stored {
 			Ok(Some((next, at)))
-				if next > on_chain &&
-					next <= on_chain.saturating_add(T::Nonce::from(NONCE_AHEAD)) &&
-					now <= at.saturating_add(NONCE_FRESH_FOR.into()) =>
-				next,
+				if next > on_chain
+					&& next <= on_chain.saturating_add(T::Nonce::from(NONCE_AHEAD))
+					&& now <= at.saturating_add(NONCE_FRESH_FOR.into()) =>
+			{
+				next
+			},
 			_ => on_chain,
 		};
 		Ok((nonce.saturating_add(One::one()), now))
 	});
 	let nonce = match reserved {
 		Ok((next, _)) => next.saturating_sub(One::one()),
-		Err(MutateStorageError::ConcurrentModification(_)) |
-		Err(MutateStorageError::ValueFunctionFailed(())) => return false,
+		Err(MutateStorageError::ConcurrentModification(_))
+		| Err(MutateStorageError::ValueFunctionFailed(())) => return false,
 	};
 	let Some(transaction) =
 		T::create_signed_transaction::<C>(call.into(), public.clone(), account, nonce)

@@ -283,3 +283,24 @@ fn request_weight_counts_the_tier_check_and_the_input() {
 		);
 	});
 }
+
+#[test]
+fn honest_watchers_joining_a_dispute_do_not_thin_its_committee() {
+	new_test_ext().execute_with(|| {
+		// Four servers: the liar and three honest ones, two of which challenge in the same
+		// block. Were joiners left out of the draw, one member would be left, who cannot
+		// decide alone: the lie would stand unresolved.
+		let four = [WORKER_A, WORKER_B, WORKER_C, WORKER_D];
+		let (job, liar) = optimistic_result(&four, wrong());
+		let honest: Vec<_> = four.into_iter().filter(|w| *w != liar).collect();
+		assert_ok!(Inference::challenge(RuntimeOrigin::signed(honest[0]), job));
+		assert_ok!(Inference::challenge(RuntimeOrigin::signed(honest[1]), job));
+		run_to_block(2);
+		let members = committee(job);
+		assert_eq!(members.len(), MIN_COMMITTEE as usize);
+		assert!(!members.contains(&honest[0]) && !members.contains(&liar));
+		let ballots: Vec<_> = members.iter().map(|member| (*member, right())).collect();
+		votes(job, &ballots);
+		assert!(matches!(status(job), JobStatus::Overturned { .. }));
+	});
+}
