@@ -122,16 +122,19 @@ impl<T: Config> Pallet<T> {
 			}
 			let Some(record) = Jobs::<T>::get(job) else { continue };
 			let JobStatus::Provisional { worker, .. } = &record.status else { continue };
+			// Which local keys serve the version is read once per job, and the watcher draw
+			// (every voter's record) only for jobs some local key could check.
+			let serving: Vec<_> = keys
+				.iter()
+				.filter(|(_, account)| {
+					account != worker && T::Workers::serves(account, record.model, record.version)
+				})
+				.collect();
+			let Some((first, _)) = serving.first() else { continue };
 			let watchers = Self::watchers_of(job, &record, worker, answered_at);
-			let serving = |account: &T::AccountId| {
-				account != worker && T::Workers::serves(account, record.model, record.version)
-			};
-			if let Some((public, _)) =
-				keys.iter().find(|(_, account)| serving(account) && watchers.contains(account))
-			{
-				assigned.push((until, job, public.clone()));
-			} else if let Some((public, _)) = keys.iter().find(|(_, account)| serving(account)) {
-				others.push((until, job, public.clone()));
+			match serving.iter().find(|(_, account)| watchers.contains(account)) {
+				Some((public, _)) => assigned.push((until, job, public.clone())),
+				None => others.push((until, job, first.clone())),
 			}
 		}
 		// A dispute in its commit phase may be joined by a serving key that is neither the
