@@ -25,7 +25,8 @@ if [ ! -x "$tools/bin/frame-omni-bencher" ]; then
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libclang-dev >/dev/null
 	fi
 	echo "[bench] installing frame-omni-bencher 0.28.0 (stable2609) into $tools"
-	cargo install frame-omni-bencher@0.28.0 --locked --root "$tools"
+	# Its own target directory, kept: an interrupted install resumes where it stopped.
+	cargo install frame-omni-bencher@0.28.0 --locked --root "$tools" --target-dir "$HOME/.cache/verin/tools-target"
 fi
 
 echo "[bench] building the runtime with runtime-benchmarks"

@@ -268,21 +268,25 @@ mod benchmarks {
 	fn remove(v: Linear<0, { MAX_VERSIONS - 1 }>) {
 		let caller: T::AccountId = whitelisted_caller();
 		let model = registered::<T>(&caller, 1);
-		let chunks: BoundedVec<H256, T::MaxChunks> = (0..T::MaxChunks::get())
-			.map(|i| H256::repeat_byte(i as u8))
-			.collect::<alloc::vec::Vec<_>>()
-			.try_into()
-			.expect("MaxChunks hashes fit");
+		// Every version has its own full set of chunks and its own content id, each used
+		// once: removing clears them all from the offchain store (the worst case).
 		Models::<T>::mutate(model, |info| {
 			let info = info.as_mut().expect("exists");
 			for minor in 0..v {
 				let version = ModelVersion::new(1, minor as u16);
 				let _ = info.versions.try_push(version);
+				let distinct = |i: u32| H256(sp_io::hashing::blake2_256(&(minor, i).encode()));
+				let content_id = distinct(u32::MAX);
+				let chunks: BoundedVec<H256, T::MaxChunks> = (0..T::MaxChunks::get())
+					.map(distinct)
+					.collect::<alloc::vec::Vec<_>>()
+					.try_into()
+					.expect("MaxChunks hashes fit");
 				Versions::<T>::insert(
 					model,
 					version,
 					VersionInfo::<T> {
-						content_id: H256::repeat_byte(1),
+						content_id,
 						size: 1,
 						spec: largest_spec(),
 						circuit_digest: Some(H256::repeat_byte(2)),
@@ -290,7 +294,11 @@ mod benchmarks {
 						created_at: Zero::zero(),
 					},
 				);
-				VersionChunks::<T>::insert(model, version, chunks.clone());
+				ContentUses::<T>::insert(content_id, 1);
+				for chunk in chunks.iter() {
+					ChunkUses::<T>::insert(chunk, 1);
+				}
+				VersionChunks::<T>::insert(model, version, chunks);
 			}
 		});
 		let chunks = T::MaxChunks::get();

@@ -19,8 +19,14 @@
 //!   hashes ([`verin_primitives::model::content_id`]) and anyone can recompute it from the
 //!   file. Publishing also indexes a manifest (size and chunk hashes) under the content
 //!   id, so a node can rebuild the file from its content id alone
-//!   ([`verin_primitives::model::assemble_from_store`]). An upload not finished within [`Config::UploadTimeout`] blocks expires: its
-//!   chunk hashes are dropped and its deposit returned.
+//!   ([`verin_primitives::model::assemble_from_store`]). An upload not finished within
+//!   [`Config::UploadTimeout`] blocks expires: its chunk hashes are dropped and its deposit
+//!   returned.
+//! - **Offchain bytes end with their last use**: a cancelled or expired upload and a
+//!   removed model clear their chunks and manifests from the nodes' offchain stores
+//!   (`offchain_index::clear`), so a few fees cannot leave megabytes on every node. Chunks
+//!   and content ids are shared between models with the same bytes, so the runtime counts
+//!   their uses ([`ChunkUses`], [`ContentUses`]) and clears only what nothing uses.
 //! - **Deposits**: the owner holds a storage deposit ([`HoldReason::ModelStorage`]) for the
 //!   model record and for every byte of every version and pending upload, returned in full
 //!   when the upload is cancelled or expires, or the model is removed.
@@ -348,6 +354,19 @@ pub mod pallet {
 		BoundedVec<ModelId, T::MaxExpiriesPerBlock>,
 		ValueQuery,
 	>;
+
+	/// How many pending uploads and published versions use each chunk (by its hash). Chunks
+	/// are content-addressed, so two models may share one: its bytes stay in the nodes'
+	/// offchain stores while anything uses them and are cleared with the last use. Were they
+	/// cleared with any one use, an attacker could upload a chunk of someone else's model,
+	/// cancel, and take that model's bytes off every node.
+	#[pallet::storage]
+	pub type ChunkUses<T: Config> = StorageMap<_, Identity, H256, u32>;
+
+	/// How many published versions have each content id: the manifest indexed under it
+	/// stays while one does.
+	#[pallet::storage]
+	pub type ContentUses<T: Config> = StorageMap<_, Identity, H256, u32>;
 
 	/// Models published at genesis, and the review rule.
 	#[pallet::genesis_config]
@@ -747,6 +766,7 @@ pub mod pallet {
 			let chunk_hash = H256(sp_io::hashing::blake2_256(&bytes));
 			upload.chunk_hashes.try_push(chunk_hash).map_err(|_| Error::<T>::ChunkOutOfOrder)?;
 			sp_io::offchain_index::set(&model::offchain_chunk_key(&chunk_hash), &bytes);
+			Self::use_chunks(&[chunk_hash]);
 			Uploads::<T>::insert(model, upload);
 			Self::deposit_event(Event::ChunkUploaded { model, index, chunk_hash });
 			Ok(())
@@ -775,6 +795,7 @@ pub mod pallet {
 				&model::offchain_manifest_key(&content_id),
 				&manifest.encode(),
 			);
+			Self::use_content(content_id);
 			let version = upload.version;
 			Versions::<T>::insert(
 				model,
@@ -801,8 +822,9 @@ pub mod pallet {
 			Ok(Some(T::WeightInfo::finish_upload(chunks)).into())
 		}
 
-		/// Cancels the model's pending upload and returns its deposit. Emits
-		/// `UploadCancelled`.
+		/// Cancels the model's pending upload and returns its deposit. The bytes of its
+		/// chunks leave the nodes' offchain stores, except chunks another upload or version
+		/// also uses. Emits `UploadCancelled`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::cancel_upload())]
 		pub fn cancel_upload(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
@@ -857,7 +879,8 @@ pub mod pallet {
 		}
 
 		/// Removes the model, its versions and any pending upload, and returns the whole
-		/// deposit. Refused while the model has unsettled jobs, and while a circuit of it is
+		/// deposit. Their bytes and manifests leave the nodes' offchain stores, except those
+		/// another model's upload or version also uses. Refused while the model has unsettled jobs, and while a circuit of it is
 		/// disputed (its deposit awaits the verdict). Emits `ModelRemoved`.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::remove(model::MAX_VERSIONS))]
@@ -875,10 +898,15 @@ pub mod pallet {
 
 			if let Some(upload) = Uploads::<T>::take(model) {
 				Self::remove_from_expiry_queue(upload.expires_at, model);
+				Self::release_chunks(&upload.chunk_hashes);
 			}
 			for version in info.versions.iter() {
-				Versions::<T>::remove(model, version);
-				VersionChunks::<T>::remove(model, version);
+				if let Some(removed) = Versions::<T>::take(model, version) {
+					Self::release_content(removed.content_id);
+				}
+				if let Some(chunks) = VersionChunks::<T>::take(model, version) {
+					Self::release_chunks(&chunks);
+				}
 				VersionCircuits::<T>::remove(model, version);
 				CircuitReviews::<T>::remove(model, version);
 			}
@@ -1173,11 +1201,14 @@ impl<T: Config> Pallet<T> {
 			info.versions.try_push(version).expect("a new model has no version yet");
 			info.deposit = info.deposit.saturating_add(deposit);
 		});
+		let content_id = model::content_id(model.size, &chunk_hashes);
+		Self::use_content(content_id);
+		Self::use_chunks(&chunk_hashes);
 		Versions::<T>::insert(
 			id,
 			version,
 			VersionInfo::<T> {
-				content_id: model::content_id(model.size, &chunk_hashes),
+				content_id,
 				size: model.size,
 				spec: model.spec.clone(),
 				circuit_digest: None,
@@ -1356,11 +1387,55 @@ impl<T: Config> Pallet<T> {
 	/// takes care of the expiry queue.
 	fn drop_upload(model: ModelId) -> Result<BalanceOf<T>, DispatchError> {
 		let upload = Uploads::<T>::take(model).ok_or(Error::<T>::NoUploadInProgress)?;
+		Self::release_chunks(&upload.chunk_hashes);
 		let mut info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotFound)?;
 		let returned = Self::release_deposit(&info.owner, upload.deposit);
 		info.deposit = info.deposit.saturating_sub(upload.deposit);
 		Models::<T>::insert(model, info);
 		Ok(returned)
+	}
+
+	/// Counts one more use of each chunk in `hashes`.
+	fn use_chunks(hashes: &[H256]) {
+		for hash in hashes {
+			ChunkUses::<T>::mutate(hash, |uses| *uses = Some(uses.unwrap_or(0).saturating_add(1)));
+		}
+	}
+
+	/// Counts one use fewer of each chunk in `hashes` and clears the bytes of those no
+	/// longer used from the nodes' offchain stores.
+	fn release_chunks(hashes: &[H256]) {
+		for hash in hashes {
+			if Self::release_use::<ChunkUses<T>>(hash) {
+				sp_io::offchain_index::clear(&model::offchain_chunk_key(hash));
+			}
+		}
+	}
+
+	/// Counts one more published version with `content_id`.
+	fn use_content(content_id: H256) {
+		ContentUses::<T>::mutate(content_id, |uses| {
+			*uses = Some(uses.unwrap_or(0).saturating_add(1))
+		});
+	}
+
+	/// Counts one published version fewer with `content_id` and clears its manifest from
+	/// the nodes' offchain stores when none is left.
+	fn release_content(content_id: H256) {
+		if Self::release_use::<ContentUses<T>>(&content_id) {
+			sp_io::offchain_index::clear(&model::offchain_manifest_key(&content_id));
+		}
+	}
+
+	/// Counts one use fewer under `key` of a use counter; true when none is left.
+	fn release_use<Counter: frame_support::StorageMap<H256, u32, Query = Option<u32>>>(
+		key: &H256,
+	) -> bool {
+		Counter::mutate_exists(key, |uses| {
+			let left = uses.unwrap_or(0).saturating_sub(1);
+			*uses = (left > 0).then_some(left);
+			left == 0
+		})
 	}
 
 	fn remove_from_expiry_queue(expires_at: BlockNumberFor<T>, model: ModelId) {

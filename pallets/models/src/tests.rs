@@ -1833,3 +1833,146 @@ mod offchain_review {
 		});
 	}
 }
+
+/// The bytes uploads put in every node's offchain store leave with their last use: an
+/// owner cannot park megabytes on every node for a few fees, and nobody can take another
+/// model's bytes off the nodes by uploading and cancelling a copy of them.
+mod offchain_bytes {
+	use super::*;
+	use crate::{ChunkUses, ContentUses};
+	use sp_io::TestExternalities;
+
+	fn upload_without_finishing(model: u64, bytes: &[u8]) {
+		begin(ALICE, model, V1_0, bytes);
+		for index in 0..model::chunk_count(bytes.len() as u64) as usize {
+			assert_ok!(Models::upload_chunk(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				index as u32,
+				chunk(bytes, index)
+			));
+		}
+	}
+
+	fn chunk_keys(bytes: &[u8]) -> Vec<Vec<u8>> {
+		bytes
+			.chunks(MODEL_CHUNK_SIZE as usize)
+			.map(|c| offchain_chunk_key(&model::chunk_hash(c)))
+			.collect()
+	}
+
+	/// The offchain store as the node sees it after the blocks executed so far.
+	fn stored(ext: &mut TestExternalities, key: &[u8]) -> Option<Vec<u8>> {
+		ext.persist_offchain_overlay();
+		ext.offchain_db().get(key)
+	}
+
+	#[test]
+	fn a_cancelled_upload_leaves_no_bytes_in_the_offchain_store() {
+		let mut ext = new_test_ext();
+		let bytes = file(MODEL_CHUNK_SIZE as usize * 2 + 5);
+		let model = ext.execute_with(|| {
+			let model = register(ALICE, "parked");
+			upload_without_finishing(model, &bytes);
+			model
+		});
+		for key in chunk_keys(&bytes) {
+			assert!(stored(&mut ext, &key).is_some(), "indexed while the upload is pending");
+		}
+		ext.execute_with(|| {
+			assert_ok!(Models::cancel_upload(RuntimeOrigin::signed(ALICE), model));
+			assert_eq!(ChunkUses::<Test>::iter().count(), 0);
+		});
+		for key in chunk_keys(&bytes) {
+			assert_eq!(stored(&mut ext, &key), None, "cleared when the upload is cancelled");
+		}
+	}
+
+	#[test]
+	fn an_expired_upload_leaves_no_bytes_in_the_offchain_store() {
+		let mut ext = new_test_ext();
+		let bytes = file(MODEL_CHUNK_SIZE as usize + 5);
+		ext.execute_with(|| {
+			let model = register(ALICE, "parked");
+			upload_without_finishing(model, &bytes);
+			run_to_block(1 + UPLOAD_TIMEOUT);
+			assert!(Uploads::<Test>::get(model).is_none(), "expired");
+		});
+		for key in chunk_keys(&bytes) {
+			assert_eq!(stored(&mut ext, &key), None, "cleared when the upload expires");
+		}
+	}
+
+	#[test]
+	fn a_removed_model_leaves_no_bytes_or_manifest_in_the_offchain_store() {
+		let mut ext = new_test_ext();
+		let published = file(MODEL_CHUNK_SIZE as usize + 5);
+		let pending = file(300);
+		let model = ext.execute_with(|| {
+			let model = register(ALICE, "digits");
+			publish(ALICE, model, V1_0, &published);
+			begin(ALICE, model, V1_1, &pending);
+			assert_ok!(Models::upload_chunk(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				0,
+				chunk(&pending, 0)
+			));
+			model
+		});
+		let manifest = model::offchain_manifest_key(&content_id_of(&published));
+		assert!(stored(&mut ext, &manifest).is_some(), "published with its manifest");
+		ext.execute_with(|| {
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_eq!(ChunkUses::<Test>::iter().count(), 0);
+			assert_eq!(ContentUses::<Test>::iter().count(), 0);
+		});
+		assert_eq!(stored(&mut ext, &manifest), None, "the manifest is cleared");
+		for key in chunk_keys(&published).into_iter().chain(chunk_keys(&pending)) {
+			assert_eq!(stored(&mut ext, &key), None, "every chunk is cleared");
+		}
+	}
+
+	#[test]
+	fn cancelling_a_copy_of_another_models_chunks_does_not_clear_them() {
+		let mut ext = new_test_ext();
+		let victim_bytes = file(MODEL_CHUNK_SIZE as usize + 5);
+		ext.execute_with(|| {
+			let victim = register(BOB, "victim");
+			publish(BOB, victim, V1_0, &victim_bytes);
+			// The attacker uploads the same bytes under a model of its own, then cancels.
+			let copy = register(ALICE, "copy");
+			upload_without_finishing(copy, &victim_bytes);
+			assert_ok!(Models::cancel_upload(RuntimeOrigin::signed(ALICE), copy));
+			// Or publishes them and removes the model.
+			publish(ALICE, copy, V1_0, &victim_bytes);
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), copy));
+		});
+		for key in chunk_keys(&victim_bytes) {
+			assert!(stored(&mut ext, &key).is_some(), "the victim's chunks stay");
+		}
+		let manifest = model::offchain_manifest_key(&content_id_of(&victim_bytes));
+		assert!(stored(&mut ext, &manifest).is_some(), "the victim's manifest stays");
+	}
+
+	#[test]
+	fn a_chunk_repeated_within_one_file_is_cleared_once_all_its_uses_end() {
+		let mut ext = new_test_ext();
+		// Two identical chunks and a short tail.
+		let mut bytes = vec![9u8; MODEL_CHUNK_SIZE as usize * 2];
+		bytes.extend_from_slice(&[1, 2, 3]);
+		let model = ext.execute_with(|| {
+			let model = register(ALICE, "zeros");
+			upload_without_finishing(model, &bytes);
+			let repeated = model::chunk_hash(&bytes[..MODEL_CHUNK_SIZE as usize]);
+			assert_eq!(ChunkUses::<Test>::get(repeated), Some(2));
+			model
+		});
+		ext.execute_with(|| {
+			assert_ok!(Models::cancel_upload(RuntimeOrigin::signed(ALICE), model));
+		});
+		for key in chunk_keys(&bytes) {
+			assert_eq!(stored(&mut ext, &key), None);
+		}
+	}
+}
