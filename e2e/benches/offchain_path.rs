@@ -98,8 +98,7 @@ fn mean_micros(mut f: impl FnMut()) -> f64 {
 fn main() {
 	let library =
 		PathBuf::from(std::env::var("VERIN_ORT_LIBRARY").expect("source scripts/env.sh first"));
-	let engine = OrtEngine::new(EngineConfig { library, model_dir: None, cache_capacity: 8 }, None)
-		.expect("ONNX Runtime loads");
+	let engine = OrtEngine::new(EngineConfig::new(library), None).expect("ONNX Runtime loads");
 	let models = verin_worker::example_models::example_models();
 	for model in &models {
 		engine.add_model(model.bytes.to_vec());

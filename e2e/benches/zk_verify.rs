@@ -81,8 +81,9 @@ fn best(answered: &mut Answered, runtime: &RuntimeWasm) -> f64 {
 fn main() {
 	let library =
 		PathBuf::from(std::env::var("VERIN_ORT_LIBRARY").expect("source scripts/env.sh first"));
-	let engine = OrtEngine::new(EngineConfig { library, model_dir: None, cache_capacity: 4 }, None)
-		.expect("ONNX Runtime loads");
+	let engine =
+		OrtEngine::new(EngineConfig { cache_capacity: 4, ..EngineConfig::new(library) }, None)
+			.expect("ONNX Runtime loads");
 	for model in verin_worker::example_models::example_models() {
 		engine.add_model(model.bytes.to_vec());
 	}

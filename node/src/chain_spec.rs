@@ -1,5 +1,5 @@
-//! Chain specifications built into the node: `dev` and `local`. Any other `--chain` value
-//! is read as a path to a JSON chain spec.
+//! Chain specifications built into the node: `dev`, `local` and `live` (the production
+//! template). Any other `--chain` value is read as a path to a JSON chain spec.
 
 use sc_service::ChainType;
 use sp_keyring::Sr25519Keyring;
@@ -64,6 +64,19 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_id("verin_local_testnet")
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_patch(genesis_config_presets::local_config_genesis(example_market()))
+		.with_properties(properties())
+		.build())
+}
+
+/// The production template (`--chain live`): the runtime's `live` preset, which pins the AWS
+/// Nitro root alone and no development artefact. It has no authorities, accounts or sudo
+/// key: export it with `build-spec --chain live`, fill those in, and launch that file.
+pub fn live_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("Verin")
+		.with_id("verin_live")
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(genesis_config_presets::LIVE_RUNTIME_PRESET)
 		.with_properties(properties())
 		.build())
 }

@@ -10,7 +10,7 @@ use verin_worker::{
 	enclave::Enclave,
 	example_models::example_models,
 	keys::{insert_worker_key, worker_key_count},
-	EngineConfig, OffchainGet, OrtEngine,
+	EngineConfig, ModelPolicy, OffchainGet, OrtEngine, RunLimits, RunnerCommand, SandboxConfig,
 };
 use verin_worker_primitives::{InferenceExt, UnavailableBackend};
 
@@ -55,11 +55,29 @@ pub fn inference_backend<S: OffchainStorage + 'static>(
 			Arc::new(move |key: &[u8]| storage.get(sp_core::offchain::STORAGE_PREFIX, key));
 		read
 	});
+	// Every run happens in a runner process of this very binary, with the operator's
+	// limits: no model can stall or exhaust the node.
+	let runner = RunnerCommand::this_executable()
+		.map_err(|error| ServiceError::Other(format!("model runner: {error}")))?;
+	let sandbox = SandboxConfig {
+		runner,
+		limits: RunLimits {
+			timeout: std::time::Duration::from_millis(args.model_timeout_ms),
+			memory_bytes: args.model_memory_mib.saturating_mul(1024 * 1024),
+		},
+		max_runners: args.model_runners.max(1),
+	};
+	let policy = ModelPolicy {
+		denied: args.deny_model.iter().copied().collect(),
+		max_model_size: args.max_model_size,
+	};
 	let engine = OrtEngine::new(
 		EngineConfig {
 			library,
 			model_dir: args.model_dir.clone(),
 			cache_capacity: args.session_cache,
+			sandbox: Some(sandbox),
+			policy,
 		},
 		offchain,
 	)

@@ -1,10 +1,14 @@
-//! Genesis presets: `development` (one authority, Alice) and `local_testnet` (Alice and
-//! Bob). Both fund the well-known dev accounts and make Alice the sudo key, and pin the
-//! development enclave CA next to the AWS Nitro root, with the development enclave's
-//! measurement allowed, so a TEE worker can attest without Nitro hardware. A ZK circuit
-//! registered after genesis is trusted once one worker other than its owner confirms it. A production
-//! chain spec is written separately and contains none of this: it pins the AWS Nitro root
-//! alone (anyone can attest anything with the development CA, whose key is public).
+//! Genesis presets:
+//! - `development` (one authority, Alice) and `local_testnet` (Alice and Bob). Both fund
+//!   the well-known dev accounts and make Alice the sudo key, and pin the development
+//!   enclave CA next to the AWS Nitro root, with the development enclave's measurement
+//!   allowed, so a TEE worker can attest without Nitro hardware. A ZK circuit registered
+//!   after genesis is trusted once one worker other than its owner confirms it.
+//! - `live`, the template of a production chain: none of the above. It pins the AWS Nitro
+//!   root alone (anyone can attest anything with the development CA, whose key is public),
+//!   allows no enclave measurement (governance allows the measured image of the release it
+//!   runs), keeps the default of two circuit confirmations, and has no authorities,
+//!   accounts or sudo key: the operator writes those into the chain spec it launches.
 //!
 //! A node adds a [`GenesisMarket`] (models published at genesis and a worker serving them)
 //! to these presets: the runtime cannot compile a model's ZK circuit, the node can.
@@ -134,9 +138,27 @@ pub fn local_config_genesis(market: GenesisMarket) -> Value {
 	)
 }
 
+/// The id of the production template preset.
+pub const LIVE_RUNTIME_PRESET: &str = "live";
+
+/// The production template: the AWS Nitro root alone, no development measurement, no dev
+/// accounts, authorities or sudo key.
+pub fn live_config_genesis() -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		enclaves: EnclavesConfig {
+			roots: vec![verin_attestation::AWS_NITRO_ROOT_G1.to_vec()],
+			measurements: vec![],
+		},
+		models: ModelsConfig {
+			required_confirmations: pallet_models::DEFAULT_REQUIRED_CONFIRMATIONS,
+		},
+	})
+}
+
 /// The preset with the given id, serialized as JSON.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
+		LIVE_RUNTIME_PRESET => live_config_genesis(),
 		sp_genesis_builder::DEV_RUNTIME_PRESET => {
 			development_config_genesis(GenesisMarket::default())
 		},
@@ -157,5 +179,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(LIVE_RUNTIME_PRESET),
 	]
 }

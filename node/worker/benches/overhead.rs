@@ -20,7 +20,11 @@ fn main() {
 		PathBuf::from(std::env::var("VERIN_ORT_LIBRARY").expect("source scripts/env.sh first"));
 	let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/models");
 	let engine = OrtEngine::new(
-		EngineConfig { library, model_dir: Some(models.clone()), cache_capacity: 4 },
+		EngineConfig {
+			model_dir: Some(models.clone()),
+			cache_capacity: 4,
+			..EngineConfig::new(library)
+		},
 		None,
 	)
 	.expect("ONNX Runtime loads");

@@ -19,13 +19,21 @@
 //!   `verin_inference::circuit_digest`, with which the worker reviews registered circuits.
 //! - **ONNX Runtime library**: the official build, loaded at run time from the path the node
 //!   is given (`scripts/setup.sh` takes it from the `onnxruntime` wheel on PyPI).
+//! - **Isolation** ([`sandbox`]): the node runs models in runner processes with a time and
+//!   a memory limit, so a looping or memory-hungry model ends with a named failure
+//!   ([`InferenceError::ExecutionTimedOut`], [`InferenceError::ResourceLimit`]) instead of
+//!   stalling the node. Without a sandbox (tests, benchmarks) runs happen in this process,
+//!   one session lock per model.
+//! - **The operator's policy** ([`ModelPolicy`]): models it denies, and a size cap, are
+//!   declined ([`InferenceError::ModelDeclined`]) before any byte is loaded.
 
 mod convert;
 mod prover;
+pub mod sandbox;
 mod sources;
 
 use std::{
-	collections::VecDeque,
+	collections::{HashSet, VecDeque},
 	path::{Path, PathBuf},
 	sync::{Arc, Mutex, OnceLock},
 };
@@ -43,8 +51,58 @@ pub struct EngineConfig {
 	pub library: PathBuf,
 	/// A directory of `*.onnx` files to serve besides the offchain store.
 	pub model_dir: Option<PathBuf>,
-	/// Most ready sessions kept.
+	/// Most ready sessions kept (per runner, with a sandbox).
 	pub cache_capacity: usize,
+	/// Runner processes with limits for model runs; `None` runs them in this process,
+	/// without limits (tests and benchmarks of trusted models only).
+	pub sandbox: Option<sandbox::SandboxConfig>,
+	/// Models the operator will not run.
+	pub policy: ModelPolicy,
+}
+
+impl EngineConfig {
+	/// Runs in this process, no model directory, eight sessions, no policy.
+	pub fn new(library: PathBuf) -> Self {
+		EngineConfig {
+			library,
+			model_dir: None,
+			cache_capacity: 8,
+			sandbox: None,
+			policy: ModelPolicy::default(),
+		}
+	}
+}
+
+/// Which models the operator's node declines to run, whatever it serves on chain.
+#[derive(Clone, Debug, Default)]
+pub struct ModelPolicy {
+	/// Content ids never run.
+	pub denied: HashSet<H256>,
+	/// Largest model file run, in bytes (`None`: the chain's limit).
+	pub max_model_size: Option<u64>,
+}
+
+impl ModelPolicy {
+	fn check_id(&self, content_id: H256) -> Result<(), InferenceError> {
+		if self.denied.contains(&content_id) {
+			log::info!(target: "verin-inference", "model {content_id:?} is denied by this node's operator");
+			return Err(InferenceError::ModelDeclined);
+		}
+		Ok(())
+	}
+
+	fn check_size(&self, content_id: H256, size: usize) -> Result<(), InferenceError> {
+		match self.max_model_size {
+			Some(cap) if size as u64 > cap => {
+				log::info!(
+					target: "verin-inference",
+					"model {content_id:?} has {size} bytes, over this node's cap of {cap}"
+				);
+				Err(InferenceError::ModelDeclined)
+			},
+			_ => Ok(()),
+		}
+	}
 }
 
 /// Why the engine could not start.
@@ -104,9 +162,13 @@ pub struct OrtEngine {
 struct Inner {
 	environment: &'static ort::environment::Environment,
 	sources: ModelSources,
+	policy: ModelPolicy,
 	capacity: usize,
-	/// Ready sessions, most recently used last.
-	sessions: Mutex<VecDeque<(H256, Session)>>,
+	/// Runner processes, when runs are isolated.
+	sandbox: Option<sandbox::Sandbox>,
+	/// Ready sessions of in-process runs, most recently used last; each has its own lock,
+	/// so a long run of one model does not hold up another's.
+	sessions: Mutex<VecDeque<(H256, Arc<Mutex<Session>>)>>,
 	/// Compiled ZK circuits.
 	provers: prover::Provers,
 }
@@ -118,11 +180,16 @@ impl OrtEngine {
 		let environment = environment(&config.library)?;
 		let sources = ModelSources::new(config.model_dir.as_deref(), offchain)
 			.map_err(EngineError::ModelDir)?;
+		let sandbox = config.sandbox.map(|sandbox| {
+			sandbox::Sandbox::new(sandbox, config.library.clone(), config.cache_capacity)
+		});
 		Ok(OrtEngine {
 			inner: Arc::new(Inner {
 				environment,
 				sources,
+				policy: config.policy,
 				capacity: config.cache_capacity.max(1),
+				sandbox,
 				sessions: Mutex::new(VecDeque::new()),
 				provers: prover::Provers::new(config.cache_capacity),
 			}),
@@ -151,33 +218,61 @@ impl OrtEngine {
 		content_id: H256,
 		input: &TensorPayload,
 	) -> Result<TensorPayload, InferenceError> {
-		let mut sessions =
-			self.inner.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-		let position = match sessions.iter().position(|(id, _)| *id == content_id) {
-			Some(position) => position,
-			None => {
-				let session = self.load(content_id)?;
-				if sessions.len() >= self.inner.capacity {
-					sessions.pop_front();
-				}
-				sessions.push_back((content_id, session));
-				sessions.len() - 1
-			},
+		self.inner.policy.check_id(content_id)?;
+		if let Some(sandbox) = &self.inner.sandbox {
+			return sandbox.run(content_id, input, || self.bytes(content_id));
+		}
+		let session = self.session(content_id)?;
+		let mut session = session.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		convert::run(&mut session, input)
+	}
+
+	/// The model's verified bytes, within the operator's size cap.
+	fn bytes(&self, content_id: H256) -> Result<Vec<u8>, InferenceError> {
+		let bytes = self.inner.sources.bytes(content_id)?;
+		self.inner.policy.check_size(content_id, bytes.len())?;
+		Ok(bytes)
+	}
+
+	/// The in-process session of the model, loaded if it is not ready.
+	fn session(&self, content_id: H256) -> Result<Arc<Mutex<Session>>, InferenceError> {
+		let cached = |sessions: &mut VecDeque<(H256, Arc<Mutex<Session>>)>| {
+			let position = sessions.iter().position(|(id, _)| *id == content_id)?;
+			let entry = sessions.remove(position).expect("position is in range");
+			let session = entry.1.clone();
+			sessions.push_back(entry);
+			Some(session)
 		};
-		let entry = sessions.remove(position).expect("position is in range");
-		sessions.push_back(entry);
-		let session = &mut sessions.back_mut().expect("just pushed").1;
-		convert::run(session, input)
+		let lock = || self.inner.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		if let Some(session) = cached(&mut lock()) {
+			return Ok(session);
+		}
+		// Loaded without the cache's lock: parsing a large model holds up no other model.
+		let session = Arc::new(Mutex::new(self.load(content_id)?));
+		let mut sessions = lock();
+		if let Some(session) = cached(&mut sessions) {
+			return Ok(session);
+		}
+		if sessions.len() >= self.inner.capacity {
+			sessions.pop_front();
+		}
+		sessions.push_back((content_id, session.clone()));
+		Ok(session)
 	}
 
 	fn load(&self, content_id: H256) -> Result<Session, InferenceError> {
-		let bytes = self.inner.sources.bytes(content_id)?;
+		let bytes = self.bytes(content_id)?;
 		session_settings(self.inner.environment)
 			.and_then(|mut builder| builder.commit_from_memory(&bytes))
 			.map_err(|error| {
 				log::warn!(target: "verin-inference", "model {content_id:?} does not load: {error}");
 				InferenceError::LoadFailed
 			})
+	}
+
+	/// Runner processes alive (0 without a sandbox).
+	pub fn runners_alive(&self) -> usize {
+		self.inner.sandbox.as_ref().map_or(0, |sandbox| sandbox.runners_alive())
 	}
 }
 
@@ -190,12 +285,14 @@ impl OrtEngine {
 		circuit_digest: H256,
 		input: &TensorPayload,
 	) -> Result<Proven, InferenceError> {
+		self.inner.policy.check_id(content_id)?;
 		self.inner.provers.prove(&self.inner.sources, content_id, circuit_digest, input)
 	}
 
 	/// The digest of the circuit compiled from the bytes of the model with `content_id`
 	/// (how the worker reviews the circuit an owner registered).
 	pub fn circuit_digest(&self, content_id: H256) -> Result<H256, InferenceError> {
+		self.inner.policy.check_id(content_id)?;
 		self.inner.provers.digest(&self.inner.sources, content_id)
 	}
 }

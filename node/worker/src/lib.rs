@@ -18,5 +18,6 @@ pub mod example_models;
 pub mod keys;
 
 pub use engine::{
-	session_settings, EngineConfig, EngineError, ModelSources, OffchainGet, OrtEngine,
+	sandbox::{RunLimits, RunnerCommand, SandboxConfig},
+	session_settings, EngineConfig, EngineError, ModelPolicy, ModelSources, OffchainGet, OrtEngine,
 };

@@ -492,7 +492,7 @@ fn random_rows(rng: &mut Rng, width: usize, (lo, hi): (i64, i64)) -> Vec<Vec<i64
 
 fn engine() -> OrtEngine {
 	let library = PathBuf::from(std::env::var("VERIN_ORT_LIBRARY").expect("source scripts/env.sh"));
-	OrtEngine::new(EngineConfig { library, model_dir: None, cache_capacity: 1 }, None).unwrap()
+	OrtEngine::new(EngineConfig { cache_capacity: 1, ..EngineConfig::new(library) }, None).unwrap()
 }
 
 fn decode_output(data_type: i32, bytes: &[u8]) -> Vec<i64> {

@@ -24,8 +24,11 @@ fn library() -> PathBuf {
 }
 
 fn engine(model_dir: Option<PathBuf>, offchain: Option<OffchainGet>) -> OrtEngine {
-	OrtEngine::new(EngineConfig { library: library(), model_dir, cache_capacity: 2 }, offchain)
-		.expect("ONNX Runtime loads")
+	OrtEngine::new(
+		EngineConfig { model_dir, cache_capacity: 2, ..EngineConfig::new(library()) },
+		offchain,
+	)
+	.expect("ONNX Runtime loads")
 }
 
 fn expected_input(reference: &Reference) -> TensorPayload {

@@ -48,7 +48,8 @@ fn assert_matches_ort(model: &str, row_shape: &[u32], outputs: usize) {
 	let width: u32 = row_shape.iter().product();
 	let library = PathBuf::from(std::env::var("VERIN_ORT_LIBRARY").expect("source scripts/env.sh"));
 	let engine =
-		OrtEngine::new(EngineConfig { library, model_dir: None, cache_capacity: 1 }, None).unwrap();
+		OrtEngine::new(EngineConfig { cache_capacity: 1, ..EngineConfig::new(library) }, None)
+			.unwrap();
 	let bytes = std::fs::read(models_dir().join(model)).unwrap();
 	let id = engine.add_model(bytes.clone());
 	assert_eq!(id, content_id_of(&bytes));

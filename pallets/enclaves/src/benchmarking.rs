@@ -40,30 +40,59 @@ fn trusted<T: Config>() -> [Pcr; 3] {
 	pcrs
 }
 
+/// `who` with enough to hold any deposit.
+fn funded<T: Config>(who: &T::AccountId) {
+	use sp_runtime::SaturatedConversion;
+	let plenty: BalanceOf<T> = u64::MAX.saturated_into();
+	let _ = T::Currency::set_balance(who, plenty);
+}
+
+/// A development-CA document for `caller`'s enclave with the bench key, its bundle as long
+/// as the verifier accepts.
+fn longest_document<T: Config>(caller: &T::AccountId, pcrs: [Pcr; 3]) -> Vec<u8> {
+	let nonce = verin_attestation::enclave_nonce(&Pallet::<T>::genesis_hash(), &caller.encode());
+	let mut document = DocumentBuilder::new(
+		NOW_MS,
+		pcrs,
+		&unhex::<32>(ENCLAVE_KEY),
+		&nonce,
+		dev::key_from_label("bench leaf"),
+	);
+	document.intermediates = nitro::MAX_CA_BUNDLE - 1;
+	document.build()
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
 
+	/// A first registration: the deposit is held and the key bound.
 	#[benchmark]
 	fn register_enclave() {
 		T::BenchmarkHelper::set_time(NOW_MS);
 		let pcrs = trusted::<T>();
 		let caller: T::AccountId = whitelisted_caller();
-		let nonce =
-			verin_attestation::enclave_nonce(&Pallet::<T>::genesis_hash(), &caller.encode());
-		let mut document = DocumentBuilder::new(
-			NOW_MS,
-			pcrs,
-			&unhex::<32>(ENCLAVE_KEY),
-			&nonce,
-			dev::key_from_label("bench leaf"),
-		);
-		document.intermediates = nitro::MAX_CA_BUNDLE - 1;
-		let attestation =
-			BoundedVec::try_from(document.build()).expect("fits the attestation limit");
+		funded::<T>(&caller);
+		let attestation = BoundedVec::try_from(longest_document::<T>(&caller, pcrs))
+			.expect("fits the attestation limit");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), attestation);
 		assert!(Enclaves::<T>::contains_key(&caller));
+	}
+
+	#[benchmark]
+	fn deregister_enclave() {
+		T::BenchmarkHelper::set_time(NOW_MS);
+		let pcrs = trusted::<T>();
+		let caller: T::AccountId = whitelisted_caller();
+		funded::<T>(&caller);
+		let attestation = BoundedVec::try_from(longest_document::<T>(&caller, pcrs))
+			.expect("fits the attestation limit");
+		Pallet::<T>::register_enclave(RawOrigin::Signed(caller.clone()).into(), attestation)
+			.expect("registers");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()));
+		assert!(!Enclaves::<T>::contains_key(&caller));
 	}
 
 	#[benchmark]

@@ -18,8 +18,13 @@
 //!   attestation document in the runtime (COSE_Sign1/ES384, certificate chain to a pinned
 //!   root, validity at the chain's time), then checks the policy: an allowed measurement, a
 //!   nonce that names this chain and this worker, a fresh timestamp, and a 32-byte ed25519
-//!   enclave key. The key is bound to the worker until [`Config::AttestationLifetime`] after
+//!   enclave key. The key qualifies the worker until [`Config::AttestationLifetime`] after
 //!   the document's time; the worker's node renews it before then.
+//! - **One account per enclave key, and a deposit**: a key registered by one worker is
+//!   refused to any other ([`KeyOwners`]), so one enclave cannot stand behind a crowd of
+//!   accounts; a first registration holds [`Config::EnclaveDeposit`]
+//!   ([`HoldReason::EnclaveRegistration`]) until the worker deregisters
+//!   ([`Pallet::deregister_enclave`]).
 //! - **Results** ([`Pallet::verify_result`]): a TEE result's evidence is the enclave key's
 //!   ed25519 signature over [`verin_primitives::market::tee_result_message`].
 //!
@@ -44,7 +49,14 @@ mod tests;
 pub mod weights;
 
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, traits::UnixTime};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::Precision,
+		UnixTime,
+	},
+};
 use frame_system::pallet_prelude::*;
 use sp_core::H256;
 use sp_runtime::traits::Zero;
@@ -53,6 +65,10 @@ use verin_primitives::market::{EnclaveRegistry, EvidenceError};
 
 /// An enclave's ed25519 result-signing key.
 pub type EnclaveKey = [u8; 32];
+
+/// Balance type of the currency that holds enclave deposits.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// Identifies an allowed measurement: blake2-256 of the SCALE-encoded PCR0–2.
 pub fn measurement_id(pcrs: &[Pcr; 3]) -> H256 {
@@ -133,6 +149,19 @@ pub mod pallet {
 		/// Who pins roots and allows or revokes measurements.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// The currency enclave deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>
+			+ Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, which include this pallet's.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Held from a worker while it has an enclave registered: registrations cost their
+		/// storage, and a crowd of accounts costs a crowd of deposits.
+		#[pallet::constant]
+		type EnclaveDeposit: Get<BalanceOf<Self>>;
+
 		/// The chain's time: certificate validity and attestation age are judged by it.
 		type UnixTime: UnixTime;
 
@@ -178,6 +207,18 @@ pub mod pallet {
 	/// Each worker's registered enclave.
 	#[pallet::storage]
 	pub type Enclaves<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Enclave>;
+
+	/// The worker each registered enclave key belongs to: a key serves one account.
+	#[pallet::storage]
+	pub type KeyOwners<T: Config> = StorageMap<_, Blake2_128Concat, EnclaveKey, T::AccountId>;
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a registered enclave.
+		#[codec(index = 0)]
+		EnclaveRegistration,
+	}
 
 	/// Roots and measurements of a new chain.
 	#[pallet::genesis_config]
@@ -243,6 +284,12 @@ pub mod pallet {
 			measurement: H256,
 			expires_at: u64,
 		},
+		/// A worker deregistered its enclave; its key is free and its deposit returned.
+		EnclaveDeregistered {
+			worker: T::AccountId,
+			key: EnclaveKey,
+			deposit_returned: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -291,6 +338,13 @@ pub mod pallet {
 		InvalidRootCertificate,
 		/// The measurement is already allowed.
 		MeasurementAlreadyAllowed,
+		/// The attested enclave key is registered by another worker: a key serves one
+		/// account.
+		EnclaveKeyInUse,
+		/// The worker cannot pay the enclave deposit.
+		InsufficientBalance,
+		/// The worker has no enclave registered.
+		NoEnclave,
 	}
 
 	impl<T> From<AttestationError> for Error<T> {
@@ -335,7 +389,9 @@ pub mod pallet {
 		/// time, attest an allowed and unrevoked measurement, carry the nonce
 		/// [`verin_attestation::enclave_nonce`] of this chain's genesis hash and the caller's
 		/// account, be at most [`Config::AttestationLifetime`] old, and carry a 32-byte
-		/// ed25519 key, which is bound to the caller until the lifetime ends. Emits
+		/// ed25519 key that no other worker registered. The key then qualifies the caller
+		/// until the lifetime ends, and stays bound to it until it registers another key or
+		/// deregisters. A first registration holds [`Config::EnclaveDeposit`]. Emits
 		/// [`Event::EnclaveRegistered`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_enclave())]
@@ -368,6 +424,22 @@ pub mod pallet {
 			);
 			let expires_at = attested.timestamp_ms.saturating_add(T::AttestationLifetime::get());
 			ensure!(expires_at > now_ms, Error::<T>::AttestationTooOld);
+			ensure!(
+				KeyOwners::<T>::get(key).is_none_or(|owner| owner == who),
+				Error::<T>::EnclaveKeyInUse
+			);
+			match Enclaves::<T>::get(&who) {
+				// A renewal with a new key (the node restarted) frees the old one.
+				Some(previous) if previous.key != key => KeyOwners::<T>::remove(previous.key),
+				Some(_) => {},
+				None => T::Currency::hold(
+					&HoldReason::EnclaveRegistration.into(),
+					&who,
+					T::EnclaveDeposit::get(),
+				)
+				.map_err(|_| Error::<T>::InsufficientBalance)?,
+			}
+			KeyOwners::<T>::insert(key, &who);
 
 			let enclave = Enclave {
 				key,
@@ -449,6 +521,30 @@ pub mod pallet {
 				Ok::<_, Error<T>>(())
 			})?;
 			Self::deposit_event(Event::MeasurementRevoked { measurement });
+			Ok(())
+		}
+
+		/// Deregisters the caller's enclave: it takes no TEE job and signs no result from
+		/// now on (results of TEE jobs it still holds are refused), its key is free, and the
+		/// deposit is returned. Emits [`Event::EnclaveDeregistered`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::deregister_enclave())]
+		pub fn deregister_enclave(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let enclave = Enclaves::<T>::take(&who).ok_or(Error::<T>::NoEnclave)?;
+			KeyOwners::<T>::remove(enclave.key);
+			let reason = HoldReason::EnclaveRegistration.into();
+			let held = T::Currency::balance_on_hold(&reason, &who);
+			let deposit_returned = T::Currency::release(&reason, &who, held, Precision::BestEffort)
+				.unwrap_or_else(|error| {
+					log::error!(target: "runtime::enclaves", "releasing an enclave deposit failed: {error:?}");
+					Zero::zero()
+				});
+			Self::deposit_event(Event::EnclaveDeregistered {
+				worker: who,
+				key: enclave.key,
+				deposit_returned,
+			});
 			Ok(())
 		}
 	}

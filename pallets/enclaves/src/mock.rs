@@ -1,20 +1,25 @@
-//! A minimal runtime for the pallet's tests: System and Enclaves, a settable clock, root as
-//! governance, and the development CA's root pinned at genesis.
+//! A minimal runtime for the pallet's tests: System, Balances and Enclaves, a settable
+//! clock, root as governance, and the development CA's root pinned at genesis.
 
 use frame_support::{
-	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64, UnixTime},
+	parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64, UnixTime},
 };
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 
 use crate as pallet_enclaves;
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
+pub type Balance = u128;
 
 pub const ALICE: AccountId = 1;
 pub const BOB: AccountId = 2;
+/// An account that cannot pay the enclave deposit.
+pub const POOR: AccountId = 3;
+/// The enclave deposit.
+pub const DEPOSIT: Balance = 1_000;
+pub const INITIAL_BALANCE: Balance = 1_000_000;
 /// One day, in milliseconds.
 pub const LIFETIME_MS: u64 = 24 * 3600 * 1000;
 pub const DRIFT_MS: u64 = 60_000;
@@ -26,14 +31,12 @@ pub const VERSION: &str = "verin-node 0.1.0";
 frame_support::construct_runtime!(
 	pub enum Test {
 		System: frame_system,
+		Balances: pallet_balances,
 		Tee: pallet_enclaves,
 	}
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-}
+verin_pallet_support::impl_test_system_with_balances!(Test, Balance);
 
 parameter_types! {
 	/// The chain's time in milliseconds.
@@ -51,6 +54,9 @@ impl UnixTime for TestTime {
 impl pallet_enclaves::Config for Test {
 	type AuthorityId = TestWorkerKey;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type EnclaveDeposit = ConstU128<DEPOSIT>;
 	type UnixTime = TestTime;
 	type AttestationLifetime = ConstU64<LIFETIME_MS>;
 	type MaxClockDrift = ConstU64<DRIFT_MS>;
@@ -77,6 +83,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	NowMs::set(START_MS);
 	let genesis = RuntimeGenesisConfig {
 		system: Default::default(),
+		balances: pallet_balances::GenesisConfig {
+			balances: vec![(ALICE, INITIAL_BALANCE), (BOB, INITIAL_BALANCE), (POOR, DEPOSIT / 2)],
+			..Default::default()
+		},
 		tee: pallet_enclaves::GenesisConfig {
 			roots: vec![verin_attestation::DEV_ROOT_CERTIFICATE.to_vec()],
 			measurements: vec![(

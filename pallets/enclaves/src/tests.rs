@@ -446,3 +446,97 @@ mod offchain_worker {
 		assert!(pool.is_empty());
 	}
 }
+
+/// One enclave key serves one account, and a registration holds a deposit.
+mod key_binding_and_deposit {
+	use super::*;
+	use frame_support::traits::fungible::InspectHold;
+
+	fn document_with_key(worker: AccountId, key: &ed25519::Pair) -> DocumentBuilder {
+		let nonce = verin_attestation::enclave_nonce(&Tee::genesis_hash(), &worker.encode());
+		DocumentBuilder::new(
+			NowMs::get(),
+			dev::measurement(VERSION),
+			&key.public().0,
+			&nonce,
+			dev::key_from_label("test enclave signing certificate"),
+		)
+	}
+
+	fn held(who: AccountId) -> Balance {
+		Balances::balance_on_hold(&HoldReason::EnclaveRegistration.into(), &who)
+	}
+
+	#[test]
+	fn one_enclave_cannot_stand_behind_two_accounts() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(register(ALICE, &document_for(ALICE)));
+			// The same enclave attests Bob's nonce: its key is Alice's already.
+			assert_noop!(register(BOB, &document_for(BOB)), Error::<Test>::EnclaveKeyInUse);
+			assert!(!Tee::is_attested(&BOB));
+			// Once Alice deregisters, the key is free.
+			assert_ok!(Tee::deregister_enclave(RuntimeOrigin::signed(ALICE)));
+			assert_ok!(register(BOB, &document_for(BOB)));
+			assert!(Tee::is_attested(&BOB));
+		});
+	}
+
+	#[test]
+	fn registration_holds_the_deposit_once_and_deregistration_returns_it() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(register(ALICE, &document_for(ALICE)));
+			assert_eq!(held(ALICE), DEPOSIT);
+			// A renewal holds nothing more.
+			assert_ok!(register(ALICE, &document_for(ALICE)));
+			assert_eq!(held(ALICE), DEPOSIT);
+
+			assert_ok!(Tee::deregister_enclave(RuntimeOrigin::signed(ALICE)));
+			assert_eq!(held(ALICE), 0);
+			assert_eq!(
+				last_event(),
+				Event::EnclaveDeregistered {
+					worker: ALICE,
+					key: enclave_pair().public().0,
+					deposit_returned: DEPOSIT
+				}
+			);
+			assert!(!Tee::is_attested(&ALICE));
+			// It signs nothing any more.
+			let signature = enclave_pair().sign(&message()).0;
+			assert_eq!(
+				Tee::verify_result(&ALICE, &message(), &signature),
+				Err(EvidenceError::Invalid)
+			);
+			assert_noop!(
+				Tee::deregister_enclave(RuntimeOrigin::signed(ALICE)),
+				Error::<Test>::NoEnclave
+			);
+		});
+	}
+
+	#[test]
+	fn a_worker_that_cannot_pay_the_deposit_is_refused() {
+		new_test_ext().execute_with(|| {
+			assert_noop!(register(POOR, &document_for(POOR)), Error::<Test>::InsufficientBalance);
+			assert!(pallet::KeyOwners::<Test>::get(enclave_pair().public().0).is_none());
+		});
+	}
+
+	#[test]
+	fn renewing_with_a_new_key_frees_the_old_one() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(register(ALICE, &document_for(ALICE)));
+			// Alice's node restarted with a new enclave key.
+			let restarted = ed25519::Pair::from_seed(&[43; 32]);
+			assert_ok!(register(ALICE, &document_with_key(ALICE, &restarted)));
+			assert_eq!(held(ALICE), DEPOSIT);
+			assert_eq!(pallet::Enclaves::<Test>::get(ALICE).unwrap().key, restarted.public().0);
+			// The old key is free for another account; the new one is Alice's.
+			assert_ok!(register(BOB, &document_for(BOB)));
+			assert_noop!(
+				register(BOB, &document_with_key(BOB, &restarted)),
+				Error::<Test>::EnclaveKeyInUse
+			);
+		});
+	}
+}

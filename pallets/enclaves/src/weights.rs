@@ -21,6 +21,7 @@ pub trait WeightInfo {
 	fn allow_measurement() -> Weight;
 	fn revoke_measurement() -> Weight;
 	fn verify_result() -> Weight;
+	fn deregister_enclave() -> Weight;
 }
 
 /// Weights measured for the Verin runtime.
@@ -61,6 +62,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(48_857_000, 5547)
 			.saturating_add(T::DbWeight::get().reads(3))
 	}
+	fn deregister_enclave() -> Weight {
+		// Provisional until the script reruns: the enclave, its key and the hold.
+		Weight::from_parts(40_000_000, 5547)
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
 }
 
 /// The same weights with RocksDB's reference storage costs, for mock runtimes.
@@ -93,5 +100,10 @@ impl WeightInfo for () {
 	fn verify_result() -> Weight {
 		Weight::from_parts(48_857_000, 5547)
 			.saturating_add(RocksDbWeight::get().reads(3))
+	}
+	fn deregister_enclave() -> Weight {
+		Weight::from_parts(40_000_000, 5547)
+			.saturating_add(RocksDbWeight::get().reads(4))
+			.saturating_add(RocksDbWeight::get().writes(4))
 	}
 }

@@ -396,6 +396,13 @@ pub enum FailureReason {
 	/// The model's registered ZK circuit differs from the one the worker compiles from the
 	/// model's bytes: no honest proof can exist.
 	CircuitMismatch,
+	/// Loading or running the model took longer than the worker's time limit (a model
+	/// that loops, or is far too slow for the market).
+	ExecutionTimedOut,
+	/// The model needed more memory than the worker's limit for one run.
+	ResourceLimit,
+	/// The worker's operator does not run this model (denied, or over its size cap).
+	ModelDeclined,
 }
 
 /// Where a job is in its life.

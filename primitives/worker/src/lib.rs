@@ -60,6 +60,12 @@ pub enum InferenceError {
 	CircuitMismatch,
 	/// The prover failed on this input.
 	ProvingFailed,
+	/// Loading or running the model took longer than the node's time limit.
+	ExecutionTimedOut,
+	/// The model needed more memory than the node's limit for one run.
+	ResourceLimit,
+	/// The node's operator does not run this model (denied, or over its size cap).
+	ModelDeclined,
 }
 
 /// A ZK answer: the output and the proof that the model's circuit computes it.
@@ -89,6 +95,9 @@ impl InferenceError {
 				Some(FailureReason::EvidenceUnavailable)
 			},
 			InferenceError::CircuitMismatch => Some(FailureReason::CircuitMismatch),
+			InferenceError::ExecutionTimedOut => Some(FailureReason::ExecutionTimedOut),
+			InferenceError::ResourceLimit => Some(FailureReason::ResourceLimit),
+			InferenceError::ModelDeclined => Some(FailureReason::ModelDeclined),
 		}
 	}
 }
@@ -338,6 +347,20 @@ mod tests {
 		assert_eq!(
 			InferenceError::NotProvable.failure_reason(),
 			Some(FailureReason::EvidenceUnavailable)
+		);
+		// A model past the node's limits, or one its operator declines, is reported: the job
+		// then goes to another worker or ends with that reason, and the worker is not slashed.
+		assert_eq!(
+			InferenceError::ExecutionTimedOut.failure_reason(),
+			Some(FailureReason::ExecutionTimedOut)
+		);
+		assert_eq!(
+			InferenceError::ResourceLimit.failure_reason(),
+			Some(FailureReason::ResourceLimit)
+		);
+		assert_eq!(
+			InferenceError::ModelDeclined.failure_reason(),
+			Some(FailureReason::ModelDeclined)
 		);
 	}
 

@@ -218,6 +218,11 @@ impl pallet_enclaves::Config for Runtime {
 	// Roots and measurements are the chain's trust anchors: only root (sudo, later
 	// governance) changes them.
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	// Paid once per registered enclave, back on deregistration: each account an operator
+	// puts behind the TEE tier costs this much, on top of the worker bond.
+	type EnclaveDeposit = ConstU128<{ 10 * UNIT }>;
 	type UnixTime = Timestamp;
 	type AttestationLifetime = ConstU64<ATTESTATION_LIFETIME_MS>;
 	// Block authors' clocks and the enclave's may differ; a document up to a minute ahead of

@@ -20,19 +20,22 @@ use verin_runtime::{
 
 /// A chain built from the development preset, at block 1.
 pub fn new_chain() -> sp_io::TestExternalities {
+	new_chain_from(sp_genesis_builder::DEV_RUNTIME_PRESET)
+}
+
+/// A chain built from the runtime's genesis preset `preset`, at block 1.
+pub fn new_chain_from(preset: &str) -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new_empty();
 	ext.execute_with(|| {
-		let preset = verin_runtime::genesis_config_presets::get_preset(
-			&sp_genesis_builder::DEV_RUNTIME_PRESET.into(),
-		)
-		.expect("the development preset exists");
+		let preset = verin_runtime::genesis_config_presets::get_preset(&preset.into())
+			.expect("the preset exists");
 		// A preset is a patch over the default config, as the node's chain spec applies it.
 		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
 		merge(&mut config, serde_json::from_slice(&preset).unwrap());
 		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
 			serde_json::to_vec(&config).unwrap(),
 		)
-		.expect("the development preset builds");
+		.expect("the preset builds");
 	});
 	ext.execute_with(next_block);
 	ext

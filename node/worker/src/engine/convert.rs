@@ -10,6 +10,16 @@ use verin_worker_primitives::InferenceError;
 
 /// Runs `session` on `input` and returns its outputs as a payload.
 pub fn run(session: &mut Session, input: &TensorPayload) -> Result<TensorPayload, InferenceError> {
+	run_with(session, input, |_, otherwise| otherwise)
+}
+
+/// [`run`], naming ONNX Runtime's run failures with `classify` (given the error and the
+/// default, [`InferenceError::ExecutionFailed`]).
+pub fn run_with(
+	session: &mut Session,
+	input: &TensorPayload,
+	classify: fn(&ort::Error, InferenceError) -> InferenceError,
+) -> Result<TensorPayload, InferenceError> {
 	if session.inputs().len() != input.len() {
 		return Err(InferenceError::InvalidInput);
 	}
@@ -24,7 +34,7 @@ pub fn run(session: &mut Session, input: &TensorPayload) -> Result<TensorPayload
 		session.outputs().iter().map(|outlet| outlet.name().to_string()).collect();
 	let outputs = session.run(feeds).map_err(|error| {
 		log::debug!(target: "verin-inference", "run failed: {error}");
-		InferenceError::ExecutionFailed
+		classify(&error, InferenceError::ExecutionFailed)
 	})?;
 	let tensors = output_names
 		.iter()
