@@ -85,7 +85,8 @@ pub struct InferenceArgs {
 
 	/// Longest a model may take to load, or to run on one job, in milliseconds. Past it the
 	/// run is stopped and the job reported as `ExecutionTimedOut` (not slashed: it goes to
-	/// another worker, or ends refunded).
+	/// another worker, or ends refunded). Keep it well under 5 blocks (30 s at 6-second
+	/// blocks): a job still unanswered after its 5-block claim is run again.
 	#[arg(long, value_name = "MS", default_value_t = 2_000)]
 	pub model_timeout_ms: u64,
 
