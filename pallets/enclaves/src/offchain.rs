@@ -7,6 +7,9 @@
 //! worker's nonce (host function `verin_tee::attest`), and the worker key submits it. A
 //! sent registration is claimed in the persistent offchain storage for [`RESEND_AFTER`]
 //! blocks, so one that is still in the pool is not sent twice.
+//!
+//! An enclave key serves one account ([`KeyOwners`]): on a node with several worker keys,
+//! the enclave stays with the key it is registered for, and the others do not try.
 
 use super::*;
 use verin_pallet_support::{local_worker_keys_with_accounts, send_signed, work_claim};
@@ -25,7 +28,16 @@ impl<T: Config> Pallet<T> {
 		let now_ms = T::UnixTime::now().as_millis() as u64;
 		let renew_before = T::AttestationLifetime::get() / 4;
 		let genesis_hash = Self::genesis_hash();
-		for (public, worker) in local_worker_keys_with_accounts::<T, T::AuthorityId>() {
+		let owner = KeyOwners::<T>::get(local_key);
+		let mut keys = local_worker_keys_with_accounts::<T, T::AuthorityId>();
+		// The key the enclave is registered for, if local, else the first local key: the
+		// chain would refuse the enclave to any other (`EnclaveKeyInUse`).
+		if let Some(position) = keys.iter().position(|(_, worker)| Some(worker) == owner.as_ref()) {
+			keys.swap(0, position);
+		} else if owner.is_some() {
+			return;
+		}
+		for (public, worker) in keys.into_iter().take(1) {
 			let current = Enclaves::<T>::get(&worker).is_some_and(|enclave| {
 				enclave.key == local_key && now_ms.saturating_add(renew_before) < enclave.expires_at
 			});

@@ -439,6 +439,30 @@ mod offchain_worker {
 	}
 
 	#[test]
+	fn a_node_with_two_worker_keys_registers_its_enclave_for_one() {
+		let mut ext = new_test_ext();
+		let pool = offchain_worker_node(&mut ext, [ALICE, BOB]);
+		ext.register_extension(TeeExt::new(Arc::new(DevEnclave)));
+		ext.execute_with(|| {
+			Tee::renew_local_enclaves(1);
+			let sent = pool.take_signed();
+			assert_eq!(sent.len(), 1, "one enclave, one account");
+			let (who, call) = sent.into_iter().next().unwrap();
+			let RuntimeCall::Tee(call) = call else { panic!("not an enclaves call") };
+			assert_ok!(frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+				call,
+				RuntimeOrigin::signed(who)
+			));
+			// Later runs leave the enclave with that account and send nothing for the other.
+			for block in [20u64, 40] {
+				System::set_block_number(block);
+				Tee::renew_local_enclaves(block);
+				assert!(pool.take_signed::<RuntimeCall>().is_empty());
+			}
+		});
+	}
+
+	#[test]
 	fn a_node_without_an_enclave_sends_nothing() {
 		let mut ext = new_test_ext();
 		let pool = offchain_worker_node(&mut ext, [ALICE]);
