@@ -192,7 +192,10 @@ async fn a_tee_job_completes_and_a_result_signed_by_another_key_is_rejected() {
 	let output_bytes: Vec<u8> =
 		reference.output.iter().flat_map(|v| (*v as f32).to_le_bytes()).collect();
 	let output = payload(&reference.output_shape, output_bytes);
+	// The chain's genesis hash, as Bob's enclave knows it from its own node.
+	let genesis_hash = sp_core::H256(client.genesis_hash().0);
 	let message = tee_result_message(
+		genesis_hash,
 		bobs_job,
 		record.content_id,
 		<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&input.encode()),

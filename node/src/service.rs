@@ -202,14 +202,14 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
-		let backend_factory = crate::worker::inference_backend(
+		let (backend_factory, engine) = crate::worker::inference_backend(
 			&inference,
 			&config,
 			backend.offchain_storage(),
 			&keystore_container.keystore(),
 			wrap_backend,
 		)?;
-		let enclave = crate::worker::enclave(&inference, &config)?;
+		let enclave = crate::worker::enclave(&inference, &config, genesis_hash.into(), engine)?;
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

@@ -28,16 +28,17 @@ pub fn honest_backend(engine: OrtEngine) -> InferenceExt {
 	InferenceExt::new(engine)
 }
 
-/// The backend for this node: ONNX Runtime for `--worker` nodes, "unavailable" otherwise.
+/// The backend for this node: ONNX Runtime for `--worker` nodes, "unavailable" otherwise;
+/// and the engine itself (unwrapped), which the enclave runs TEE jobs with.
 pub fn inference_backend<S: OffchainStorage + 'static>(
 	args: &InferenceArgs,
 	config: &Configuration,
 	offchain_storage: Option<S>,
 	keystore: &KeystorePtr,
 	wrap_backend: WrapBackend,
-) -> Result<BackendFactory, ServiceError> {
+) -> Result<(BackendFactory, Option<OrtEngine>), ServiceError> {
 	if !args.worker {
-		return Ok(Box::new(|| InferenceExt::new(UnavailableBackend)));
+		return Ok((Box::new(|| InferenceExt::new(UnavailableBackend)), None));
 	}
 	let library = args
 		.ort_library
@@ -102,17 +103,28 @@ pub fn inference_backend<S: OffchainStorage + 'static>(
 			 --suri 0x<secret seed>` (a raw seed: a mnemonic is re-derived for every signature)"
 		);
 	}
-	Ok(Box::new(move || wrap_backend(engine.clone())))
+	let for_enclave = engine.clone();
+	Ok((Box::new(move || wrap_backend(engine.clone())), Some(for_enclave)))
 }
 
-/// The enclave of this node, if `--tee-provider` names one.
+/// The enclave of this node, if `--tee-provider` names one: for the chain with
+/// `genesis_hash` (the node's own, never the runtime's word), running TEE jobs with the
+/// node's engine as it is (a test build's wrapped backend does not reach it).
 pub fn enclave(
 	args: &InferenceArgs,
 	config: &Configuration,
+	genesis_hash: [u8; 32],
+	engine: Option<OrtEngine>,
 ) -> Result<Option<Arc<Enclave>>, ServiceError> {
+	let run_model: verin_worker::enclave::RunModel = match engine {
+		Some(engine) => Box::new(move |content_id, input| engine.run(content_id, input)),
+		None => Box::new(|_, _| Err(verin_worker_primitives::InferenceError::Unavailable)),
+	};
 	verin_worker::enclave::enclave(
 		args.tee_provider,
 		config.chain_spec.chain_type() == ChainType::Live,
+		genesis_hash,
+		run_model,
 	)
 	.map_err(ServiceError::Other)
 }

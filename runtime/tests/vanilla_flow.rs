@@ -249,12 +249,16 @@ fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
 		let content_id = pallet_models::Pallet::<Runtime>::version(model, ModelVersion::new(1, 0))
 			.unwrap()
 			.content_id;
-		let message = verin_primitives::market::tee_result_message(
-			job,
-			content_id,
-			H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&f32_payload(2, 8, 0.5)))),
-			H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&output))),
-		);
+		let message_on = |genesis_hash: H256| {
+			verin_primitives::market::tee_result_message(
+				genesis_hash,
+				job,
+				content_id,
+				H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&f32_payload(2, 8, 0.5)))),
+				H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&output))),
+			)
+		};
+		let message = message_on(H256(pallet_enclaves::Pallet::<Runtime>::genesis_hash()));
 		let submit = |signature: [u8; 64]| pallet_inference::Call::submit_result {
 			job,
 			output: output.clone(),
@@ -263,6 +267,12 @@ fn a_tee_result_settles_only_with_the_attested_enclave_signature() {
 		let impostor = ed25519::Pair::from_seed(&[6; 32]);
 		assert_noop!(
 			dispatch(WORKER, submit(impostor.sign(&message).0)),
+			pallet_inference::Error::<Runtime>::InvalidEvidence
+		);
+		// The enclave's own signature, made on a chain of the operator's own (another
+		// genesis hash), does not verify here.
+		assert_noop!(
+			dispatch(WORKER, submit(enclave.sign(&message_on(H256::repeat_byte(0xee))).0)),
 			pallet_inference::Error::<Runtime>::InvalidEvidence
 		);
 		assert_noop!(

@@ -9,13 +9,22 @@
 //!
 //! The offchain worker reaches the enclave through the `verin_tee` host functions
 //! ([`verin_worker_primitives::TeeExt`]); pallet-enclaves registers and renews the key on
-//! chain, pallet-inference signs TEE answers with it.
+//! chain, pallet-inference asks it for TEE answers.
+//!
+//! **What the runtime can ask.** The enclave knows the genesis hash of the chain its node
+//! follows (from the node's own client, never from the runtime) and runs models with the
+//! node's engine. It attests its key only with the registration nonce of that chain and a
+//! worker ([`EnclaveBackend::attest_worker`]), and signs only the result message of an
+//! output it computed itself, on that chain ([`EnclaveBackend::run_and_sign`]). An operator
+//! who starts the approved image on a chain spec of its own gets documents and signatures
+//! for that chain only: its runtime can choose neither the nonce nor the signed bytes.
 
 use std::sync::Arc;
 
-use sp_core::{ed25519, hexdisplay::HexDisplay, Pair};
+use sp_core::{ed25519, hexdisplay::HexDisplay, Pair, H256};
 use verin_attestation::cbor::{Reader, Writer};
-use verin_worker_primitives::{EnclaveBackend, TeeError};
+use verin_primitives::tensor::TensorPayload;
+use verin_worker_primitives::{EnclaveBackend, InferenceError, SignedOutput, TeeError};
 
 /// Which attestation provider vouches for the enclave key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,16 +43,27 @@ pub trait AttestationProvider: Send + Sync + 'static {
 	fn attest(&self, public_key: &[u8; 32], nonce: &[u8]) -> Result<Vec<u8>, String>;
 }
 
-/// The enclave: its result key and the provider that attests it.
+/// Runs a model by content id inside the enclave (the node's engine).
+pub type RunModel =
+	Box<dyn Fn(H256, &TensorPayload) -> Result<TensorPayload, InferenceError> + Send + Sync>;
+
+/// The enclave: its result key, the provider that attests it, the chain its node follows
+/// and the engine it runs models with.
 pub struct Enclave {
 	key: ed25519::Pair,
 	provider: Box<dyn AttestationProvider>,
+	genesis_hash: [u8; 32],
+	run_model: RunModel,
 }
 
 impl Enclave {
-	/// An enclave with a fresh key.
-	pub fn new(provider: Box<dyn AttestationProvider>) -> Self {
-		Enclave { key: ed25519::Pair::generate().0, provider }
+	/// An enclave with a fresh key, for the chain with `genesis_hash`.
+	pub fn new(
+		provider: Box<dyn AttestationProvider>,
+		genesis_hash: [u8; 32],
+		run_model: RunModel,
+	) -> Self {
+		Enclave { key: ed25519::Pair::generate().0, provider, genesis_hash, run_model }
 	}
 }
 
@@ -52,21 +72,43 @@ impl EnclaveBackend for Enclave {
 		self.key.public().0
 	}
 
-	fn attest(&self, nonce: &[u8]) -> Result<Vec<u8>, TeeError> {
-		self.provider.attest(&self.public_key(), nonce).map_err(|error| {
+	fn attest_worker(&self, worker: &[u8]) -> Result<Vec<u8>, TeeError> {
+		let nonce = verin_attestation::enclave_nonce(&self.genesis_hash, worker);
+		self.provider.attest(&self.public_key(), &nonce).map_err(|error| {
 			log::warn!(target: "verin-worker", "enclave attestation failed: {error}");
 			TeeError::AttestationFailed
 		})
 	}
 
-	fn sign(&self, message: &[u8]) -> [u8; 64] {
-		self.key.sign(message).0
+	fn run_and_sign(
+		&self,
+		job: u64,
+		content_id: H256,
+		input: &TensorPayload,
+	) -> Result<SignedOutput, TeeError> {
+		use codec::Encode;
+		let output = (self.run_model)(content_id, input).map_err(TeeError::Inference)?;
+		let message = verin_primitives::market::tee_result_message(
+			H256(self.genesis_hash),
+			job,
+			content_id,
+			H256(sp_crypto_hashing::blake2_256(&input.encode())),
+			H256(sp_crypto_hashing::blake2_256(&output.encode())),
+		);
+		let signature = self.key.sign(&message).0;
+		Ok(SignedOutput { output, signature })
 	}
 }
 
-/// The enclave of this node, if `--tee-provider` names one. The development provider is
-/// refused on a live chain: its attestations prove nothing there.
-pub fn enclave(kind: TeeProviderKind, chain_is_live: bool) -> Result<Option<Arc<Enclave>>, String> {
+/// The enclave of this node, if `--tee-provider` names one: for the chain with
+/// `genesis_hash`, running models with `run_model`. The development provider is refused on
+/// a live chain: its attestations prove nothing there.
+pub fn enclave(
+	kind: TeeProviderKind,
+	chain_is_live: bool,
+	genesis_hash: [u8; 32],
+	run_model: RunModel,
+) -> Result<Option<Arc<Enclave>>, String> {
 	let provider: Box<dyn AttestationProvider> = match kind {
 		TeeProviderKind::None => return Ok(None),
 		TeeProviderKind::Dev if chain_is_live => {
@@ -86,7 +128,7 @@ pub fn enclave(kind: TeeProviderKind, chain_is_live: bool) -> Result<Option<Arc<
 		},
 		TeeProviderKind::Nitro => Box::new(NitroProvider::open()?),
 	};
-	let enclave = Enclave::new(provider);
+	let enclave = Enclave::new(provider, genesis_hash, run_model);
 	log::info!(target: "verin-worker", "TEE enclave key 0x{}", HexDisplay::from(&enclave.public_key()));
 	Ok(Some(Arc::new(enclave)))
 }
@@ -195,26 +237,119 @@ mod tests {
 	use super::*;
 	use verin_attestation::{nitro, DEV_ROOT_CERTIFICATE};
 
+	use codec::Encode;
+	use verin_primitives::tensor::TensorData;
+
+	const OWN_CHAIN: [u8; 32] = [7; 32];
+
+	/// Doubles every byte: a stand-in for the engine.
+	fn doubling_model() -> RunModel {
+		Box::new(|content_id, input| {
+			if content_id != H256::repeat_byte(1) {
+				return Err(InferenceError::ModelNotFound);
+			}
+			let doubled: Vec<TensorData> = input
+				.iter()
+				.map(|tensor| TensorData {
+					shape: tensor.shape.clone(),
+					data: tensor
+						.data
+						.iter()
+						.map(|byte| byte.wrapping_mul(2))
+						.collect::<Vec<_>>()
+						.try_into()
+						.unwrap(),
+				})
+				.collect();
+			Ok(doubled.try_into().unwrap())
+		})
+	}
+
+	fn enclave_on(genesis_hash: [u8; 32]) -> Enclave {
+		Enclave::new(Box::new(DevelopmentProvider), genesis_hash, doubling_model())
+	}
+
+	fn input() -> TensorPayload {
+		vec![TensorData {
+			shape: vec![3].try_into().unwrap(),
+			data: vec![1, 2, 3].try_into().unwrap(),
+		}]
+		.try_into()
+		.unwrap()
+	}
+
+	fn verifies(enclave: &Enclave, message: &[u8], signature: [u8; 64]) -> bool {
+		ed25519::Pair::verify(
+			&ed25519::Signature::from_raw(signature),
+			message,
+			&ed25519::Public::from_raw(enclave.public_key()),
+		)
+	}
+
 	#[test]
-	fn the_development_provider_attests_the_enclave_key_and_nonce() {
-		let enclave = Enclave::new(Box::new(DevelopmentProvider));
-		let document = enclave.attest(&[5; 32]).unwrap();
+	fn the_development_provider_attests_the_enclave_key_for_a_worker_on_its_own_chain() {
+		let enclave = enclave_on(OWN_CHAIN);
+		let document = enclave.attest_worker(&[5; 32]).unwrap();
 		let now =
 			std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
 		let attested = nitro::verify(&document, |root| root == DEV_ROOT_CERTIFICATE, now).unwrap();
 		assert_eq!(attested.public_key, Some(&enclave.public_key()[..]));
-		assert_eq!(attested.nonce, Some(&[5u8; 32][..]));
+		let nonce = verin_attestation::enclave_nonce(&OWN_CHAIN, &[5; 32]);
+		assert_eq!(attested.nonce, Some(&nonce[..]));
 		assert_eq!(
 			attested.pcrs,
 			verin_attestation::dev_measurement(verin_attestation::DEV_SOFTWARE_VERSION)
 		);
-		// Its signatures verify with the attested key.
-		let signature = ed25519::Signature::from_raw(enclave.sign(b"message"));
-		assert!(ed25519::Pair::verify(
-			&signature,
-			b"message",
-			&ed25519::Public::from_raw(enclave.public_key())
-		));
+	}
+
+	#[test]
+	fn a_runtime_cannot_have_the_enclave_attest_a_nonce_of_its_choosing() {
+		// A runtime on the operator's own chain wants a document that registers on the real
+		// chain: the nonce of the real chain's genesis hash. All it can pass is a worker.
+		let real_chain = [9; 32];
+		let wanted = verin_attestation::enclave_nonce(&real_chain, &[5; 32]);
+		let enclave = enclave_on(OWN_CHAIN);
+		for worker in [&[5u8; 32][..], &wanted[..], &real_chain[..]] {
+			let document = enclave.attest_worker(worker).unwrap();
+			let now = std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.unwrap()
+				.as_secs();
+			let attested =
+				nitro::verify(&document, |root| root == DEV_ROOT_CERTIFICATE, now).unwrap();
+			assert_ne!(attested.nonce, Some(&wanted[..]), "the real chain's nonce");
+			assert_eq!(
+				attested.nonce,
+				Some(&verin_attestation::enclave_nonce(&OWN_CHAIN, worker)[..])
+			);
+		}
+	}
+
+	#[test]
+	fn a_runtime_cannot_have_the_enclave_sign_an_output_the_model_did_not_produce() {
+		let enclave = enclave_on(OWN_CHAIN);
+		let signed = enclave.run_and_sign(11, H256::repeat_byte(1), &input()).unwrap();
+		// The output is the model's own run.
+		assert_eq!(signed.output[0].data.to_vec(), vec![2, 4, 6]);
+		let message_for = |genesis: [u8; 32], output: &TensorPayload| {
+			verin_primitives::market::tee_result_message(
+				H256(genesis),
+				11,
+				H256::repeat_byte(1),
+				H256(sp_crypto_hashing::blake2_256(&input().encode())),
+				H256(sp_crypto_hashing::blake2_256(&output.encode())),
+			)
+		};
+		assert!(verifies(&enclave, &message_for(OWN_CHAIN, &signed.output), signed.signature));
+		// Not over the output a lying operator would like (its input, unchanged), nor for
+		// another chain.
+		assert!(!verifies(&enclave, &message_for(OWN_CHAIN, &input()), signed.signature));
+		assert!(!verifies(&enclave, &message_for([9; 32], &signed.output), signed.signature));
+		// A model the engine cannot run gets no signature at all.
+		assert_eq!(
+			enclave.run_and_sign(11, H256::repeat_byte(2), &input()),
+			Err(TeeError::Inference(InferenceError::ModelNotFound))
+		);
 	}
 
 	#[test]
@@ -241,10 +376,14 @@ mod tests {
 
 	#[test]
 	fn the_development_provider_is_refused_on_a_live_chain() {
-		let error = enclave(TeeProviderKind::Dev, true).err().unwrap();
+		let error = enclave(TeeProviderKind::Dev, true, OWN_CHAIN, doubling_model()).err().unwrap();
 		assert!(error.contains("development and local chains only"), "{error}");
-		assert!(enclave(TeeProviderKind::Dev, false).unwrap().is_some());
-		assert!(enclave(TeeProviderKind::None, true).unwrap().is_none());
+		assert!(enclave(TeeProviderKind::Dev, false, OWN_CHAIN, doubling_model())
+			.unwrap()
+			.is_some());
+		assert!(enclave(TeeProviderKind::None, true, OWN_CHAIN, doubling_model())
+			.unwrap()
+			.is_none());
 	}
 
 	#[test]

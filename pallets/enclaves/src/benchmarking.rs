@@ -12,9 +12,9 @@ use verin_attestation::dev::{self, DocumentBuilder};
 /// The chain time of the benchmarks (2026-05-28).
 const NOW_MS: u64 = 1_780_000_000_000;
 /// The benchmark enclave's ed25519 key (seed `[42; 32]`) and its signature over
-/// `tee_result_message(7, [1; 32], [2; 32], [3; 32])`.
+/// `tee_result_message([0; 32], 7, [1; 32], [2; 32], [3; 32])`.
 const ENCLAVE_KEY: &str = "197f6b23e16c8532c6abc838facd5ea789be0c76b2920334039bfa8b3d368d61";
-const RESULT_SIGNATURE: &str = "aa87c93e5ec411bc20128686e63a39337e21b38f5205c08da7cd9c78c5af1bd36c5515edb5dd8c26c347725a8bf3c7a04e807e3b9a73c16b8e113e26e6891402";
+const RESULT_SIGNATURE: &str = "864c9b47003b8f8922640111df3661071c25d1799d4935fe2c307f74b7b323150fa903f77ef500e3261566a6716d95c8b462d8a724b9864dfa97e0b70b350f0c";
 
 fn unhex<const N: usize>(text: &str) -> [u8; N] {
 	let mut out = [0u8; N];
@@ -157,6 +157,7 @@ mod benchmarks {
 			},
 		);
 		let message = verin_primitives::market::tee_result_message(
+			H256::zero(),
 			7,
 			H256::repeat_byte(1),
 			H256::repeat_byte(2),

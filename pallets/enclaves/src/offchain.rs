@@ -3,8 +3,9 @@
 //!
 //! A registration is due when the worker has none, when it names another key than the
 //! local enclave's (the enclave restarted and made a new key), or when less than a quarter
-//! of [`Config::AttestationLifetime`] is left. The node's enclave makes a document with the
-//! worker's nonce (host function `verin_tee::attest`), and the worker key submits it. A
+//! of [`Config::AttestationLifetime`] is left. The node's enclave makes a document for the
+//! worker (host function `verin_tee::attest_worker`: the enclave computes the nonce from its
+//! own chain's genesis hash and the worker's account), and the worker key submits it. A
 //! sent registration is claimed in the persistent offchain storage for [`RESEND_AFTER`]
 //! blocks, so one that is still in the pool is not sent twice.
 //!
@@ -27,7 +28,6 @@ impl<T: Config> Pallet<T> {
 		let Ok(local_key) = verin_tee::public_key() else { return };
 		let now_ms = T::UnixTime::now().as_millis() as u64;
 		let renew_before = T::AttestationLifetime::get() / 4;
-		let genesis_hash = Self::genesis_hash();
 		let owner = KeyOwners::<T>::get(local_key);
 		let mut keys = local_worker_keys_with_accounts::<T, T::AuthorityId>();
 		// The key the enclave is registered for, if local, else the first local key: the
@@ -48,8 +48,7 @@ impl<T: Config> Pallet<T> {
 			let mut claim = work_claim::<T, RESEND_AFTER>(&key, now);
 			// Held: a registration went out less than `RESEND_AFTER` blocks ago.
 			let Ok(sending) = claim.try_lock() else { continue };
-			let nonce = verin_attestation::enclave_nonce(&genesis_hash, &worker.encode());
-			let document = match verin_tee::attest(&nonce) {
+			let document = match verin_tee::attest_worker(&worker.encode()) {
 				Ok(document) => document,
 				Err(TeeError::Unavailable) => return,
 				Err(error) => {

@@ -42,6 +42,7 @@ fn last_event() -> Event<Test> {
 
 fn message() -> Vec<u8> {
 	verin_primitives::market::tee_result_message(
+		H256(Tee::genesis_hash()),
 		7,
 		H256::repeat_byte(1),
 		H256::repeat_byte(2),
@@ -255,6 +256,7 @@ fn a_result_signed_by_another_key_is_rejected() {
 		);
 		// The enclave's own signature, but over another job's message.
 		let other = verin_primitives::market::tee_result_message(
+			H256(Tee::genesis_hash()),
 			8,
 			H256::repeat_byte(1),
 			H256::repeat_byte(2),
@@ -382,33 +384,68 @@ mod offchain_worker {
 	use verin_pallet_support::testing::offchain_worker_node;
 	use verin_worker_primitives::{EnclaveBackend, TeeError, TeeExt};
 
-	/// An enclave backed by the development CA, as the node's development provider.
-	struct DevEnclave;
+	/// An enclave backed by the development CA, as the node's development provider, whose
+	/// node follows the chain with `genesis_hash`.
+	struct DevEnclave {
+		genesis_hash: [u8; 32],
+	}
 	impl EnclaveBackend for DevEnclave {
 		fn public_key(&self) -> [u8; 32] {
 			enclave_pair().public().0
 		}
-		fn attest(&self, nonce: &[u8]) -> Result<Vec<u8>, TeeError> {
+		fn attest_worker(&self, worker: &[u8]) -> Result<Vec<u8>, TeeError> {
+			let nonce = verin_attestation::enclave_nonce(&self.genesis_hash, worker);
 			let leaf = dev::key_from_label("offchain test leaf");
 			Ok(DocumentBuilder::new(
 				NowMs::get(),
 				dev::measurement(VERSION),
 				&self.public_key(),
-				nonce,
+				&nonce,
 				leaf,
 			)
 			.build())
 		}
-		fn sign(&self, message: &[u8]) -> [u8; 64] {
-			enclave_pair().sign(message).0
+		fn run_and_sign(
+			&self,
+			_job: u64,
+			_content_id: H256,
+			_input: &verin_primitives::tensor::TensorPayload,
+		) -> Result<verin_worker_primitives::SignedOutput, TeeError> {
+			Err(TeeError::Unavailable)
 		}
+	}
+
+	/// The enclave of a node that follows this chain.
+	fn this_chains_enclave(ext: &mut sp_io::TestExternalities) -> Arc<DevEnclave> {
+		Arc::new(DevEnclave { genesis_hash: ext.execute_with(Tee::genesis_hash) })
+	}
+
+	#[test]
+	fn an_enclave_that_follows_another_chain_cannot_register_on_this_one() {
+		let mut ext = new_test_ext();
+		let pool = offchain_worker_node(&mut ext, [ALICE]);
+		// The approved image, started on a chain spec of the operator's own.
+		ext.register_extension(TeeExt::new(Arc::new(DevEnclave { genesis_hash: [0xee; 32] })));
+		ext.execute_with(|| {
+			Tee::renew_local_enclaves(1);
+			let (who, call) = pool.take_signed().into_iter().next().expect("a registration");
+			let RuntimeCall::Tee(call) = call else { panic!("not an enclaves call") };
+			assert_noop!(
+				frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+					call,
+					RuntimeOrigin::signed(who)
+				),
+				Error::<Test>::WrongNonce
+			);
+		});
 	}
 
 	#[test]
 	fn a_node_with_an_enclave_registers_it_once_and_renews_it_before_expiry() {
 		let mut ext = new_test_ext();
 		let pool = offchain_worker_node(&mut ext, [ALICE]);
-		ext.register_extension(TeeExt::new(Arc::new(DevEnclave)));
+		let enclave = this_chains_enclave(&mut ext);
+		ext.register_extension(TeeExt::new(enclave));
 		// The offchain worker of block `block`, on that block's state.
 		let registrations_at = |block: u64| -> Vec<(AccountId, RuntimeCall)> {
 			System::set_block_number(block);
@@ -442,7 +479,8 @@ mod offchain_worker {
 	fn a_node_with_two_worker_keys_registers_its_enclave_for_one() {
 		let mut ext = new_test_ext();
 		let pool = offchain_worker_node(&mut ext, [ALICE, BOB]);
-		ext.register_extension(TeeExt::new(Arc::new(DevEnclave)));
+		let enclave = this_chains_enclave(&mut ext);
+		ext.register_extension(TeeExt::new(enclave));
 		ext.execute_with(|| {
 			Tee::renew_local_enclaves(1);
 			let sent = pool.take_signed();

@@ -32,7 +32,7 @@ use super::*;
 use frame_system::offchain::SigningTypes;
 use sp_runtime::offchain::storage::StorageValueRef;
 use verin_pallet_support::{local_worker_keys_with_accounts, work_claim};
-use verin_worker_primitives::{verin_inference, InferenceError};
+use verin_worker_primitives::{verin_inference, InferenceError, TeeError};
 
 /// Blocks after which an unanswered claim may be submitted again (the first transaction was
 /// dropped before inclusion).
@@ -346,20 +346,18 @@ impl<T: Config> Pallet<T> {
 				verin_inference::prove(record.content_id.0, digest.0, record.input.clone())
 					.map(|proven| (proven.output, proven.proof))
 			},
-			// The enclave signs what the runtime's TEE check rebuilds from the job and output.
-			Tier::Tee => {
-				verin_inference::run(record.content_id.0, record.input.clone()).and_then(|output| {
-					let message = verin_primitives::market::tee_result_message(
-						job,
-						record.content_id,
-						H256(record.input.using_encoded(sp_io::hashing::blake2_256)),
-						H256(output.using_encoded(sp_io::hashing::blake2_256)),
-					);
-					verin_worker_primitives::verin_tee::sign(&message)
-						.map(|signature| (output, signature.to_vec()))
-						.map_err(|_| InferenceError::Unavailable)
-				})
-			},
+			// The enclave runs the model itself and signs its own output for this job on the
+			// chain its node follows: the runtime gets no signature over bytes of its choosing.
+			Tier::Tee => verin_worker_primitives::verin_tee::run_and_sign(
+				job,
+				record.content_id.0,
+				record.input.clone(),
+			)
+			.map(|signed| (signed.output, signed.signature.to_vec()))
+			.map_err(|error| match error {
+				TeeError::Inference(error) => error,
+				TeeError::Unavailable | TeeError::AttestationFailed => InferenceError::Unavailable,
+			}),
 		};
 		let (output, evidence) = match computed {
 			Ok(computed) => computed,

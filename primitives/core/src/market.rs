@@ -238,25 +238,36 @@ pub struct ResultContext<'a, AccountId> {
 }
 
 impl<AccountId> ResultContext<'_, AccountId> {
-	/// What an attested enclave signs for this result (TEE tier).
-	pub fn tee_message(&self) -> Vec<u8> {
-		tee_result_message(self.job, self.content_id, self.input_hash, self.output_hash)
+	/// What an attested enclave signs for this result (TEE tier) on the chain whose genesis
+	/// hash is `genesis_hash`.
+	pub fn tee_message(&self, genesis_hash: H256) -> Vec<u8> {
+		tee_result_message(
+			genesis_hash,
+			self.job,
+			self.content_id,
+			self.input_hash,
+			self.output_hash,
+		)
 	}
 }
 
 /// Separates TEE result signatures from anything else an enclave key might sign.
 pub const TEE_RESULT_DOMAIN: [u8; 16] = *b"verin/tee-result";
 
-/// What an enclave signs for a TEE result: the domain, the job id, the model version's
-/// content id and the blake2-256 hashes of the SCALE-encoded input and output payloads,
-/// SCALE-encoded. The worker and the runtime build it with this one function.
+/// What an enclave signs for a TEE result: the domain, the genesis hash of the chain the
+/// enclave's node follows, the job id, the model version's content id and the blake2-256
+/// hashes of the SCALE-encoded input and output payloads, SCALE-encoded. The enclave builds
+/// it natively, from its own chain and its own run of the model; the runtime rebuilds it
+/// with this one function. A signature made for another chain (a chain spec of the
+/// operator's own) does not verify on this one.
 pub fn tee_result_message(
+	genesis_hash: H256,
 	job: JobId,
 	content_id: H256,
 	input_hash: H256,
 	output_hash: H256,
 ) -> Vec<u8> {
-	(TEE_RESULT_DOMAIN, job, content_id, input_hash, output_hash).encode()
+	(TEE_RESULT_DOMAIN, genesis_hash, job, content_id, input_hash, output_hash).encode()
 }
 
 /// A verifier's decision about a result whose evidence it accepted.

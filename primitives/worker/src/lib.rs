@@ -202,7 +202,7 @@ pub trait VerinInference {
 	}
 }
 
-/// Why an enclave could not attest or sign.
+/// Why an enclave could not attest or answer.
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum TeeError {
 	/// This node has no enclave (no attestation provider configured), or the call came
@@ -211,18 +211,44 @@ pub enum TeeError {
 	/// The attestation provider failed (the NSM device refused or the document could not
 	/// be made).
 	AttestationFailed,
+	/// The enclave could not run the model: why.
+	Inference(InferenceError),
+}
+
+/// A TEE answer: the output the enclave computed and its signature over the job's result
+/// message ([`verin_primitives::market::tee_result_message`]).
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct SignedOutput {
+	/// The output payload, as `verin_inference::run` would return it.
+	pub output: TensorPayload,
+	/// The enclave key's ed25519 signature (the job's evidence).
+	pub signature: [u8; 64],
 }
 
 /// An enclave as the worker sees it (implemented by the node): a result-signing key that
 /// lives inside it and a provider of attestation documents for that key.
+///
+/// Nothing here signs or attests bytes the caller chooses. The enclave knows the genesis
+/// hash of the chain its node follows (natively, from its own client), makes the
+/// registration nonce from it, and signs only outputs it computed itself: a runtime of the
+/// operator's own (on a chain spec of its own) can ask for neither a document that
+/// registers on another chain nor a signature over an output the model did not produce.
 #[cfg(feature = "std")]
 pub trait EnclaveBackend: Send + Sync + 'static {
 	/// The enclave's ed25519 result-signing key.
 	fn public_key(&self) -> [u8; 32];
-	/// An attestation document for the key, carrying `nonce`.
-	fn attest(&self, nonce: &[u8]) -> Result<alloc::vec::Vec<u8>, TeeError>;
-	/// The enclave key's signature over `message`.
-	fn sign(&self, message: &[u8]) -> [u8; 64];
+	/// An attestation document for the key that registers it for `worker` (a SCALE-encoded
+	/// account) on the enclave's own chain: its nonce is
+	/// `verin_attestation::enclave_nonce(own genesis hash, worker)`.
+	fn attest_worker(&self, worker: &[u8]) -> Result<alloc::vec::Vec<u8>, TeeError>;
+	/// Runs the model with `content_id` on `input` inside the enclave and signs the result
+	/// message of `job` on the enclave's own chain.
+	fn run_and_sign(
+		&self,
+		job: u64,
+		content_id: H256,
+		input: &TensorPayload,
+	) -> Result<SignedOutput, TeeError>;
 }
 
 #[cfg(feature = "std")]
@@ -239,7 +265,7 @@ impl TeeExt {
 	}
 }
 
-/// The enclave's key, attestation and signatures, from the runtime (TEE tier). Without an
+/// The enclave's key, attestation and answers, from the runtime (TEE tier). Without an
 /// enclave every call answers [`TeeError::Unavailable`].
 #[runtime_interface]
 pub trait VerinTee {
@@ -251,24 +277,28 @@ pub trait VerinTee {
 		}
 	}
 
-	/// An attestation document for the enclave's key that carries `nonce`.
-	fn attest(
+	/// An attestation document that registers the enclave's key for `worker` (a
+	/// SCALE-encoded account) on the chain the node follows.
+	fn attest_worker(
 		&mut self,
-		nonce: PassFatPointerAndRead<&[u8]>,
+		worker: PassFatPointerAndRead<&[u8]>,
 	) -> AllocateAndReturnByCodec<Result<alloc::vec::Vec<u8>, TeeError>> {
 		match self.extension::<TeeExt>() {
-			Some(ext) => ext.0.attest(nonce),
+			Some(ext) => ext.0.attest_worker(worker),
 			None => Err(TeeError::Unavailable),
 		}
 	}
 
-	/// The enclave key's signature over `message`.
-	fn sign(
+	/// Runs the model with `content_id` on `input` in the enclave, which signs the output
+	/// it computed for `job` on its own chain.
+	fn run_and_sign(
 		&mut self,
-		message: PassFatPointerAndRead<&[u8]>,
-	) -> AllocateAndReturnByCodec<Result<[u8; 64], TeeError>> {
+		job: u64,
+		content_id: PassPointerAndReadCopy<[u8; 32], 32>,
+		input: PassFatPointerAndDecode<TensorPayload>,
+	) -> AllocateAndReturnByCodec<Result<SignedOutput, TeeError>> {
 		match self.extension::<TeeExt>() {
-			Some(ext) => Ok(ext.0.sign(message)),
+			Some(ext) => ext.0.run_and_sign(job, H256(content_id), &input),
 			None => Err(TeeError::Unavailable),
 		}
 	}

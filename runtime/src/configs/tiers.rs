@@ -20,7 +20,7 @@
 //!   by the element types the circuit fixes, and the proof verified with them as public
 //!   inputs.
 
-use frame_support::weights::Weight;
+use frame_support::{traits::Get, weights::Weight};
 use verin_primitives::{
 	currency::MILLI_UNIT,
 	market::{EvidenceError, ResultContext, TierVerifier, Verdict},
@@ -124,13 +124,16 @@ impl Rules for Tee {
 		context: &ResultContext<'_, AccountId>,
 		evidence: &[u8],
 	) -> Result<Verdict<BlockNumber>, EvidenceError> {
-		crate::Enclaves::verify_result(context.worker, &context.tee_message(), evidence)
+		let genesis_hash = sp_core::H256(crate::Enclaves::genesis_hash());
+		crate::Enclaves::verify_result(context.worker, &context.tee_message(genesis_hash), evidence)
 			.map(|()| Verdict::Final)
 	}
 
 	fn verify_weight(_evidence_len: u32) -> Weight {
 		use pallet_enclaves::WeightInfo;
+		// And the genesis hash the message names.
 		pallet_enclaves::weights::SubstrateWeight::<crate::Runtime>::verify_result()
+			.saturating_add(<crate::Runtime as frame_system::Config>::DbWeight::get().reads(1))
 	}
 }
 
