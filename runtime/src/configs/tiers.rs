@@ -20,7 +20,7 @@
 //!   by the element types the circuit fixes, and the proof verified with them as public
 //!   inputs.
 
-use frame_support::{traits::Get, weights::Weight};
+use frame_support::weights::Weight;
 use verin_primitives::{
 	currency::MILLI_UNIT,
 	market::{EvidenceError, ResultContext, TierVerifier, Verdict},
