@@ -1,5 +1,5 @@
-//! A model owner cannot stall a worker node. Alice (the dev worker) publishes two hostile
-//! models (`scripts/models/hostile`) and serves them: a `Loop` that never ends and an
+//! A model owner cannot stall a worker node. Dave and Eve publish two hostile models
+//! (`scripts/models/hostile`) and Alice (the dev worker) serves them: a `Loop` that never ends and an
 //! 8 GiB allocation. Bob requests the looping one and, in the same block, Charlie a job of
 //! the genesis intent classifier; then Bob requests the allocating one:
 //! - the intent job is answered from the next block on, while the looping job still holds
@@ -48,7 +48,15 @@ fn tensor(name: &str, width: u32) -> TensorSpec {
 	}
 }
 
-async fn publish(client: &Client, owner: &Keypair, model: ModelId, name: &str, bytes: &[u8]) {
+/// Registers model `name` of `owner` and publishes `bytes` (one chunk) as its version 1.0;
+/// returns its id.
+async fn publish(
+	node: &DevNode,
+	client: &Client,
+	owner: &Keypair,
+	name: &str,
+	bytes: &[u8],
+) -> ModelId {
 	let metadata = ModelMetadata {
 		name: name.as_bytes().to_vec().try_into().unwrap(),
 		description: Default::default(),
@@ -65,9 +73,14 @@ async fn publish(client: &Client, owner: &Keypair, model: ModelId, name: &str, b
 		determinism: DeterminismClass::Float(ToleranceRule::ArgmaxEqual),
 		tiers: [Tier::Vanilla].into_iter().collect(),
 	};
+	let name: verin_primitives::model::ModelName = metadata.name.clone();
+	let register = pallet_models::Call::<Runtime>::register_model { metadata, price: 0 };
+	submit_call(client, owner, &RuntimeCall::Models(register).encode()).await;
+	let owner_id = AccountId::from(owner.public_key().0);
+	let key = pallet_models::ModelIdByName::<Runtime>::hashed_key_for(&owner_id, &name);
+	let model = ModelId::decode(&mut &node.storage(&key).await.expect("registered")[..]).unwrap();
 	let calls = [
-		pallet_models::Call::<Runtime>::register_model { metadata, price: 0 },
-		pallet_models::Call::begin_upload {
+		pallet_models::Call::<Runtime>::begin_upload {
 			model,
 			version: ModelVersion::new(1, 0),
 			spec,
@@ -84,6 +97,7 @@ async fn publish(client: &Client, owner: &Keypair, model: ModelId, name: &str, b
 	for call in calls {
 		submit_call(client, owner, &RuntimeCall::Models(call).encode()).await;
 	}
+	model
 }
 
 fn features(width: u32) -> TensorPayload {
@@ -147,9 +161,13 @@ async fn hostile_models_end_with_named_failures_and_do_not_stall_the_worker() {
 	let (owner, dapp) = (dev::alice(), dev::bob());
 	let alice = AccountId::from(owner.public_key().0);
 
-	publish(&client, &owner, 3, "loop-forever", LOOP_FOREVER).await;
-	publish(&client, &owner, 4, "memory-bomb", MEMORY_BOMB).await;
-	let served: Vec<pallet_workers::ServedVersion> = (0..5)
+	// Two owners publish at once (any owner may deploy a model; Alice serves both).
+	let (looping_model, bomb_model) = tokio::join!(
+		publish(&node, &client, &dev::dave(), "loop-forever", LOOP_FOREVER),
+		publish(&node, &client, &dev::eve(), "memory-bomb", MEMORY_BOMB),
+	);
+	let served: Vec<pallet_workers::ServedVersion> = [0, 1, INTENT, looping_model, bomb_model]
+		.into_iter()
 		.map(|model| pallet_workers::ServedVersion { model, version: ModelVersion::new(1, 0) })
 		.collect();
 	let set_models = RuntimeCall::Workers(pallet_workers::Call::set_models {
@@ -174,7 +192,7 @@ async fn hostile_models_end_with_named_failures_and_do_not_stall_the_worker() {
 		"answered from the next block on, not after the looping job: requested at {}, answered at {answered_at}",
 		answered.requested_at
 	);
-	request(&client, &dapp, 4, 4).await; // job 2: allocates 8 GiB
+	request(&client, &dapp, bomb_model, 4).await; // job 2: allocates 8 GiB
 
 	let looping = ended(&node, looping_id, Duration::from_secs(90)).await;
 	assert_eq!(failure(&looping), Some(FailureReason::ExecutionTimedOut), "{:?}", looping.status);
