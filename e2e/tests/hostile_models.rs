@@ -162,9 +162,10 @@ async fn hostile_models_end_with_named_failures_and_do_not_stall_the_worker() {
 	let alice = AccountId::from(owner.public_key().0);
 
 	// Two owners publish at once (any owner may deploy a model; Alice serves both).
+	let (dave, eve) = (dev::dave(), dev::eve());
 	let (looping_model, bomb_model) = tokio::join!(
-		publish(&node, &client, &dev::dave(), "loop-forever", LOOP_FOREVER),
-		publish(&node, &client, &dev::eve(), "memory-bomb", MEMORY_BOMB),
+		publish(&node, &client, &dave, "loop-forever", LOOP_FOREVER),
+		publish(&node, &client, &eve, "memory-bomb", MEMORY_BOMB),
 	);
 	let served: Vec<pallet_workers::ServedVersion> = [0, 1, INTENT, looping_model, bomb_model]
 		.into_iter()
