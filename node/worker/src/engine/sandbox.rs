@@ -9,6 +9,7 @@
 //!   it fail inside ONNX Runtime, and the run ends with [`InferenceError::ResourceLimit`];
 //! - is killed when a load or a run takes longer than [`RunLimits::timeout`]: the run ends
 //!   with [`InferenceError::ExecutionTimedOut`], and a fresh runner takes its place;
+//! - exits when the node does (it watches its parent), even in the middle of a run;
 //! - keeps its own ready sessions, so a model is parsed once per runner, not per job.
 //!
 //! Runners are pooled: a run takes an idle runner (one that already holds the model if
@@ -240,17 +241,13 @@ impl Runner {
 			.stdout(Stdio::piped())
 			.stderr(Stdio::inherit());
 		let memory = config.limits.memory_bytes as libc::rlim_t;
-		// SAFETY: between fork and exec the closure only calls setrlimit and prctl, which
-		// are async-signal-safe, and allocates nothing.
+		// SAFETY: between fork and exec the closure only calls setrlimit, which is
+		// async-signal-safe, and allocates nothing.
 		unsafe {
 			use std::os::unix::process::CommandExt;
 			command.pre_exec(move || {
 				let limit = libc::rlimit { rlim_cur: memory, rlim_max: memory };
 				if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-					return Err(std::io::Error::last_os_error());
-				}
-				// A runner busy with a model when the node dies must not outlive it.
-				if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
 					return Err(std::io::Error::last_os_error());
 				}
 				Ok(())
@@ -280,9 +277,12 @@ impl Runner {
 		}
 	}
 
-	fn stop(mut self) {
+	/// Stops the runner; how it ended if it had exited on its own before.
+	fn stop(mut self) -> Option<std::process::ExitStatus> {
+		let exited = self.child.try_wait().ok().flatten();
 		let _ = self.child.kill();
 		let _ = self.child.wait();
+		exited
 	}
 }
 
@@ -324,14 +324,14 @@ impl Sandbox {
 				// A runner whose allocations failed is replaced: its heap may be fragmented
 				// up to the limit.
 				if result == Err(InferenceError::ResourceLimit) {
-					self.retire(runner);
+					let _ = self.retire(runner);
 				} else {
 					self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(runner);
 				}
 				result
 			},
 			Err(lost) => {
-				self.retire(runner);
+				let exit = self.retire(runner);
 				Err(match lost {
 					Lost::TimedOut => {
 						log::warn!(
@@ -344,8 +344,9 @@ impl Sandbox {
 					Lost::Died => {
 						log::warn!(
 							target: "verin-inference",
-							"model {content_id:?} ended its runner (memory limit of {} bytes, or a crash)",
-							self.config.limits.memory_bytes
+							"model {content_id:?} ended its runner (memory limit of {} bytes, or a crash): {}",
+							self.config.limits.memory_bytes,
+							exit.map_or("exit status unknown".into(), |status| status.to_string()),
 						);
 						InferenceError::ResourceLimit
 					},
@@ -424,9 +425,10 @@ impl Sandbox {
 		})
 	}
 
-	fn retire(&self, runner: Runner) {
-		runner.stop();
+	fn retire(&self, runner: Runner) -> Option<std::process::ExitStatus> {
+		let exit = runner.stop();
 		*self.alive.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+		exit
 	}
 
 	/// Runners alive now (for tests and metrics).
