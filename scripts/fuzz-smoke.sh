@@ -21,7 +21,7 @@ if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
 fi
 if [ ! -x "$tools/bin/cargo-fuzz" ]; then
 	echo "[fuzz] installing cargo-fuzz into $tools"
-	cargo install cargo-fuzz@0.13.2 --locked --root "$tools" --target-dir "$HOME/.cache/verin/tools-target"
+	cargo install cargo-fuzz@0.13.2 --locked --root "$tools" --target-dir "$HOME/.cache/verin/cargo-fuzz-build"
 fi
 export PATH="$tools/bin:$PATH"
 # Its own target directory: the fuzz builds use other flags than the workspace's.
