@@ -28,11 +28,18 @@ export PATH="$tools/bin:$PATH"
 export CARGO_TARGET_DIR="$HOME/.cache/verin/fuzz-target"
 
 run() {
-	local crate="$1" target="$2"
+	local crate="$1" target="$2" log status=0
+	log="$(mktemp)"
 	echo "[fuzz] $crate: $target for ${seconds}s"
 	(cd "$crate/fuzz" && cargo "+$toolchain" fuzz run --sanitizer none "$target" -- \
-		-max_total_time="$seconds" -print_final_stats=1 2>&1 | grep -E "^(Done|stat::number_of_executed_units|INFO: -max_total_time)|panicked|ERROR|SUMMARY" || true
-		test "${PIPESTATUS[0]}" -eq 0)
+		-max_total_time="$seconds" -print_final_stats=1) >"$log" 2>&1 || status=$?
+	grep -E "^Done|stat::number_of_executed_units" "$log" || true
+	if [ "$status" -ne 0 ]; then
+		tail -n 60 "$log"
+		echo "[fuzz] $target failed (exit $status); a crashing input is under $crate/fuzz/artifacts/$target" >&2
+	fi
+	rm -f "$log"
+	return "$status"
 }
 
 (cd primitives/attestation/fuzz && bash seed-corpus.sh)
