@@ -22,48 +22,44 @@ pub const RESEND_AFTER: u32 = 10;
 const SENT_PREFIX: &[u8] = b"verin/enclaves/registration/";
 
 impl<T: Config> Pallet<T> {
-	/// Registers or renews the enclave of every local worker key that needs it.
+	/// Registers or renews the enclave for the one local worker key it serves, if needed.
 	pub fn renew_local_enclaves(now: BlockNumberFor<T>) {
 		// Nodes without an enclave (most) stop here.
 		let Ok(local_key) = verin_tee::public_key() else { return };
 		let now_ms = T::UnixTime::now().as_millis() as u64;
 		let renew_before = T::AttestationLifetime::get() / 4;
-		let owner = KeyOwners::<T>::get(local_key);
-		let mut keys = local_worker_keys_with_accounts::<T, T::AuthorityId>();
-		// The key the enclave is registered for, if local, else the first local key: the
-		// chain would refuse the enclave to any other (`EnclaveKeyInUse`).
-		if let Some(position) = keys.iter().position(|(_, worker)| Some(worker) == owner.as_ref()) {
-			keys.swap(0, position);
-		} else if owner.is_some() {
+		// The local key the enclave is registered for, else the first local key if the
+		// enclave is nobody's: the chain refuses it to any other (`EnclaveKeyInUse`).
+		let keys = local_worker_keys_with_accounts::<T, T::AuthorityId>();
+		let chosen = match KeyOwners::<T>::get(local_key) {
+			Some(owner) => keys.into_iter().find(|(_, worker)| *worker == owner),
+			None => keys.into_iter().next(),
+		};
+		let Some((public, worker)) = chosen else { return };
+		let current = Enclaves::<T>::get(&worker).is_some_and(|enclave| {
+			enclave.key == local_key && now_ms.saturating_add(renew_before) < enclave.expires_at
+		});
+		if current {
 			return;
 		}
-		for (public, worker) in keys.into_iter().take(1) {
-			let current = Enclaves::<T>::get(&worker).is_some_and(|enclave| {
-				enclave.key == local_key && now_ms.saturating_add(renew_before) < enclave.expires_at
-			});
-			if current {
-				continue;
-			}
-			let key = (SENT_PREFIX, &worker).encode();
-			let mut claim = work_claim::<T, RESEND_AFTER>(&key, now);
-			// Held: a registration went out less than `RESEND_AFTER` blocks ago.
-			let Ok(sending) = claim.try_lock() else { continue };
-			let document = match verin_tee::attest_worker(&worker.encode()) {
-				Ok(document) => document,
-				Err(TeeError::Unavailable) => return,
-				Err(error) => {
-					log::warn!(target: "runtime::enclaves", "the enclave could not attest: {error:?}");
-					return;
-				},
-			};
-			let Ok(attestation) = BoundedVec::try_from(document) else {
-				log::warn!(target: "runtime::enclaves", "the enclave's attestation is longer than this chain accepts");
+		let key = (SENT_PREFIX, &worker).encode();
+		let mut claim = work_claim::<T, RESEND_AFTER>(&key, now);
+		// Held: a registration went out less than `RESEND_AFTER` blocks ago.
+		let Ok(sending) = claim.try_lock() else { return };
+		let document = match verin_tee::attest_worker(&worker.encode()) {
+			Ok(document) => document,
+			Err(TeeError::Unavailable) => return,
+			Err(error) => {
+				log::warn!(target: "runtime::enclaves", "the enclave could not attest: {error:?}");
 				return;
-			};
-			if send_signed::<T, T::AuthorityId, _>(&public, Call::register_enclave { attestation })
-			{
-				sending.forget();
-			}
+			},
+		};
+		let Ok(attestation) = BoundedVec::try_from(document) else {
+			log::warn!(target: "runtime::enclaves", "the enclave's attestation is longer than this chain accepts");
+			return;
+		};
+		if send_signed::<T, T::AuthorityId, _>(&public, Call::register_enclave { attestation }) {
+			sending.forget();
 		}
 	}
 }

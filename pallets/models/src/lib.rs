@@ -1398,7 +1398,7 @@ impl<T: Config> Pallet<T> {
 	/// Counts one more use of each chunk in `hashes`.
 	fn use_chunks(hashes: &[H256]) {
 		for hash in hashes {
-			ChunkUses::<T>::mutate(hash, |uses| *uses = Some(uses.unwrap_or(0).saturating_add(1)));
+			Self::add_use::<ChunkUses<T>>(hash);
 		}
 	}
 
@@ -1414,9 +1414,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Counts one more published version with `content_id`.
 	fn use_content(content_id: H256) {
-		ContentUses::<T>::mutate(content_id, |uses| {
-			*uses = Some(uses.unwrap_or(0).saturating_add(1))
-		});
+		Self::add_use::<ContentUses<T>>(&content_id);
 	}
 
 	/// Counts one published version fewer with `content_id` and clears its manifest from
@@ -1425,6 +1423,11 @@ impl<T: Config> Pallet<T> {
 		if Self::release_use::<ContentUses<T>>(&content_id) {
 			sp_io::offchain_index::clear(&model::offchain_manifest_key(&content_id));
 		}
+	}
+
+	/// Counts one more use under `key` of a use counter.
+	fn add_use<Counter: frame_support::StorageMap<H256, u32, Query = Option<u32>>>(key: &H256) {
+		Counter::mutate(key, |uses| *uses = Some(uses.unwrap_or(0).saturating_add(1)));
 	}
 
 	/// Counts one use fewer under `key` of a use counter; true when none is left.
