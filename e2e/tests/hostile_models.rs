@@ -180,10 +180,7 @@ async fn hostile_models_end_with_named_failures_and_do_not_stall_the_worker() {
 	// Jobs 0 (never ends) and 1 (an honest model), in the same block.
 	let charlie = dev::charlie();
 	// The two publishes race, so either may hold either id: use the ids they returned.
-	tokio::join!(
-		request(&client, &dapp, looping_model, 4),
-		request(&client, &charlie, INTENT, 48)
-	);
+	tokio::join!(request(&client, &dapp, looping_model, 4), request(&client, &charlie, INTENT, 48));
 	let (looping_id, intent_id) =
 		if job(&node, 0).await.model == looping_model { (0, 1) } else { (1, 0) };
 	let answered = ended(&node, intent_id, Duration::from_secs(60)).await;

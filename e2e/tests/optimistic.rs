@@ -169,7 +169,11 @@ async fn a_lying_worker_is_challenged_overturned_and_slashed() {
 	}
 
 	for (id, record) in &ended {
-		let output = record.output.as_ref().expect("every job here has an output");
+		let output = record
+			.output
+			.as_ref()
+			.and_then(|stored| stored.inline())
+			.expect("every job here has an output");
 		assert_eq!(
 			output[0].data.to_vec(),
 			expected,

@@ -183,7 +183,8 @@ async fn a_tee_job_completes_and_a_result_signed_by_another_key_is_rejected() {
 	let JobStatus::Completed { at, .. } = record.status else {
 		panic!("Alice's TEE job ended as {:?}\n{}", record.status, node.log_tail());
 	};
-	let output = record.output.expect("a completed job has its output");
+	let output =
+		record.output.and_then(|stored| stored.inline()).expect("a completed job has its output");
 	reference.assert_output(&output[0].shape, &output[0].data);
 	println!("TEE job {alices_job}: requested in #{}, completed in #{at}", record.requested_at);
 

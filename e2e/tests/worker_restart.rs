@@ -101,7 +101,8 @@ async fn a_restarted_worker_answers_the_job_assigned_while_it_was_down_and_only_
 		panic!("job 0 ended as {:?}\n{}", answered.status, node.log_tail());
 	};
 	assert!(at <= deadline, "answered in #{at}, after the deadline #{deadline}");
-	let output = answered.output.expect("a completed job has its output");
+	let output =
+		answered.output.and_then(|stored| stored.inline()).expect("a completed job has its output");
 	reference.assert_output(&output[0].shape, &output[0].data);
 	// The pallet's claim key: (prefix as a byte slice, job, attempt), SCALE-encoded.
 	let claim_key = (&b"verin/inference/claim/"[..], 0 as JobId, answered.attempts).encode();

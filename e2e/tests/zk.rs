@@ -63,7 +63,8 @@ async fn a_zk_job_completes_with_its_proof_verified_on_chain() {
 		panic!("the ZK job ended as {:?}\n{}", record.status, node.log_tail());
 	};
 	assert_eq!(record.tier, Tier::Zk);
-	let output = record.output.expect("a completed job has its output");
+	let output =
+		record.output.and_then(|stored| stored.inline()).expect("a completed job has its output");
 	// The first row of Python onnxruntime's outputs for the reference inputs.
 	let expected: Vec<u8> =
 		reference.output[..10].iter().flat_map(|v| (*v as i32).to_le_bytes()).collect();

@@ -57,6 +57,10 @@ macro_rules! with_partial {
 	}};
 }
 
+/// RPC request and response limit (MB) the node uses unless told otherwise: an 8 MiB
+/// payload is about 16.8 MB of hex, plus the extrinsic around it.
+const RPC_PAYLOAD_LIMIT_MB: u32 = 40;
+
 /// Parses the command line and runs what it asks for; a worker's offchain workers reach the
 /// backend `wrap_backend` makes from the node's engine.
 pub fn run(wrap_backend: crate::WrapBackend) -> sc_cli::Result<()> {
@@ -116,6 +120,14 @@ pub fn run(wrap_backend: crate::WrapBackend) -> sc_cli::Result<()> {
 				// `--enable-offchain-indexing true`.
 				if config.chain_spec.chain_type() == ChainType::Development {
 					config.offchain_worker.indexing_enabled = true;
+				}
+				// A request or result carries up to 8 MiB of tensors, 16 MiB as hex in JSON:
+				// the RPC's 15 MB defaults would refuse it (an explicit other value stands).
+				if config.rpc.max_request_size == sc_cli::RPC_DEFAULT_MAX_REQUEST_SIZE_MB {
+					config.rpc.max_request_size = RPC_PAYLOAD_LIMIT_MB;
+				}
+				if config.rpc.max_response_size == sc_cli::RPC_DEFAULT_MAX_RESPONSE_SIZE_MB {
+					config.rpc.max_response_size = RPC_PAYLOAD_LIMIT_MB;
 				}
 				// A worker answers from its offchain worker, which the CLI only starts on
 				// validators by default: `--worker` starts it on any node.

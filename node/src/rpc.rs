@@ -17,7 +17,8 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// Transaction pool.
 	pub pool: Arc<P>,
-	/// The node's offchain store (persistent kind), where indexed model chunks are.
+	/// The node's offchain store (persistent kind), where indexed model chunks and large job
+	/// payloads are.
 	pub offchain: Option<pallet_models_rpc::OffchainRead>,
 }
 
@@ -52,9 +53,10 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module
-		.merge(Models::<_, Block, AccountId, Balance>::new(client.clone(), offchain).into_rpc())?;
-	module.merge(Inference::<_, Block, AccountId, Balance>::new(client).into_rpc())?;
+	module.merge(
+		Models::<_, Block, AccountId, Balance>::new(client.clone(), offchain.clone()).into_rpc(),
+	)?;
+	module.merge(Inference::<_, Block, AccountId, Balance>::new(client, offchain).into_rpc())?;
 
 	Ok(module)
 }

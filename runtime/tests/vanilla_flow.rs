@@ -129,7 +129,7 @@ fn a_vanilla_job_goes_from_upload_to_settlement() {
 
 		let job = <Runtime as InferenceApiV1<verin_runtime::Block, AccountId, Balance, u32>>::job(0).unwrap();
 		assert_eq!(job.status, JobStatus::Completed { worker: worker.clone(), at: 2 });
-		assert_eq!(job.output, Some(output));
+		assert_eq!(job.output.and_then(|stored| stored.inline()), Some(output));
 		assert_eq!(fee_held(&dapp), 0);
 		assert_eq!(free(&owner), before.0 + quote.royalty);
 		assert_eq!(free(&worker), before.1 + quote.worker);

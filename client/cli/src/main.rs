@@ -511,8 +511,15 @@ async fn print_job(verin: &Verin, id: u64, job: &Job) -> Result<bool, Error> {
 			false
 		},
 	};
-	if let (Some(output), Some(version)) = (&job.output, &version) {
-		println!("output: {}", tensors::to_json(&version.spec.schema.outputs, output));
+	if let (true, Some(version)) = (job.output.is_some(), &version) {
+		// Small outputs are in the job; large ones come from the node's offchain store.
+		let output = match job.output.as_ref().and_then(|stored| stored.inline()) {
+			Some(output) => Some(output),
+			None => verin.output(id).await?,
+		};
+		if let Some(output) = output {
+			println!("output: {}", tensors::to_json(&version.spec.schema.outputs, &output));
+		}
 	}
 	Ok(completed)
 }

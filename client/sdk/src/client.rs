@@ -35,6 +35,14 @@ type Api = OnlineClient<SubstrateConfig>;
 /// How long a transaction may take from submission to finality before the SDK gives up.
 const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Largest JSON-RPC message the SDK sends or reads: an 8 MiB payload as hex with the
+/// extrinsic around it (the node accepts 40 MB by default).
+const RPC_MESSAGE_LIMIT: u32 = 40 * 1000 * 1000;
+
+/// Model chunks a deployment keeps in flight (8 MiB): below the transaction pool's default
+/// 20 MiB, and about what one block takes (9 MiB of normal extrinsics).
+const UPLOAD_WINDOW: usize = 32;
+
 /// A key from a secret URI (`//Alice`, a mnemonic, `0x<seed>`), or from a file holding one.
 pub fn signer(suri_or_file: &str) -> Result<Keypair, Error> {
 	let text = match std::fs::read_to_string(suri_or_file) {
@@ -154,8 +162,14 @@ impl Verin {
 	/// SDK was built for.
 	pub async fn connect(url: &str) -> Result<Self, Error> {
 		let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
-		let rpc =
-			RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(e.to_string()))?;
+		// jsonrpsee's default 10 MB message limit is below an 8 MiB input (16.8 MB of hex).
+		let ws = jsonrpsee::ws_client::WsClientBuilder::default()
+			.max_request_size(RPC_MESSAGE_LIMIT)
+			.max_response_size(RPC_MESSAGE_LIMIT)
+			.build(url)
+			.await
+			.map_err(|e| unreachable(e.to_string()))?;
+		let rpc = RpcClient::new(ws);
 		let api =
 			Api::from_rpc_client(rpc.clone()).await.map_err(|e| unreachable(e.to_string()))?;
 		let at = api.at_current_block().await.map_err(|e| Error::Node(e.to_string()))?;
@@ -265,6 +279,19 @@ impl Verin {
 	pub async fn job(&self, id: JobId) -> Result<Job, Error> {
 		let job: Option<Job> = self.call("inference_job", rpc_params![id]).await?;
 		job.ok_or(Error::UnknownJob(id))
+	}
+
+	/// The output tensors of job `id`, or `None` while it has none. Large outputs are kept
+	/// by content; the node reads them from its offchain store (`inference_output`).
+	pub async fn output(&self, id: JobId) -> Result<Option<TensorPayload>, Error> {
+		let output: Option<Vec<TensorData>> =
+			self.call("inference_output", rpc_params![id]).await?;
+		output
+			.map(|tensors| {
+				TensorPayload::try_from(tensors)
+					.map_err(|_| Error::Node(format!("job {id}'s output has too many tensors")))
+			})
+			.transpose()
 	}
 
 	/// Ids of the jobs assigned to `worker` and not yet answered.
@@ -389,7 +416,7 @@ impl Verin {
 		let size = file.bytes.len() as u64;
 		let chunks = chunk_count(size) as u32;
 		let mut nonce = self.next_nonce(&owner).await?;
-		let mut pending = Vec::with_capacity(chunks as usize + 3);
+		let mut pending = std::collections::VecDeque::with_capacity(UPLOAD_WINDOW + 3);
 		let begin = runtime::transactions().models().begin_upload(
 			model,
 			generated(&version),
@@ -397,7 +424,7 @@ impl Verin {
 			size,
 			chunks,
 		);
-		pending.push(self.submit(&begin, key, nonce).await?);
+		pending.push_back(self.submit(&begin, key, nonce).await?);
 		nonce += 1;
 		for (index, chunk) in file.bytes.chunks(MODEL_CHUNK_SIZE as usize).enumerate() {
 			let call = runtime::transactions().models().upload_chunk(
@@ -405,11 +432,17 @@ impl Verin {
 				index as u32,
 				generated(&chunk.to_vec()),
 			);
-			pending.push(self.submit(&call, key, nonce).await?);
+			pending.push_back(self.submit(&call, key, nonce).await?);
 			nonce += 1;
 			progress(DeployProgress::Chunk { sent: index as u32 + 1, total: chunks });
+			// A large model would overflow the node's transaction pool (20 MiB by default):
+			// at most `UPLOAD_WINDOW` chunks wait at once.
+			while pending.len() > UPLOAD_WINDOW {
+				let oldest = pending.pop_front().expect("more than the window is pending");
+				self.finalized(key, oldest).await?;
+			}
 		}
-		pending.push(
+		pending.push_back(
 			self.submit(&runtime::transactions().models().finish_upload(model), key, nonce).await?,
 		);
 		nonce += 1;
@@ -424,7 +457,7 @@ impl Verin {
 					generated(&version),
 					generated(&circuit.verifier_data),
 				);
-				pending.push(self.submit(&call, key, nonce).await?);
+				pending.push_back(self.submit(&call, key, nonce).await?);
 				Some(circuit.digest)
 			},
 			None => None,

@@ -193,7 +193,7 @@ mod benchmarks {
 			input_hash: H256(sp_io::hashing::blake2_256(&case.input.encode())),
 			output_hash: H256(sp_io::hashing::blake2_256(&case.output.encode())),
 			spec: &case.spec,
-			input: &case.input,
+			input: Some(&case.input),
 			output: &case.output,
 			circuit: case.circuit.as_ref().map(|(_, data)| data.as_slice()),
 		};
@@ -278,7 +278,7 @@ mod benchmarks {
 	/// alternative so far (hashed, compared, then stored); not the last vote, so nothing is
 	/// decided. A commitment (`vote`) is charged as this at one byte.
 	#[benchmark]
-	fn vote(o: Linear<1, { T::MaxOutputBytes::get() }>) {
+	fn vote(o: Linear<1, { Pallet::<T>::max_disputed_output_bytes() }>) {
 		let (job, _, _, committee) = disputed::<T>(o, T::CommitteeSize::get() + 2);
 		let output = filled(o, 8);
 		for member in &committee {
@@ -296,7 +296,7 @@ mod benchmarks {
 	/// other members were silent (each slashed and suspended).
 	#[benchmark]
 	fn decide_dispute() {
-		let output_len = T::MaxOutputBytes::get();
+		let output_len = Pallet::<T>::max_disputed_output_bytes();
 		let (job, _, _, committee) = disputed::<T>(output_len, T::CommitteeSize::get() + 2);
 		let majority = committee.len() / 2 + 1;
 		let voters: Vec<_> = committee

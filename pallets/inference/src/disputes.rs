@@ -229,15 +229,23 @@ impl<T: Config> Pallet<T> {
 		let agrees = |a: &TensorPayload, b: &TensorPayload| {
 			compare::outputs_agree(&served.spec.determinism, &served.spec.schema.outputs, a, b)
 		};
-		let upholds = record.output.as_ref().is_some_and(|answered| agrees(answered, &output));
+		// Optimistic outputs fit in state (`OutputTooLargeForTier`), so both are inline.
+		let upholds = record
+			.output
+			.as_ref()
+			.and_then(StoredPayload::inline)
+			.is_some_and(|answered| agrees(&answered, &output));
 		let ballot = if upholds {
 			Ballot::Upholds
-		} else if let Some(index) =
-			dispute.alternatives.iter().position(|other| agrees(other, &output))
+		} else if let Some(index) = dispute
+			.alternatives
+			.iter()
+			.position(|other| other.inline().is_some_and(|other| agrees(&other, &output)))
 		{
 			Ballot::Alternative(index as u32)
 		} else {
 			let index = dispute.alternatives.len() as u32;
+			let output = Self::keep_payload(job, PayloadRole::Output, &output);
 			// A member reveals once and the committee fits `CommitteeSize`: there is room.
 			dispute.alternatives.try_push(output).map_err(|_| Error::<T>::AlreadyVoted)?;
 			Ballot::Alternative(index)
@@ -356,10 +364,7 @@ impl<T: Config> Pallet<T> {
 					to_committee,
 				});
 				let output = dispute.alternatives.into_iter().nth(index as usize);
-				let output_hash = output
-					.as_ref()
-					.map(|output| H256(output.using_encoded(sp_io::hashing::blake2_256)))
-					.unwrap_or_default();
+				let output_hash = output.as_ref().map(StoredPayload::hash).unwrap_or_default();
 				let refunded = Self::refund(&record);
 				record.output = output;
 				record.status = JobStatus::Overturned { worker: worker.clone(), at: now };

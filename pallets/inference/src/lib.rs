@@ -124,6 +124,7 @@ use verin_primitives::{
 		ResultContext, ServedModel, SlashReason, TierVerifier, Verdict, WorkerPool, WorkerStaking,
 	},
 	model::{ModelId, ModelStatus, ModelVersion},
+	payload::{offchain_payload_key, PayloadRole, StoredPayload, MAX_INLINE_PAYLOAD_LEN},
 	tensor::{self, TensorError, TensorPayload},
 	tier::Tier,
 	traits::ModelJobs,
@@ -193,7 +194,7 @@ pub struct Dispute<AccountId, Balance, BlockNumber, MaxMembers: Get<u32>, MaxCha
 	/// The revealed votes, in order.
 	pub votes: BoundedVec<(AccountId, Ballot), MaxMembers>,
 	/// Outputs voted for that disagree with the worker's (and with each other).
-	pub alternatives: BoundedVec<TensorPayload, MaxMembers>,
+	pub alternatives: BoundedVec<StoredPayload, MaxMembers>,
 	/// The block whose `on_initialize` draws the committee, from randomness nobody knew
 	/// when the challenge was sent.
 	pub draw_at: BlockNumber,
@@ -483,7 +484,8 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A job was requested and its fee held.
+		/// A job was requested and its fee held. `input_hash` is blake2-256 of the
+		/// SCALE-encoded input (what the tiers' evidence binds; a large input is kept by it).
 		JobRequested {
 			job: JobId,
 			requester: T::AccountId,
@@ -491,6 +493,7 @@ pub mod pallet {
 			version: ModelVersion,
 			tier: Tier,
 			fee: BalanceOf<T>,
+			input_hash: H256,
 		},
 		/// A job was assigned to a worker, who must answer by block `deadline`.
 		JobAssigned { job: JobId, worker: T::AccountId, deadline: BlockNumberFor<T> },
@@ -605,6 +608,12 @@ pub mod pallet {
 		InputTooLarge,
 		/// The model's output for this batch would be larger than `MaxOutputBytes`.
 		OutputWouldBeTooLarge,
+		/// The ZK tier needs the input in chain state (its proof commits to the values):
+		/// its SCALE encoding must fit `MAX_INLINE_PAYLOAD_LEN`.
+		InputTooLargeForTier,
+		/// The Optimistic tier compares outputs in the runtime when a result is disputed:
+		/// the model's output for this batch must fit `MAX_INLINE_PAYLOAD_LEN` encoded.
+		OutputTooLargeForTier,
 		/// The quoted fee is above the caller's `max_fee`.
 		FeeCapTooLow,
 		/// No worker is eligible for this model version and tier right now.
@@ -734,6 +743,8 @@ pub mod pallet {
 			Timers::<T>::insert(next_timer, job_id, ());
 			NextJobId::<T>::put(next_job_id);
 			let input_bytes = tensor::payload_bytes(&input);
+			let input = Self::keep_payload(job_id, PayloadRole::Input, &input);
+			let input_hash = input.hash();
 
 			let version = served.version;
 			Jobs::<T>::insert(
@@ -766,6 +777,7 @@ pub mod pallet {
 				version,
 				tier,
 				fee: fee.total,
+				input_hash,
 			});
 			Self::deposit_event(Event::JobAssigned { job: job_id, worker, deadline });
 			Ok(Some(
@@ -794,7 +806,9 @@ pub mod pallet {
 				.ok_or(Error::<T>::UnknownModelVersion)?;
 			Self::check_output(&served, &record, &output).map_err(Self::output_error)?;
 
-			let output_hash = H256(output.using_encoded(sp_io::hashing::blake2_256));
+			let stored_output = StoredPayload::of(&output);
+			let output_hash = stored_output.0.hash();
+			let input = record.input.inline();
 			// Only the ZK tier reads the circuit (kilobytes of verifier data).
 			let circuit = (record.tier == Tier::Zk)
 				.then(|| T::Models::circuit(record.model, record.version))
@@ -804,10 +818,10 @@ pub mod pallet {
 				worker: &worker,
 				content_id: record.content_id,
 				circuit_digest: served.circuit_digest,
-				input_hash: H256(record.input.using_encoded(sp_io::hashing::blake2_256)),
+				input_hash: record.input.hash(),
 				output_hash,
 				spec: &served.spec,
-				input: &record.input,
+				input: input.as_ref(),
 				output: &output,
 				circuit: circuit.as_deref(),
 			};
@@ -817,7 +831,7 @@ pub mod pallet {
 			let output_bytes = tensor::payload_bytes(&output);
 			PendingJobs::<T>::remove(&worker, job);
 			T::Workers::job_released(&worker, true);
-			record.output = Some(output);
+			record.output = Some(Self::index_payload(job, PayloadRole::Output, stored_output));
 			Self::deposit_event(Event::ResultSubmitted {
 				job,
 				worker: worker.clone(),
@@ -1013,14 +1027,69 @@ impl<T: Config> Pallet<T> {
 		)
 		.map_err(Self::input_error)?;
 		if tier == Tier::Zk {
+			// The proof commits to the input's values, which the verifier reads from state.
+			ensure!(
+				input.encoded_size() <= MAX_INLINE_PAYLOAD_LEN as usize,
+				Error::<T>::InputTooLargeForTier
+			);
 			ensure!(served.circuit_digest.is_some(), Error::<T>::ZkCircuitNotRegistered);
 			ensure!(served.circuit_trusted, Error::<T>::ZkCircuitNotTrusted);
 			ensure!(batch == 1, Error::<T>::ZkOneRowOnly);
 		}
 		let output_bytes = tensor::expected_bytes(&served.spec.schema.outputs, batch);
 		ensure!(output_bytes <= T::MaxOutputBytes::get() as u64, Error::<T>::OutputWouldBeTooLarge);
+		if tier == Tier::Optimistic {
+			// A dispute compares outputs in the runtime, so they must be in state.
+			ensure!(
+				tensor::expected_encoded_len(&served.spec.schema.outputs, batch)
+					<= MAX_INLINE_PAYLOAD_LEN as u64,
+				Error::<T>::OutputTooLargeForTier
+			);
+		}
 		let bytes = (tensor::payload_bytes(input) as u64).saturating_add(output_bytes);
 		Ok((batch, Self::price(served.price, tier, bytes)))
+	}
+
+	/// Most bytes of element data an output the Optimistic tier disputes may carry: one
+	/// tensor whose encoding fits `MAX_INLINE_PAYLOAD_LEN` (the benchmarks' largest vote).
+	pub fn max_disputed_output_bytes() -> u32 {
+		// A one-tensor payload's encoding adds at most 1 + 1 + 4 * rank + 4 bytes; 64 covers
+		// a rank of up to 14.
+		T::MaxOutputBytes::get().min(MAX_INLINE_PAYLOAD_LEN - 64)
+	}
+
+	/// How state keeps `job`'s `payload` in `role`; a payload too large for state goes to
+	/// the nodes' offchain stores (offchain indexing), where workers and the RPC read it.
+	pub(crate) fn keep_payload(
+		job: JobId,
+		role: PayloadRole,
+		payload: &TensorPayload,
+	) -> StoredPayload {
+		Self::index_payload(job, role, StoredPayload::of(payload))
+	}
+
+	fn index_payload(
+		job: JobId,
+		role: PayloadRole,
+		(stored, indexed): (StoredPayload, Option<Vec<u8>>),
+	) -> StoredPayload {
+		if let Some(bytes) = indexed {
+			sp_io::offchain_index::set(&offchain_payload_key(job, role, &stored.hash()), &bytes);
+		}
+		stored
+	}
+
+	/// Clears a deleted job's payloads from the offchain stores.
+	pub(crate) fn forget_payloads(job: JobId, record: &JobOf<T>) {
+		let payloads = [
+			(PayloadRole::Input, Some(&record.input)),
+			(PayloadRole::Output, record.output.as_ref()),
+		];
+		for (role, stored) in payloads {
+			if let Some(stored @ StoredPayload::Indexed { .. }) = stored {
+				sp_io::offchain_index::clear(&offchain_payload_key(job, role, &stored.hash()));
+			}
+		}
 	}
 
 	/// Checks a job's output against the version's output schema and the input's batch.

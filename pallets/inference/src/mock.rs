@@ -81,6 +81,10 @@ parameter_types! {
 	pub static ZkCircuitTrusted: bool = true;
 	/// Models the benchmarks publish: id, owner and spec (version 1.0).
 	pub static BenchModels: Vec<(ModelId, AccountId, VersionSpec)> = Vec::new();
+	/// Request limits (tests of large payloads raise them).
+	pub static MaxBatch: u32 = 4;
+	pub static MaxInputBytes: u32 = 64;
+	pub static MaxOutputBytes: u32 = 24;
 }
 
 fn tensor(name: &[u8], shape: Vec<Dim>) -> TensorSpec {
@@ -248,9 +252,9 @@ impl pallet_inference::Config for Test {
 	type MaxAttempts = ConstU32<MAX_ATTEMPTS>;
 	type MinResponseBlocks = ConstU64<1>;
 	type MaxResponseBlocks = ConstU64<50>;
-	type MaxBatch = ConstU32<4>;
-	type MaxInputBytes = ConstU32<64>;
-	type MaxOutputBytes = ConstU32<24>;
+	type MaxBatch = MaxBatch;
+	type MaxInputBytes = MaxInputBytes;
+	type MaxOutputBytes = MaxOutputBytes;
 	type MaxEvidenceBytes = ConstU32<64>;
 	type ResultRetention = ConstU64<RETENTION>;
 	type TimerBudget = ConstU32<TIMER_BUDGET>;

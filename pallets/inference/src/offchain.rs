@@ -32,6 +32,7 @@ use super::*;
 use frame_system::offchain::SigningTypes;
 use sp_runtime::offchain::storage::StorageValueRef;
 use verin_pallet_support::{local_worker_keys_with_accounts, work_claim};
+use verin_primitives::payload::{resolve_payload, PayloadReadError};
 use verin_worker_primitives::{verin_inference, InferenceError, TeeError};
 
 /// Blocks after which an unanswered claim may be submitted again (the first transaction was
@@ -204,21 +205,26 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) -> bool {
 		let Some(record) = Jobs::<T>::get(job) else { return false };
-		let Some(answered) = &record.output else { return false };
+		// Optimistic outputs are kept inline (`OutputTooLargeForTier`).
+		let Some(answered) = record.output.as_ref().and_then(StoredPayload::inline) else {
+			return false;
+		};
 		let key = (CHECK_PREFIX, job).encode();
 		let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
 		let Ok(checking) = claim.try_lock() else { return false };
 		let served = T::Models::served_model(record.model, Some(record.version));
 		// No engine, or no model: dropping `checking` releases the claim, so that another
 		// run, which may do better, is not blocked.
-		let (Some(served), Some(own)) = (served, Self::re_execute(&record)) else { return true };
+		let (Some(served), Some(own)) = (served, Self::re_execute(job, &record)) else {
+			return true;
+		};
 		// Checked: whether it agrees or is challenged, this node has nothing more to do for
 		// it while the claim holds.
 		checking.forget();
 		if compare::outputs_agree(
 			&served.spec.determinism,
 			&served.spec.schema.outputs,
-			answered,
+			&answered,
 			&own,
 		) {
 			return true;
@@ -266,7 +272,7 @@ impl<T: Config> Pallet<T> {
 						None => {
 							if output.is_none() {
 								output = Jobs::<T>::get(job)
-									.and_then(|record| Self::re_execute(&record));
+									.and_then(|record| Self::re_execute(job, &record));
 							}
 							// No output to vote with: dropping `committing` releases the claim.
 							let Some(own) = output.clone() else { continue };
@@ -306,8 +312,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// This node's own output for a job; `None` when the node cannot run it.
-	fn re_execute(record: &JobOf<T>) -> Option<TensorPayload> {
-		verin_inference::run(record.content_id.0, record.input.clone())
+	fn re_execute(job: JobId, record: &JobOf<T>) -> Option<TensorPayload> {
+		let input = Self::job_input(job, record)
+			.map_err(|error| {
+				log::info!(target: "runtime::inference", "job {job}: no usable input to re-execute: {error:?}");
+			})
+			.ok()?;
+		verin_inference::run(record.content_id.0, input)
 			.map_err(|error| {
 				log::info!(target: "runtime::inference", "model {:?} could not be re-executed: {error:?}", record.content_id);
 			})
@@ -333,31 +344,36 @@ impl<T: Config> Pallet<T> {
 	/// (or, for a TEE job, has no enclave).
 	pub fn compute_answer(job: JobId, record: &JobOf<T>) -> Option<Answer<T>> {
 		let served = T::Models::served_model(record.model, Some(record.version));
+		let input = match Self::job_input(job, record) {
+			Ok(input) => input,
+			Err(error) => {
+				log::warn!(target: "runtime::inference", "job {job}: input unavailable: {error:?}");
+				return Some(Answer::Failure(FailureReason::InputUnavailable));
+			},
+		};
 		let computed = match record.tier {
 			// An Optimistic result's evidence is the worker's bond: no bytes, as for Vanilla.
-			Tier::Vanilla | Tier::Optimistic => {
-				verin_inference::run(record.content_id.0, record.input.clone())
-					.map(|output| (output, alloc::vec::Vec::new()))
-			},
+			Tier::Vanilla | Tier::Optimistic => verin_inference::run(record.content_id.0, input)
+				.map(|output| (output, alloc::vec::Vec::new())),
 			Tier::Zk => {
 				let Some(digest) = served.as_ref().and_then(|served| served.circuit_digest) else {
 					return Some(Answer::Failure(FailureReason::EvidenceUnavailable));
 				};
-				verin_inference::prove(record.content_id.0, digest.0, record.input.clone())
+				verin_inference::prove(record.content_id.0, digest.0, input)
 					.map(|proven| (proven.output, proven.proof))
 			},
 			// The enclave runs the model itself and signs its own output for this job on the
 			// chain its node follows: the runtime gets no signature over bytes of its choosing.
-			Tier::Tee => verin_worker_primitives::verin_tee::run_and_sign(
-				job,
-				record.content_id.0,
-				record.input.clone(),
-			)
-			.map(|signed| (signed.output, signed.signature.to_vec()))
-			.map_err(|error| match error {
-				TeeError::Inference(error) => error,
-				TeeError::Unavailable | TeeError::AttestationFailed => InferenceError::Unavailable,
-			}),
+			Tier::Tee => {
+				verin_worker_primitives::verin_tee::run_and_sign(job, record.content_id.0, input)
+					.map(|signed| (signed.output, signed.signature.to_vec()))
+					.map_err(|error| match error {
+						TeeError::Inference(error) => error,
+						TeeError::Unavailable | TeeError::AttestationFailed => {
+							InferenceError::Unavailable
+						},
+					})
+			},
 		};
 		let (output, evidence) = match computed {
 			Ok(computed) => computed,
@@ -376,6 +392,21 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Answer::Failure(FailureReason::OutputMismatch)
 		})
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// `job`'s input: from state when inline, else from this node's offchain store (written
+	/// there by offchain indexing when the request was imported), checked against its hash.
+	pub fn job_input(job: JobId, record: &JobOf<T>) -> Result<TensorPayload, PayloadReadError> {
+		let indexed = match &record.input {
+			StoredPayload::Inline(_) => None,
+			StoredPayload::Indexed { hash, .. } => sp_io::offchain::local_storage_get(
+				sp_core::offchain::StorageKind::PERSISTENT,
+				&offchain_payload_key(job, PayloadRole::Input, hash),
+			),
+		};
+		resolve_payload(&record.input, indexed)
 	}
 }
 

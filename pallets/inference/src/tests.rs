@@ -11,6 +11,7 @@ mod attacks;
 mod disputes;
 mod invariants;
 mod offchain_worker;
+mod payloads;
 
 fn register_worker(who: AccountId, stake: Balance, tiers: &[Tier]) {
 	let models: Vec<ServedVersion> = [(MODEL, V1), (MODEL, V1_1), (VANILLA_ONLY_MODEL, V1)]
@@ -166,7 +167,8 @@ mod requesting {
 						model: MODEL,
 						version: V1,
 						tier: Tier::Vanilla,
-						fee: fee.total
+						fee: fee.total,
+						input_hash: Inference::job(job).unwrap().input.hash(),
 					},
 					Event::JobAssigned { job, worker: WORKER_A, deadline },
 				]
@@ -473,7 +475,7 @@ mod answering {
 			assert_eq!(Balances::free_balance(TREASURY), treasury + fee.treasury);
 			let record = Inference::job(job).unwrap();
 			assert_eq!(record.status, JobStatus::Completed { worker: WORKER_A, at: 2 });
-			assert_eq!(record.output, Some(output(1, 0.25)));
+			assert_eq!(record.output.and_then(|stored| stored.inline()), Some(output(1, 0.25)));
 			assert!(Inference::pending_jobs(&WORKER_A).is_empty());
 			assert!(!Inference::has_open_jobs(MODEL));
 			let info = Workers::worker(&WORKER_A).unwrap();

@@ -84,6 +84,7 @@ impl<T: Config> Pallet<T> {
 			status => match status.ended_at() {
 				Some(at) if now >= at.saturating_add(T::ResultRetention::get()) => {
 					Jobs::<T>::remove(job);
+					Self::forget_payloads(job, &record);
 					Self::deposit_event(Event::JobPruned { job });
 				},
 				Some(at) => {

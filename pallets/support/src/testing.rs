@@ -176,7 +176,9 @@ pub fn offchain_worker_node(
 	ext: &mut sp_io::TestExternalities,
 	worker_keys: impl IntoIterator<Item = u64>,
 ) -> TransactionPool {
-	let (offchain, _) = TestOffchainExt::new();
+	// The node's offchain store is the one offchain indexing writes to (after
+	// `persist_offchain_overlay`), as on a node.
+	let (offchain, _) = TestOffchainExt::with_offchain_db(ext.offchain_db());
 	let (pool, pool_state) = TestTransactionPoolExt::new();
 	ext.register_extension(OffchainDbExt::new(offchain.clone()));
 	ext.register_extension(OffchainWorkerExt::new(offchain));

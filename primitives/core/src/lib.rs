@@ -9,6 +9,7 @@ extern crate alloc;
 pub mod compare;
 pub mod market;
 pub mod model;
+pub mod payload;
 pub mod tensor;
 pub mod tier;
 pub mod traits;

@@ -229,8 +229,9 @@ pub struct ResultContext<'a, AccountId> {
 	pub output_hash: H256,
 	/// What the version declares (schema, determinism, tiers).
 	pub spec: &'a VersionSpec,
-	/// The job's input.
-	pub input: &'a TensorPayload,
+	/// The job's input, when chain state keeps it inline (always for the ZK tier, whose
+	/// proof commits to the input's values).
+	pub input: Option<&'a TensorPayload>,
 	/// The submitted output (already checked against the schema).
 	pub output: &'a TensorPayload,
 	/// Verifier data of the version's ZK circuit, if one is registered.
@@ -414,6 +415,9 @@ pub enum FailureReason {
 	ResourceLimit,
 	/// The worker's operator does not run this model (denied, or over its size cap).
 	ModelDeclined,
+	/// The job's input is kept by content and the worker's offchain store does not hold
+	/// bytes with its hash (a node without offchain indexing, or one that joined late).
+	InputUnavailable,
 }
 
 /// Where a job is in its life.
@@ -535,8 +539,9 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub content_id: H256,
 	/// The verification tier asked for.
 	pub tier: Tier,
-	/// The input tensors.
-	pub input: crate::tensor::TensorPayload,
+	/// The input tensors: inline when small, else their hash and length (the bytes are in
+	/// the nodes' offchain stores, see [`crate::payload`]).
+	pub input: crate::payload::StoredPayload,
 	/// Batch size of the input (and so of the output).
 	pub batch: u32,
 	/// The fee held and how it splits; the royalty goes to `royalty_to`.
@@ -549,8 +554,8 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub attempts: u32,
 	/// Where the job stands.
 	pub status: JobStatus<AccountId, BlockNumber>,
-	/// The result, once answered.
-	pub output: Option<crate::tensor::TensorPayload>,
+	/// The result, once answered: inline when small, else by content as the input.
+	pub output: Option<crate::payload::StoredPayload>,
 	/// The block whose timer looks at the job next (deadline, end of the challenge window
 	/// or of retention). Timers left in other blocks are stale and ignored.
 	pub next_timer: BlockNumber,

@@ -13,8 +13,13 @@ use sp_runtime::BoundedVec;
 
 use crate::model::{Dim, TensorSpec, MAX_TENSORS, MAX_TENSOR_RANK};
 
-/// Largest single tensor in a request or result, in bytes.
-pub const MAX_TENSOR_BYTES: u32 = 16 * 1024;
+/// Most bytes of element data a request's input or a result's output may carry (the
+/// runtime may allow less). Chain state keeps large payloads by content
+/// ([`crate::payload::StoredPayload`]), so this bounds extrinsics, not state.
+pub const MAX_PAYLOAD_BYTES: u32 = 8 * 1024 * 1024;
+
+/// Largest single tensor in a request or result, in bytes: a payload may be one tensor.
+pub const MAX_TENSOR_BYTES: u32 = MAX_PAYLOAD_BYTES;
 
 /// One concrete tensor.
 #[derive(
@@ -115,6 +120,20 @@ pub fn expected_bytes(specs: &[TensorSpec], batch: u32) -> u64 {
 		.fold(0u64, |acc, bytes| acc.saturating_add(bytes))
 }
 
+/// Length of the SCALE encoding of the outputs a model produces for `batch` items: what
+/// chain state holds when it keeps them inline.
+pub fn expected_encoded_len(specs: &[TensorSpec], batch: u32) -> u64 {
+	use codec::{Compact, CompactLen};
+	let compact = |n: u64| Compact::<u32>::compact_len(&(n.min(u32::MAX as u64) as u32)) as u64;
+	specs.iter().fold(compact(specs.len() as u64), |acc, spec| {
+		let data = expected_bytes(core::slice::from_ref(spec), batch);
+		let rank = spec.shape.len() as u64;
+		acc.saturating_add(compact(rank) + 4 * rank)
+			.saturating_add(compact(data))
+			.saturating_add(data)
+	})
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -141,6 +160,19 @@ mod tests {
 		let specs = [spec(ElementType::F32, &[Dim::Batch, Dim::Fixed(64)])];
 		assert_eq!(validate_payload(&specs, &[tensor(&[3, 64], 3 * 64 * 4)], None, 8, 4096), Ok(3));
 		assert_eq!(expected_bytes(&specs, 3), 3 * 64 * 4);
+	}
+
+	#[test]
+	fn the_expected_encoded_length_is_the_encoded_length() {
+		use codec::Encode;
+		let specs = [
+			spec(ElementType::F32, &[Dim::Batch, Dim::Fixed(64)]),
+			spec(ElementType::I64, &[Dim::Fixed(3)]),
+		];
+		let payload: TensorPayload =
+			vec![tensor(&[5, 64], 5 * 64 * 4), tensor(&[3], 24)].try_into().unwrap();
+		assert_eq!(validate_payload(&specs, &payload, None, 8, 1 << 20), Ok(5));
+		assert_eq!(expected_encoded_len(&specs, 5), payload.encoded_size() as u64);
 	}
 
 	#[test]

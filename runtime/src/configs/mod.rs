@@ -26,6 +26,7 @@ use super::{
 use verin_primitives::{
 	currency::{MICRO_UNIT, MILLI_UNIT, UNIT},
 	model::MODEL_CHUNK_SIZE,
+	tensor::MAX_PAYLOAD_BYTES,
 	time::{DAYS, HOURS, MINUTES},
 };
 
@@ -33,8 +34,10 @@ use verin_primitives::{
 const MAXIMUM_BLOCK_WEIGHT: Weight =
 	Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND.saturating_mul(2), u64::MAX);
 
-/// 5 MiB blocks: room for a model-upload chunk plus ordinary traffic.
-const MAXIMUM_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
+/// 12 MiB blocks: normal extrinsics get 9 MiB, room for one request with the largest input
+/// (`MAX_PAYLOAD_BYTES`, 8 MiB) beside ordinary traffic. Kept below the network's 16 MiB
+/// block-response limit, so every block can be synced by a peer.
+const MAXIMUM_BLOCK_LENGTH: u32 = 12 * 1024 * 1024;
 
 parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
@@ -144,8 +147,9 @@ parameter_types! {
 	pub const ModelDepositPerByte: Balance = MICRO_UNIT;
 }
 
-/// Largest model file: 16 MiB, twice the 8 MiB the design requires.
-pub const MAX_MODEL_SIZE: u64 = 16 * 1024 * 1024;
+/// Largest model file: 256 MiB (a ResNet-50 is about 100 MB), in 1,024 chunks of 256 KiB;
+/// a version's chunk list is then at most 32 KiB of state.
+pub const MAX_MODEL_SIZE: u64 = 256 * 1024 * 1024;
 
 impl pallet_models::Config for Runtime {
 	type Currency = Balances;
@@ -315,8 +319,8 @@ impl pallet_inference::Config for Runtime {
 	type MinResponseBlocks = ConstU32<2>;
 	type MaxResponseBlocks = ConstU32<{ 10 * MINUTES }>;
 	type MaxBatch = ConstU32<64>;
-	type MaxInputBytes = ConstU32<{ 16 * 1024 }>;
-	type MaxOutputBytes = ConstU32<{ 16 * 1024 }>;
+	type MaxInputBytes = ConstU32<MAX_PAYLOAD_BYTES>;
+	type MaxOutputBytes = ConstU32<MAX_PAYLOAD_BYTES>;
 	type MaxEvidenceBytes = ConstU32<{ 128 * 1024 }>;
 	type ResultRetention = ConstU32<DAYS>;
 	type TimerBudget = ConstU32<TIMER_BUDGET>;

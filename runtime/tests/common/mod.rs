@@ -89,6 +89,29 @@ pub fn f32_payload(rows: u32, width: u32, value: f32) -> TensorPayload {
 /// Registers (owned by `owner`, priced `price`) and uploads a float model (f32 [batch, 8]
 /// -> f32 [batch, 3]) offering `tiers`; returns its id.
 pub fn publish_model(owner: Sr25519Keyring, price: Balance, tiers: TierSet) -> u64 {
+	publish_model_of_width(owner, price, tiers, 8, 3)
+}
+
+/// As [`publish_model`], for a model of f32 [batch, `inputs`] -> f32 [batch, `outputs`].
+pub fn publish_model_of_width(
+	owner: Sr25519Keyring,
+	price: Balance,
+	tiers: TierSet,
+	inputs: u32,
+	outputs: u32,
+) -> u64 {
+	publish_model_with_inputs(owner, price, tiers, &[inputs], outputs)
+}
+
+/// As [`publish_model`], for a model of one f32 [batch, width] input per `input_widths`
+/// -> f32 [batch, `outputs`].
+pub fn publish_model_with_inputs(
+	owner: Sr25519Keyring,
+	price: Balance,
+	tiers: TierSet,
+	input_widths: &[u32],
+	outputs: u32,
+) -> u64 {
 	let model = pallet_models::NextModelId::<Runtime>::get();
 	let metadata = ModelMetadata {
 		name: b"intent-classifier".to_vec().try_into().unwrap(),
@@ -102,8 +125,14 @@ pub fn publish_model(owner: Sr25519Keyring, price: Balance, tiers: TierSet) -> u
 	let spec = VersionSpec {
 		format: ModelFormat::Onnx { opset: 17 },
 		schema: TensorSchema {
-			inputs: vec![tensor(b"features", 8)].try_into().unwrap(),
-			outputs: vec![tensor(b"scores", 3)].try_into().unwrap(),
+			inputs: input_widths
+				.iter()
+				.enumerate()
+				.map(|(index, width)| tensor(format!("input{index}").as_bytes(), *width))
+				.collect::<Vec<_>>()
+				.try_into()
+				.unwrap(),
+			outputs: vec![tensor(b"scores", outputs)].try_into().unwrap(),
 		},
 		determinism: DeterminismClass::Float(verin_primitives::model::ToleranceRule::ArgmaxEqual),
 		tiers,

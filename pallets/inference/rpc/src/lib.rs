@@ -3,7 +3,8 @@
 //! | method | answer |
 //! |---|---|
 //! | `inference_quote(model, version?, input, tier, at?)` | the fee a request would hold, split |
-//! | `inference_job(id, at?)` | the job, or `null` |
+//! | `inference_job(id, at?)` | the job, or `null` (large inputs and outputs by hash) |
+//! | `inference_output(id, at?)` | the job's output tensors, or `null` before it has one |
 //! | `inference_workerJobs(worker, at?)` | ids of the jobs assigned to a worker, oldest first |
 //! | `inference_subscribeJob(id)` | the job at every finalized block where it changed, until it ends |
 //!
@@ -32,6 +33,7 @@ use sp_runtime::{
 use verin_primitives::{
 	market::{FeeBreakdown, Job, JobId},
 	model::{ModelId, ModelVersion},
+	payload::{offchain_payload_key, resolve_payload, PayloadRole, StoredPayload},
 	tensor::{TensorData, TensorPayload},
 	tier::Tier,
 };
@@ -73,6 +75,12 @@ pub trait InferenceApi<BlockHash, AccountId, Balance, BlockNumber> {
 		at: Option<BlockHash>,
 	) -> RpcResult<Option<Job<AccountId, Balance, BlockNumber>>>;
 
+	/// The output tensors of job `id`, or `null` while it has none. Outputs too large for
+	/// chain state are read from this node's offchain store, where offchain indexing wrote
+	/// them, and checked against the job's output hash.
+	#[method(name = "inference_output")]
+	fn output(&self, id: JobId, at: Option<BlockHash>) -> RpcResult<Option<Vec<TensorData>>>;
+
 	/// Ids of the jobs assigned to `worker` and not yet answered.
 	#[method(name = "inference_workerJobs")]
 	fn worker_jobs(&self, worker: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<JobId>>;
@@ -93,6 +101,9 @@ pub enum Error {
 	Refused = 9001,
 	/// No job has this id.
 	UnknownJob = 9002,
+	/// The job's output is kept by content and this node's offchain store does not hold it
+	/// (offchain indexing off, or the node synced the block before enabling it).
+	OutputUnavailable = 9003,
 }
 
 fn error(code: Error, message: impl Into<String>, data: Option<String>) -> ErrorObjectOwned {
@@ -119,13 +130,19 @@ fn refusal(e: DispatchError) -> ErrorObjectOwned {
 /// Serves [`InferenceApiServer`] from a client of the chain.
 pub struct Inference<C, Block, AccountId, Balance> {
 	client: Arc<C>,
+	offchain: Option<OffchainRead>,
 	_marker: PhantomData<(Block, AccountId, Balance)>,
 }
 
+/// Reads a value of the node's offchain store (persistent kind) by key: where offchain
+/// indexing wrote the payloads too large for chain state.
+pub type OffchainRead = Arc<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync>;
+
 impl<C, Block, AccountId, Balance> Inference<C, Block, AccountId, Balance> {
-	/// RPC handlers reading through `client`.
-	pub fn new(client: Arc<C>) -> Self {
-		Self { client, _marker: PhantomData }
+	/// RPC handlers reading through `client`, and large outputs through `offchain` (`None`
+	/// for a node without an offchain store).
+	pub fn new(client: Arc<C>, offchain: Option<OffchainRead>) -> Self {
+		Self { client, offchain, _marker: PhantomData }
 	}
 }
 
@@ -174,6 +191,27 @@ where
 	) -> RpcResult<Option<Job<AccountId, Balance, NumberOf<Block>>>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().job(at, id).map_err(api_error)
+	}
+
+	fn output(&self, id: JobId, at: Option<Block::Hash>) -> RpcResult<Option<Vec<TensorData>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let job = self.client.runtime_api().job(at, id).map_err(api_error)?;
+		let job = job.ok_or_else(|| error(Error::UnknownJob, format!("no job {id}"), None))?;
+		let Some(stored) = job.output else { return Ok(None) };
+		let indexed = match (&stored, &self.offchain) {
+			(StoredPayload::Indexed { hash, .. }, Some(read)) => {
+				read(&offchain_payload_key(id, PayloadRole::Output, hash))
+			},
+			_ => None,
+		};
+		match resolve_payload(&stored, indexed) {
+			Ok(payload) => Ok(Some(payload.into_inner())),
+			Err(why) => Err(error(
+				Error::OutputUnavailable,
+				format!("job {id}'s output is not in this node's offchain store ({why:?})"),
+				Some(format!("{:?}", stored.hash())),
+			)),
+		}
 	}
 
 	fn worker_jobs(&self, worker: AccountId, at: Option<Block::Hash>) -> RpcResult<Vec<JobId>> {

@@ -111,7 +111,11 @@ fn a_wrong_result_is_overturned_and_its_worker_slashed() {
 		// Decided with the last reveal, without waiting for the deadline.
 		let record = Inference::job(job).unwrap();
 		assert_eq!(record.status, JobStatus::Overturned { worker, at: DRAW_AT });
-		assert_eq!(record.output, Some(right()), "the requester reads the majority's output");
+		assert_eq!(
+			record.output.and_then(|stored| stored.inline()),
+			Some(right()),
+			"the requester reads the majority's output"
+		);
 		assert_eq!(fee_held(REQUESTER), 0);
 		assert_eq!(
 			free(REQUESTER),
@@ -160,7 +164,7 @@ fn a_frivolous_challenge_forfeits_the_challengers_bond() {
 		votes(job, &ballots);
 		let record = Inference::job(job).unwrap();
 		assert_eq!(record.status, JobStatus::Completed { worker, at: DRAW_AT });
-		assert_eq!(record.output, Some(right()));
+		assert_eq!(record.output.and_then(|stored| stored.inline()), Some(right()));
 		let fee = expected_fee(Tier::Optimistic);
 		let to_winner = CHALLENGE_BOND / 2;
 		let per_voter = CHALLENGE_BOND * 3 / 10 / 3;
@@ -227,7 +231,11 @@ fn without_a_majority_the_bonds_return_and_the_fee_goes_to_the_treasury() {
 		run_to_block(REVEAL_UNTIL + 1);
 		let record = Inference::job(job).unwrap();
 		assert_eq!(record.status, JobStatus::Unresolved { worker, at: REVEAL_UNTIL + 1 });
-		assert_eq!(record.output, Some(wrong()), "the unconfirmed output stays readable");
+		assert_eq!(
+			record.output.and_then(|stored| stored.inline()),
+			Some(wrong()),
+			"the unconfirmed output stays readable"
+		);
 		assert_eq!(Workers::bonded(&worker), worker_bond, "one vote decides nothing");
 		assert_eq!(bond_held(challenger), 0);
 		assert_eq!(free(challenger), challenger_free + CHALLENGE_BOND);

@@ -239,7 +239,7 @@ fn vote_step(rng: &mut Rng, committed: &mut Committed, job: JobId, voter: Accoun
 		let _ = Inference::reveal_vote(RuntimeOrigin::signed(voter), job, ballot.clone(), salt);
 		return;
 	}
-	let answered = Inference::job(job).unwrap().output.unwrap();
+	let answered = Inference::job(job).unwrap().output.unwrap().inline().unwrap();
 	// Mostly one of two answers, so majorities form; now and then a third.
 	let ballot = match rng.below(8) {
 		0..=3 => answered,

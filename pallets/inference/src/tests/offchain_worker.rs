@@ -356,7 +356,11 @@ fn a_lie_is_challenged_and_overturned_through_committed_and_revealed_votes() {
 		let record = Inference::job(job).unwrap();
 		assert!(matches!(record.status, JobStatus::Overturned { .. }), "{:?}", record.status);
 		let engines: Vec<u8> = [2.0f32, 0.0].into_iter().flat_map(f32::to_le_bytes).collect();
-		assert_eq!(record.output.unwrap()[0].data.to_vec(), engines, "the engine's output");
+		assert_eq!(
+			record.output.unwrap().inline().unwrap()[0].data.to_vec(),
+			engines,
+			"the engine's output"
+		);
 	});
 }
 
