@@ -48,3 +48,8 @@ for pallet in "${pallets[@]}"; do
 		--output "$crate_dir/src/weights.rs"
 	echo "[bench] wrote $crate_dir/src/weights.rs"
 done
+
+# The benchmark build wrote its wasm where the normal build keeps its own (the same wbuild
+# directory): make the next normal build regenerate it, so no node embeds a runtime with
+# the benchmarks compiled in.
+touch runtime/build.rs

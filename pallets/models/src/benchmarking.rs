@@ -388,6 +388,7 @@ mod benchmarks {
 		RequiredConfirmations::<T>::put(most);
 		reviewed::<T>(model, version, most - 1, false);
 		let caller: T::AccountId = whitelisted_caller();
+		funded::<T>(&caller);
 		T::BenchmarkHelper::bond_reviewer(&caller, T::MinReviewerBond::get());
 
 		#[extrinsic_call]
@@ -410,6 +411,7 @@ mod benchmarks {
 			review.as_mut().expect("reviewed").status = CircuitStatus::Trusted;
 		});
 		let caller: T::AccountId = whitelisted_caller();
+		funded::<T>(&caller);
 		T::BenchmarkHelper::bond_reviewer(&caller, T::MinReviewerBond::get());
 
 		#[extrinsic_call]
