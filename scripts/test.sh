@@ -2,7 +2,8 @@
 # The README's second command and what CI runs: set up, check formatting and lints, build,
 # then run every test.
 #   1. formatting and clippy with warnings denied (scripts/lint.sh), before the long build;
-#   2. cargo tests of all crates, including the end-to-end tests against real dev nodes (e2e/);
+#   2. cargo tests of all crates, including the end-to-end tests against real dev nodes (e2e/),
+#      the long node tests in a lane beside the rest (scripts/test-cargo.sh);
 #   3. the SDK built by a crate outside the workspace on plain stable Rust;
 #   4. a fuzz smoke: every fuzz target for 30 s (scripts/fuzz-smoke.sh);
 #   5. the zombienet network tests: two validators; four validators with two inference nodes.
@@ -13,8 +14,8 @@ bash scripts/lint.sh
 bash scripts/build.sh
 source scripts/env.sh
 
-echo "[test] cargo tests (release profile, shared with the node build)"
-cargo test --release --workspace --locked
+echo "[test] cargo tests (release profile, shared with the node build), in two lanes"
+bash scripts/test-cargo.sh
 
 echo "[test] verin-sdk from a crate outside the workspace, on plain stable Rust"
 bash scripts/check-sdk-stable.sh

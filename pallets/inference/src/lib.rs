@@ -691,6 +691,13 @@ pub mod pallet {
 		/// have confirmed that it is the compile of the model's bytes, or a dispute about it
 		/// is open. Until then a valid proof could prove another model's output.
 		ZkCircuitNotTrusted,
+		/// An input dimension the model lets requests choose is outside the bounds its owner
+		/// declared.
+		InputDimensionOutOfRange,
+		/// A boolean input tensor holds a byte other than 0 or 1.
+		InputInvalidBoolean,
+		/// A boolean output tensor holds a byte other than 0 or 1.
+		OutputInvalidBoolean,
 	}
 
 	#[pallet::call]
@@ -1291,6 +1298,8 @@ impl<T: Config> Pallet<T> {
 			TensorError::BadBatchSize => Error::<T>::InputBatchInvalid,
 			TensorError::DataLengthMismatch => Error::<T>::InputDataLengthMismatch,
 			TensorError::PayloadTooLarge => Error::<T>::InputTooLarge,
+			TensorError::DimensionOutOfRange => Error::<T>::InputDimensionOutOfRange,
+			TensorError::InvalidBoolean => Error::<T>::InputInvalidBoolean,
 		}
 		.into()
 	}
@@ -1298,11 +1307,12 @@ impl<T: Config> Pallet<T> {
 	fn output_error(error: TensorError) -> DispatchError {
 		match error {
 			TensorError::TensorCountMismatch => Error::<T>::OutputTensorCountMismatch,
-			TensorError::ShapeMismatch | TensorError::BadBatchSize => {
-				Error::<T>::OutputShapeMismatch
-			},
+			TensorError::ShapeMismatch |
+			TensorError::BadBatchSize |
+			TensorError::DimensionOutOfRange => Error::<T>::OutputShapeMismatch,
 			TensorError::DataLengthMismatch => Error::<T>::OutputDataLengthMismatch,
 			TensorError::PayloadTooLarge => Error::<T>::OutputTooLarge,
+			TensorError::InvalidBoolean => Error::<T>::OutputInvalidBoolean,
 		}
 		.into()
 	}

@@ -578,6 +578,10 @@ pub mod pallet {
 		NotDisputed,
 		/// Required confirmations must be at least 1 and at most `MaxCircuitReviewers`.
 		RequiredConfirmationsOutOfRange,
+		/// A ranged dimension of the schema has a minimum of zero or above its maximum.
+		SchemaInvalidDimensionRange,
+		/// The ZK tier needs fixed shapes: a circuit has one size, so no ranged dimensions.
+		ZkNeedsFixedShapes,
 	}
 
 	impl<T> From<SchemaError> for Error<T> {
@@ -592,6 +596,8 @@ pub mod pallet {
 				SchemaError::FloatTensorInIntegerModel => Error::SchemaFloatTensorInIntegerModel,
 				SchemaError::InvalidTiers => Error::InvalidTiers,
 				SchemaError::ZkNeedsIntegerExact => Error::ZkNeedsIntegerExact,
+				SchemaError::InvalidDimensionRange => Error::SchemaInvalidDimensionRange,
+				SchemaError::ZkNeedsFixedShapes => Error::ZkNeedsFixedShapes,
 			}
 		}
 	}

@@ -3,13 +3,13 @@
 //! against their own re-execution, and the runtime uses it to count votes.
 //!
 //! - Integer-exact models: the payloads are identical, byte for byte.
-//! - Float models: shapes are identical; integer tensors are identical; `f32` tensors follow
-//!   the model's [`ToleranceRule`]. A NaN never agrees with anything, so a worker cannot
-//!   hide a broken answer behind one.
+//! - Float models: shapes are identical; integer and boolean tensors are identical; float
+//!   tensors (`f16`, `f32`, `f64`) follow the model's [`ToleranceRule`], compared in `f64`.
+//!   A NaN never agrees with anything, so a worker cannot hide a broken answer behind one.
 
 use crate::{
 	model::{DeterminismClass, ElementType, TensorSpec, ToleranceRule},
-	tensor::TensorData,
+	tensor::{f16_to_f64, TensorData},
 };
 
 /// Whether outputs `a` and `b` of a model with `determinism` and output tensors `specs`
@@ -31,34 +31,48 @@ pub fn outputs_agree(
 		if a.shape != b.shape || a.data.len() != b.data.len() {
 			return false;
 		}
-		match spec.element {
-			ElementType::F32 => floats_agree(rule, a.shape.last().copied(), &a.data, &b.data),
-			_ => a.data == b.data,
+		if !spec.element.is_float() {
+			return a.data == b.data;
 		}
+		floats_agree(rule, spec.element, a.shape.last().copied(), &a.data, &b.data)
 	})
 }
 
-fn floats(data: &[u8]) -> impl Iterator<Item = f32> + '_ {
-	data.chunks_exact(4).map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+/// The elements of a float tensor's bytes, widened to `f64` (exactly: every `f16` and `f32`
+/// value is an `f64` value).
+fn floats(element: ElementType, data: &[u8]) -> impl Iterator<Item = f64> + '_ {
+	let width = element.byte_width() as usize;
+	data.chunks_exact(width).map(move |bytes| match element {
+		ElementType::F16 => f16_to_f64(u16::from_le_bytes([bytes[0], bytes[1]])),
+		ElementType::F64 => f64::from_le_bytes(bytes.try_into().unwrap_or([0xff; 8])),
+		_ => f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as f64,
+	})
 }
 
-fn floats_agree(rule: ToleranceRule, row_len: Option<u32>, a: &[u8], b: &[u8]) -> bool {
-	if !a.len().is_multiple_of(4) {
+fn floats_agree(
+	rule: ToleranceRule,
+	element: ElementType,
+	row_len: Option<u32>,
+	a: &[u8],
+	b: &[u8],
+) -> bool {
+	let width = element.byte_width() as usize;
+	if !a.len().is_multiple_of(width) {
 		return false;
 	}
 	match rule {
 		ToleranceRule::MaxAbsErrorMicros(micros) => {
 			let tolerance = micros as f64 / 1_000_000.0;
-			floats(a).zip(floats(b)).all(|(x, y)| {
-				let difference = x as f64 - y as f64;
+			floats(element, a).zip(floats(element, b)).all(|(x, y)| {
+				let difference = x - y;
 				// `<=` is false for NaN, so a NaN on either side disagrees.
 				difference <= tolerance && -difference <= tolerance
 			})
 		},
 		ToleranceRule::ArgmaxEqual => {
-			let row_bytes = (row_len.unwrap_or(1).max(1) as usize).saturating_mul(4);
+			let row_bytes = (row_len.unwrap_or(1).max(1) as usize).saturating_mul(width);
 			a.chunks(row_bytes).zip(b.chunks(row_bytes)).all(|(x, y)| {
-				match (argmax(x), argmax(y)) {
+				match (argmax(element, x), argmax(element, y)) {
 					(Some(x), Some(y)) => x == y,
 					_ => false,
 				}
@@ -68,9 +82,9 @@ fn floats_agree(rule: ToleranceRule, row_len: Option<u32>, a: &[u8], b: &[u8]) -
 }
 
 /// Index of the first largest element of a row; `None` for an empty row or one with a NaN.
-fn argmax(row: &[u8]) -> Option<usize> {
-	let mut best: Option<(usize, f32)> = None;
-	for (index, value) in floats(row).enumerate() {
+fn argmax(element: ElementType, row: &[u8]) -> Option<usize> {
+	let mut best: Option<(usize, f64)> = None;
+	for (index, value) in floats(element, row).enumerate() {
 		if value.is_nan() {
 			return None;
 		}
@@ -150,5 +164,38 @@ mod tests {
 		let b = [tensor(&[1, 1], 8i64.to_le_bytes().to_vec())];
 		assert!(!outputs_agree(&rule, &specs, &a, &b));
 		assert!(!outputs_agree(&rule, &specs, &a, &[]));
+	}
+
+	#[test]
+	fn half_and_double_outputs_follow_the_tolerance_rule() {
+		let rule = DeterminismClass::Float(ToleranceRule::MaxAbsErrorMicros(1_000));
+		let halves = |values: &[u16]| {
+			tensor(&[1, 2], values.iter().flat_map(|value| value.to_le_bytes()).collect())
+		};
+		let f16_spec = [spec(ElementType::F16, 2)];
+		// 1.0 and 1.0009765625 (one unit in the last place) are within 0.001; 1.0 and 1.5 not.
+		assert!(outputs_agree(&rule, &f16_spec, &[halves(&[0x3c00, 0])], &[halves(&[0x3c01, 0])]));
+		assert!(!outputs_agree(&rule, &f16_spec, &[halves(&[0x3c00, 0])], &[halves(&[0x3e00, 0])]));
+		assert!(!outputs_agree(&rule, &f16_spec, &[halves(&[0x7e00, 0])], &[halves(&[0x7e00, 0])]));
+
+		let doubles = |values: &[f64]| {
+			tensor(&[1, 2], values.iter().flat_map(|value| value.to_le_bytes()).collect())
+		};
+		let f64_spec = [spec(ElementType::F64, 2)];
+		let a = [doubles(&[0.25, -3.0])];
+		assert!(outputs_agree(&rule, &f64_spec, &a, &[doubles(&[0.2509, -3.0009])]));
+		assert!(!outputs_agree(&rule, &f64_spec, &a, &[doubles(&[0.2511, -3.0])]));
+		let argmax = DeterminismClass::Float(ToleranceRule::ArgmaxEqual);
+		assert!(outputs_agree(&argmax, &f64_spec, &a, &[doubles(&[9.0, 1.0])]));
+		assert!(!outputs_agree(&argmax, &f64_spec, &a, &[doubles(&[1.0, 9.0])]));
+	}
+
+	#[test]
+	fn boolean_outputs_of_float_models_compare_exactly() {
+		let rule = DeterminismClass::Float(ToleranceRule::MaxAbsErrorMicros(u32::MAX));
+		let specs = [spec(ElementType::Bool, 2)];
+		let a = [tensor(&[1, 2], vec![0, 1])];
+		assert!(outputs_agree(&rule, &specs, &a, &a));
+		assert!(!outputs_agree(&rule, &specs, &a, &[tensor(&[1, 2], vec![1, 1])]));
 	}
 }

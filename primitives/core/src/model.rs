@@ -104,21 +104,34 @@ pub enum ElementType {
 	I32,
 	/// Signed 64-bit integer.
 	I64,
+	/// IEEE-754 binary16 (half precision).
+	F16,
+	/// Boolean, one byte per element: 0 (false) or 1 (true).
+	Bool,
+	/// IEEE-754 binary64.
+	F64,
 }
 
 impl ElementType {
 	/// Bytes per element in the little-endian tensor encoding.
 	pub const fn byte_width(self) -> u32 {
 		match self {
-			ElementType::I8 | ElementType::U8 => 1,
+			ElementType::I8 | ElementType::U8 | ElementType::Bool => 1,
+			ElementType::F16 => 2,
 			ElementType::F32 | ElementType::I32 => 4,
-			ElementType::I64 => 8,
+			ElementType::I64 | ElementType::F64 => 8,
 		}
 	}
 
-	/// Whether the type is an integer type (allowed in integer-exact models).
-	pub const fn is_integer(self) -> bool {
-		!matches!(self, ElementType::F32)
+	/// Whether the type holds exact values (integers and booleans, allowed in
+	/// integer-exact models), as opposed to floating point.
+	pub const fn is_exact(self) -> bool {
+		!self.is_float()
+	}
+
+	/// Whether the type is a floating-point type.
+	pub const fn is_float(self) -> bool {
+		matches!(self, ElementType::F16 | ElementType::F32 | ElementType::F64)
 	}
 }
 
@@ -142,6 +155,27 @@ pub enum Dim {
 	Batch,
 	/// A fixed, non-zero size.
 	Fixed(u32),
+	/// A size each request (or, for an output, each result) chooses within bounds the
+	/// owner declares: a sequence length, an image's height or width. Fees and size
+	/// checks count `max`, so the bounds are what the owner lets requesters ask for.
+	Range {
+		/// Smallest size, at least 1.
+		min: u32,
+		/// Largest size, at least `min`.
+		max: u32,
+	},
+}
+
+impl Dim {
+	/// Whether `size` is allowed here (any non-zero size for the batch dimension; the
+	/// batch bound is the runtime's).
+	pub const fn admits(self, size: u32) -> bool {
+		match self {
+			Dim::Batch => size > 0,
+			Dim::Fixed(fixed) => size == fixed,
+			Dim::Range { min, max } => min <= size && size <= max,
+		}
+	}
 }
 
 /// A named tensor of a model's input or output.
@@ -292,6 +326,8 @@ pub enum SchemaError {
 	ZeroDimension,
 	/// `Dim::Batch` appears somewhere other than first.
 	MisplacedBatchDimension,
+	/// A `Dim::Range` has `min` zero or greater than `max`.
+	InvalidDimensionRange,
 	/// The fixed dimensions multiply to more than `u32::MAX` elements.
 	TensorTooLarge,
 	/// An integer-exact model declares a float tensor.
@@ -300,15 +336,23 @@ pub enum SchemaError {
 	InvalidTiers,
 	/// The ZK tier needs an integer-exact model.
 	ZkNeedsIntegerExact,
+	/// The ZK tier needs fixed shapes (a circuit has one size): no `Dim::Range`.
+	ZkNeedsFixedShapes,
 }
 
 impl TensorSpec {
-	/// Elements per batch item: the product of the fixed dimensions.
+	/// Most elements per batch item: the product of the other dimensions, each ranged
+	/// dimension at its `max`.
 	pub fn elements_per_item(&self) -> Option<u32> {
 		self.shape.iter().try_fold(1u32, |acc, dim| match dim {
 			Dim::Batch => Some(acc),
-			Dim::Fixed(n) => acc.checked_mul(*n),
+			Dim::Fixed(n) | Dim::Range { max: n, .. } => acc.checked_mul(*n),
 		})
+	}
+
+	/// Whether a request chooses any dimension besides the batch.
+	pub fn has_ranged_dimension(&self) -> bool {
+		self.shape.iter().any(|dim| matches!(dim, Dim::Range { .. }))
 	}
 
 	fn validate(&self) -> Result<(), SchemaError> {
@@ -319,6 +363,9 @@ impl TensorSpec {
 			match dim {
 				Dim::Fixed(0) => return Err(SchemaError::ZeroDimension),
 				Dim::Batch if index != 0 => return Err(SchemaError::MisplacedBatchDimension),
+				Dim::Range { min, max } if *min == 0 || min > max => {
+					return Err(SchemaError::InvalidDimensionRange)
+				},
 				_ => {},
 			}
 		}
@@ -363,11 +410,14 @@ pub fn validate_version_properties(
 		return Err(SchemaError::InvalidTiers);
 	}
 	let integer_exact = matches!(determinism, DeterminismClass::IntegerExact);
-	if integer_exact && schema.all_tensors().any(|t| !t.element.is_integer()) {
+	if integer_exact && schema.all_tensors().any(|t| !t.element.is_exact()) {
 		return Err(SchemaError::FloatTensorInIntegerModel);
 	}
 	if tiers.contains(Tier::Zk) && !integer_exact {
 		return Err(SchemaError::ZkNeedsIntegerExact);
+	}
+	if tiers.contains(Tier::Zk) && schema.all_tensors().any(TensorSpec::has_ranged_dimension) {
+		return Err(SchemaError::ZkNeedsFixedShapes);
 	}
 	Ok(())
 }
@@ -862,6 +912,53 @@ mod tests {
 			Err(SchemaError::FloatTensorInIntegerModel)
 		);
 		assert_eq!(validate_version_properties(&float_in, &float, &vanilla), Ok(()));
+	}
+
+	#[test]
+	fn ranged_dimensions_need_sane_bounds_and_keep_out_of_zk() {
+		use ElementType::*;
+		let ranged = |min, max| tensor("x", I8, vec![Dim::Batch, Dim::Range { min, max }]);
+		let out = tensor("y", I32, vec![Dim::Batch, Dim::Fixed(10)]);
+		let vanilla: TierSet = [Tier::Vanilla].into_iter().collect();
+		let zk: TierSet = [Tier::Vanilla, Tier::Zk].into_iter().collect();
+		let exact = DeterminismClass::IntegerExact;
+		let check = |input: TensorSpec, tiers: &TierSet| {
+			validate_version_properties(&schema(vec![input], vec![out.clone()]), &exact, tiers)
+		};
+		assert_eq!(check(ranged(1, 4096), &vanilla), Ok(()));
+		assert_eq!(check(ranged(7, 7), &vanilla), Ok(()));
+		assert_eq!(check(ranged(0, 4096), &vanilla), Err(SchemaError::InvalidDimensionRange));
+		assert_eq!(check(ranged(9, 8), &vanilla), Err(SchemaError::InvalidDimensionRange));
+		assert_eq!(check(ranged(1, 4096), &zk), Err(SchemaError::ZkNeedsFixedShapes));
+		assert_eq!(ranged(1, 4096).elements_per_item(), Some(4096));
+		assert_eq!(
+			check(
+				tensor("x", I8, vec![Dim::Range { min: 1, max: u32::MAX }, Dim::Fixed(2)]),
+				&vanilla
+			),
+			Err(SchemaError::TensorTooLarge)
+		);
+	}
+
+	#[test]
+	fn booleans_are_exact_and_half_and_double_floats_are_not() {
+		use ElementType::*;
+		assert!(Bool.is_exact() && I64.is_exact() && U8.is_exact());
+		assert!(!F16.is_exact() && !F32.is_exact() && !F64.is_exact());
+		assert_eq!((F16.byte_width(), Bool.byte_width(), F64.byte_width()), (2, 1, 8));
+		let exact = DeterminismClass::IntegerExact;
+		let vanilla: TierSet = [Tier::Vanilla].into_iter().collect();
+		let mask = schema(
+			vec![tensor("mask", Bool, vec![Dim::Batch, Dim::Fixed(3)])],
+			vec![tensor("y", I64, vec![Dim::Batch])],
+		);
+		assert_eq!(validate_version_properties(&mask, &exact, &vanilla), Ok(()));
+		let half =
+			schema(vec![tensor("x", F16, vec![Dim::Fixed(3)])], vec![mask.outputs[0].clone()]);
+		assert_eq!(
+			validate_version_properties(&half, &exact, &vanilla),
+			Err(SchemaError::FloatTensorInIntegerModel)
+		);
 	}
 }
 

@@ -124,7 +124,7 @@ pub struct Dimension {
 	pub dim_param: Option<String>,
 }
 
-/// ONNX `TensorProto.DataType` values the compiler handles.
+/// ONNX `TensorProto.DataType` values Verin handles (the ZK compiler the integer ones).
 pub mod data_type {
 	pub const FLOAT: i32 = 1;
 	pub const UINT8: i32 = 2;
@@ -132,6 +132,9 @@ pub mod data_type {
 	pub const INT16: i32 = 5;
 	pub const INT32: i32 = 6;
 	pub const INT64: i32 = 7;
+	pub const BOOL: i32 = 9;
+	pub const FLOAT16: i32 = 10;
+	pub const DOUBLE: i32 = 11;
 }
 
 /// ONNX's `TensorProto.DataLocation.EXTERNAL`: the values live in a file beside the model.

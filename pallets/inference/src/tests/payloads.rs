@@ -6,7 +6,8 @@ use sp_runtime::traits::Dispatchable;
 use verin_pallet_support::testing::offchain_worker_node;
 use verin_primitives::{
 	model::{
-		DeterminismClass, Dim, ElementType, ModelFormat, TensorSchema, TensorSpec, VersionSpec,
+		DeterminismClass, Dim, ElementType, ModelFormat, TensorSchema, TensorSpec, ToleranceRule,
+		VersionSpec,
 	},
 	payload::{offchain_payload_key, PayloadRole, StoredPayload, MAX_INLINE_PAYLOAD_LEN},
 };
@@ -250,5 +251,69 @@ fn a_zk_request_whose_input_is_too_large_for_state_is_refused() {
 			),
 			Error::<Test>::InputTooLargeForTier
 		);
+	});
+}
+
+#[test]
+fn ranged_dimensions_and_booleans_are_checked_by_name_and_hold_nothing() {
+	new_test_ext().execute_with(|| {
+		let tensor = |name: &[u8], element, shape: Vec<Dim>| TensorSpec {
+			name: name.to_vec().try_into().unwrap(),
+			element,
+			shape: shape.try_into().unwrap(),
+		};
+		let spec = VersionSpec {
+			format: ModelFormat::Onnx { opset: 17 },
+			schema: TensorSchema {
+				inputs: vec![
+					tensor(
+						b"audio",
+						ElementType::F32,
+						vec![Dim::Batch, Dim::Range { min: 2, max: 8 }],
+					),
+					tensor(b"mask", ElementType::Bool, vec![Dim::Fixed(2)]),
+				]
+				.try_into()
+				.unwrap(),
+				outputs: vec![tensor(b"y", ElementType::F32, vec![Dim::Batch])].try_into().unwrap(),
+			},
+			determinism: DeterminismClass::Float(ToleranceRule::ArgmaxEqual),
+			tiers: [Tier::Vanilla].into_iter().collect(),
+		};
+		let model = 100;
+		BenchModels::mutate(|models| models.push((model, OWNER, spec)));
+		let payload = |samples: u32, mask: [u8; 2]| -> TensorPayload {
+			let audio: Vec<u8> = (0..samples).flat_map(|_| 0.5f32.to_le_bytes()).collect();
+			vec![
+				TensorData {
+					shape: vec![1, samples].try_into().unwrap(),
+					data: audio.try_into().unwrap(),
+				},
+				TensorData {
+					shape: vec![2].try_into().unwrap(),
+					data: mask.to_vec().try_into().unwrap(),
+				},
+			]
+			.try_into()
+			.unwrap()
+		};
+		let request = |input| {
+			Inference::request(
+				RuntimeOrigin::signed(REQUESTER),
+				model,
+				Some(V1),
+				input,
+				Tier::Vanilla,
+				Balance::MAX,
+				RESPONSE_BLOCKS,
+			)
+		};
+		let free = Balances::free_balance(REQUESTER);
+		assert_noop!(request(payload(9, [0, 1])), Error::<Test>::InputDimensionOutOfRange);
+		assert_noop!(request(payload(1, [0, 1])), Error::<Test>::InputDimensionOutOfRange);
+		assert_noop!(request(payload(4, [0, 2])), Error::<Test>::InputInvalidBoolean);
+		// Within the bounds the payload is accepted; nobody serves the model, so nothing is held.
+		assert_noop!(request(payload(5, [1, 0])), Error::<Test>::NoEligibleWorker);
+		assert_eq!(Balances::free_balance(REQUESTER), free);
 	});
 }
