@@ -280,13 +280,16 @@ pub fn new_full<
 	})?;
 
 	if role.is_authority() {
-		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
+		let mut proposer_factory = sc_basic_authorship::ProposerFactory::new(
 			task_manager.spawn_handle(),
 			client.clone(),
 			transaction_pool.clone(),
 			prometheus_registry.as_ref(),
 			telemetry.as_ref().map(|x| x.handle()),
 		);
+		// The proposer's own default (4 MiB) would leave any request above it in the pool
+		// for ever: propose blocks as long as the runtime allows.
+		proposer_factory.set_default_block_size_limit(runtime_block_length());
 
 		let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
 
@@ -350,4 +353,15 @@ pub fn new_full<
 	}
 
 	Ok(task_manager)
+}
+
+/// The longest block the runtime accepts, in bytes (its `BlockLength`, largest class).
+fn runtime_block_length() -> usize {
+	use frame_support::dispatch::DispatchClass;
+	let length = <verin_runtime::Runtime as frame_system::Config>::BlockLength::get();
+	[DispatchClass::Normal, DispatchClass::Operational, DispatchClass::Mandatory]
+		.iter()
+		.map(|class| *length.max.get(*class) as usize)
+		.max()
+		.unwrap_or_default()
 }

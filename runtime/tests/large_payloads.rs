@@ -114,3 +114,23 @@ fn an_input_above_the_limit_is_refused_by_name_and_holds_nothing() {
 		assert!(pallet_inference::Jobs::<Runtime>::iter().next().is_none());
 	});
 }
+
+#[test]
+fn the_largest_model_can_be_removed_in_one_block() {
+	use frame_support::{dispatch::DispatchClass, traits::Get};
+	let max_chunks = <Runtime as pallet_models::Config>::MaxChunks::get();
+	let limit = <Runtime as frame_system::Config>::BlockWeights::get()
+		.get(DispatchClass::Normal)
+		.max_extrinsic
+		.expect("normal extrinsics have a limit");
+	let removal = pallet_models::Pallet::<Runtime>::removal_weight;
+	assert!(
+		removal(max_chunks).all_lte(limit),
+		"removing a {max_chunks}-chunk model weighs {:?}; an extrinsic may weigh {limit:?}",
+		removal(max_chunks)
+	);
+	let full_versions = (1..=verin_primitives::model::MAX_VERSIONS)
+		.take_while(|versions| removal(versions * max_chunks).all_lte(limit))
+		.count();
+	println!("a removal may release {full_versions} full-size versions in one block");
+}

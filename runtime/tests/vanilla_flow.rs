@@ -110,7 +110,7 @@ fn a_vanilla_job_goes_from_upload_to_settlement() {
 
 		// The registry refuses to remove a model with an open job.
 		assert_noop!(
-			dispatch(OWNER, pallet_models::Call::remove { model }),
+			dispatch(OWNER, pallet_models::Call::remove { model, chunks: u32::MAX }),
 			pallet_models::Error::<Runtime>::ModelHasOpenJobs
 		);
 		// The model offers TEE but its only worker serves Vanilla: refused by name.
@@ -143,7 +143,7 @@ fn a_vanilla_job_goes_from_upload_to_settlement() {
 			)
 		});
 		assert!(completed, "JobCompleted is deposited");
-		assert_ok!(dispatch(OWNER, pallet_models::Call::remove { model }));
+		assert_ok!(dispatch(OWNER, pallet_models::Call::remove { model, chunks: u32::MAX }));
 	});
 }
 

@@ -1,13 +1,17 @@
 //! End-to-end, as a user would: the `verin` binary against a dev node with its worker.
 //! Deploys a model nobody uploaded before (the integer CNN: its bytes reach the worker only
 //! through the chain), serves it, runs it at the ZK tier and reads the job back; checks the errors a
-//! user meets; and runs the polkadot.js compatibility script against the same node.
+//! user meets; publishes a version with another schema and requests it without a version;
+//! and runs the polkadot.js compatibility script against the same node. Meanwhile, other
+//! accounts resume an interrupted upload and take a model through its lifecycle (price,
+//! status, ownership, cancelled upload, removal).
 
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
 };
 
+use verin_sdk::{signer, spec::spec_from_onnx, ModelFile, Tier, ToleranceRule, Verin, VersionFile};
 use verin_testing::{reference, DevNode, TempDir};
 
 fn verin_node() -> PathBuf {
@@ -104,6 +108,16 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	let (ok, listed, _) = verin(&url, &["model", "list"]);
 	assert!(ok && listed.contains("digits-mlp-int8"), "the genesis models are listed");
 
+	// Other accounts' models, alongside the main flow: they add little time this way.
+	let resumed = {
+		let url = url.clone();
+		std::thread::spawn(move || an_interrupted_upload_resumes_where_the_chain_stopped(&url))
+	};
+	let lifecycle = {
+		let (url, digit) = (url.clone(), files.digit.clone());
+		std::thread::spawn(move || a_model_goes_through_its_owners_lifecycle(&url, &digit))
+	};
+
 	// The integer CNN is not at genesis: no node has its bytes until this upload.
 	let name = "my-cnn";
 	let model_path = reference::models_dir().join("digits-cnn-int8.onnx");
@@ -125,8 +139,10 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	);
 	assert!(ok, "the deploy succeeds");
 	assert!(
-		progress.contains("[1/1 chunks]") && progress.contains("compiled the ZK circuit"),
-		"progress is shown"
+		progress.contains("uploaded 1 chunk (1.2 KiB) in")
+			&& progress.contains("compiled the ZK circuit")
+			&& !progress.contains('\r'),
+		"a summary of the upload is shown, and no progress line when stderr is not a terminal"
 	);
 	let model = field(&deployed, "model id:").to_string();
 	assert!(deployed.contains("circuit: 0x"), "the circuit is registered");
@@ -218,6 +234,10 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	let (ok, _, stderr) = verin("ws://127.0.0.1:1", &["model", "list"]);
 	assert!(!ok && stderr.contains("no Verin node answers"));
 
+	a_new_version_with_another_schema_is_what_requests_without_a_version_get(
+		&url, &files, name, &model,
+	);
+
 	an_owners_free_output_circuit_is_disputed_and_serves_no_zk_job(&url, &files);
 
 	// A client nobody here wrote: @polkadot/api against the same node.
@@ -246,10 +266,17 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 	);
 	eprintln!("polkadot.js: {stdout}");
 
+	for (flow, thread) in [("resumed upload", resumed), ("lifecycle", lifecycle)] {
+		if let Err(panic) = thread.join() {
+			eprintln!("the {flow} flow failed");
+			std::panic::resume_unwind(panic);
+		}
+	}
+
 	// Worker accounts, last: a worker without a node would be assigned jobs it never answers.
 	let (ok, status, _) = verin(&url, &["worker", "status", "--suri", "//Alice"]);
 	assert!(
-		ok && status.contains(&format!("models: 0@1.0, 1@1.0, 2@1.0, {model}@1.0"))
+		ok && status.contains(&format!("models: 0@1.0, 1@1.0, 2@1.0, {model}@1.0, {model}@1.1"))
 			&& status.contains("pending: []")
 	);
 	let (ok, _, _) = verin(
@@ -275,7 +302,7 @@ fn a_user_deploys_a_model_runs_it_with_zk_and_reads_the_job() {
 		ok && status.contains("stake: 15.000000 VRN")
 			&& status.contains("unbonding: 5.000000 VRN until block #")
 	);
-	assert!(status.contains(&format!("models: {model}@1.0")), "{status}");
+	assert!(status.contains(&format!("models: {model}@1.1")), "the latest version: {status}");
 	let (ok, _, stderr) = verin(
 		&url,
 		&["worker", "register", "--stake", "20", "--models", name, "--suri", "//Charlie"],
@@ -345,4 +372,174 @@ fn an_owners_free_output_circuit_is_disputed_and_serves_no_zk_job(url: &str, fil
 	// The same check against the file a user holds.
 	let (ok, verified, _) = verin(url, &["model", "verify", name, "--file", mlp.to_str().unwrap()]);
 	assert!(!ok && verified.contains("zk circuit: DIFFERS"));
+}
+
+/// Bob publishes version 1.1 of his CNN from the integer MLP's file: another schema (64
+/// pixels in a row instead of an 8 × 8 image). A version not above the latest is refused by
+/// name; once Alice's worker serves 1.1 too, a request without a version runs 1.1.
+fn a_new_version_with_another_schema_is_what_requests_without_a_version_get(
+	url: &str,
+	files: &Files,
+	name: &str,
+	model: &str,
+) {
+	let mlp = reference::models_dir().join("digits-mlp-int8.onnx");
+	let mlp = mlp.to_str().unwrap();
+	let (ok, _, stderr) =
+		verin(url, &["model", "publish", name, mlp, "--version", "1.0", "--suri", "//Bob"]);
+	assert!(
+		!ok && stderr.contains("is not greater than its latest version 1.0"),
+		"a version not above the latest is refused before anything is paid"
+	);
+	let (ok, published, progress) =
+		verin(url, &["model", "publish", name, mlp, "--version", "1.1", "--suri", "//Bob"]);
+	assert!(ok && field(&published, "version:") == "1.1", "version 1.1 is published");
+	assert!(progress.contains("uploaded 1 chunk") && progress.contains("published version 1.1"));
+	let (ok, shown, _) = verin(url, &["model", "show", name]);
+	assert!(
+		ok && shown.contains("versions: 1.0, 1.1")
+			&& shown.contains("input pixels: I8 [batch, 64]"),
+		"the latest version's schema is the MLP's"
+	);
+
+	let models = format!("0,1,2,{model}@1.0,{model}");
+	let (ok, _, _) = verin(url, &["worker", "serve", "--models", &models, "--suri", "//Alice"]);
+	assert!(ok, "the worker serves both versions");
+	let digit = files.digit.to_str().unwrap();
+	let (ok, result, _) =
+		verin(url, &["infer", "--model", name, "--input", digit, "--wait", "--suri", "//Bob"]);
+	assert!(ok, "the request without a version completes");
+	assert!(result.contains(&format!("model {model}@1.1")), "it ran the latest version");
+	let expected = serde_json::json!({ "scores": [files.mlp_scores] }).to_string();
+	assert_eq!(field(&result, "output:"), expected, "the output is the MLP's");
+}
+
+/// Dave's deployment of the three-chunk float MLP was interrupted after two chunks (made
+/// here with the SDK's upload steps, as a run killed mid-upload leaves it). Deploying
+/// another file under the name is refused with the way out; deploying the file again sends
+/// only the last chunk. Then an unfinished upload of 1.1 is cancelled and the model removed.
+fn an_interrupted_upload_resumes_where_the_chain_stopped(url: &str) {
+	let path = reference::models_dir().join("digits-mlp-f32.onnx");
+	let name = "dave-f32";
+	let runtime = tokio::runtime::Runtime::new().unwrap();
+	let key = signer("//Dave").unwrap();
+	let file = |path: &Path| {
+		let bytes = std::fs::read(path).unwrap();
+		let tiers = [Tier::Vanilla].into_iter().collect();
+		let spec = spec_from_onnx(&bytes, tiers, ToleranceRule::ArgmaxEqual).unwrap();
+		VersionFile { bytes, spec, circuit: None }
+	};
+	let float_mlp = file(&path);
+	runtime.block_on(async {
+		let verin = Verin::connect(url).await.unwrap();
+		let deployment = ModelFile {
+			name: name.into(),
+			description: String::new(),
+			task: String::new(),
+			license: String::new(),
+			price: verin_sdk::UNIT / 1000,
+			file: file(&path),
+		};
+		let id = verin.register_model(&key, &deployment).await.unwrap();
+		verin.begin_upload(&key, id, verin_sdk::ModelVersion::new(1, 0), &float_mlp).await.unwrap();
+		for index in 0..2 {
+			verin.upload_chunk(&key, id, &float_mlp, index).await.unwrap();
+		}
+	});
+	let (ok, shown, _) = verin(url, &["model", "show", name]);
+	assert!(ok && shown.contains("unfinished upload: version 1.0, 2 of 3 chunks received"));
+
+	let other = reference::models_dir().join("digits-mlp-int8.onnx");
+	let (ok, _, stderr) = verin(
+		url,
+		&["model", "deploy", other.to_str().unwrap(), "--name", name, "--suri", "//Dave"],
+	);
+	assert!(
+		!ok && stderr.contains("has an unfinished upload of version 1.0 of another file")
+			&& stderr.contains("verin model cancel-upload"),
+		"another file is refused by name, with the way out"
+	);
+	let path = path.to_str().unwrap();
+	let (ok, deployed, progress) =
+		verin(url, &["model", "deploy", path, "--name", name, "--suri", "//Dave"]);
+	assert!(ok, "the deployment resumes");
+	assert!(
+		progress.contains("continuing model")
+			&& progress.contains("at chunk 3 of 3")
+			&& progress.contains("uploaded 1 chunk (")
+			&& progress.contains("(2 more were on chain from an earlier run)"),
+		"only the missing chunk is sent"
+	);
+	let model = field(&deployed, "model id:").to_string();
+	let (ok, verified, _) = verin(url, &["model", "verify", name, "--file", path]);
+	assert!(ok && verified.contains("content id: matches"), "the chain has the whole file");
+
+	// An upload of 1.1 that Dave gives up: cancelled, then the model removed.
+	runtime.block_on(async {
+		let verin = Verin::connect(url).await.unwrap();
+		let id = model.parse().unwrap();
+		verin
+			.begin_upload(&key, id, verin_sdk::ModelVersion::new(1, 1), &file(&other))
+			.await
+			.unwrap();
+	});
+	let (ok, cancelled, _) = verin(url, &["model", "cancel-upload", name, "--suri", "//Dave"]);
+	assert!(
+		ok && cancelled
+			.contains(&format!("the upload of version 1.1 of model {model} is cancelled"))
+	);
+	let (ok, _, stderr) = verin(url, &["model", "cancel-upload", name, "--suri", "//Dave"]);
+	assert!(
+		!ok && stderr.contains("Models::NoUploadInProgress"),
+		"a second cancel is refused by name"
+	);
+	let (ok, removed, stderr) = verin(url, &["model", "remove", name, "--suri", "//Dave"]);
+	assert!(
+		ok && removed.contains(&format!("model {model} and its versions are removed")),
+		"the owner removes the model: {stderr}"
+	);
+	let (ok, _, stderr) = verin(url, &["model", "show", &model]);
+	assert!(!ok && stderr.contains(&format!("no model `{model}`")));
+}
+
+/// Eve deploys a model, prices it, deprecates it, disables it (requests are refused by
+/// name), and hands it to Ferdie, who accepts it.
+fn a_model_goes_through_its_owners_lifecycle(url: &str, digit: &Path) {
+	let name = "eve-mlp";
+	let mlp = reference::models_dir().join("digits-mlp-int8.onnx");
+	let (ok, deployed, _) =
+		verin(url, &["model", "deploy", mlp.to_str().unwrap(), "--name", name, "--suri", "//Eve"]);
+	assert!(ok, "Eve deploys");
+	let model = field(&deployed, "model id:").to_string();
+	let eve = |args: &[&str]| {
+		let mut args = args.to_vec();
+		args.extend(["--suri", "//Eve"]);
+		verin(url, &args)
+	};
+
+	let (ok, priced, _) = eve(&["model", "price", name, "0.005"]);
+	assert!(ok && priced.contains(&format!("model {model} now costs 0.005000 VRN per inference")));
+	let (ok, deprecated, _) = eve(&["model", "deprecate", name]);
+	assert!(ok && deprecated.contains("is now Deprecated"));
+	let (ok, disabled, _) = eve(&["model", "status", name, "disabled"]);
+	assert!(ok && disabled.contains("is now Disabled: it accepts no new requests"));
+	let (ok, _, stderr) = eve(&["infer", "--model", name, "--input", digit.to_str().unwrap()]);
+	assert!(
+		!ok && stderr.contains("ModelNotActive") && stderr.contains("disabled by its owner"),
+		"a request to a disabled model is refused by name"
+	);
+	let (ok, _, stderr) = eve(&["model", "status", name, "disabled"]);
+	assert!(!ok && stderr.contains("Models::StatusUnchanged"));
+
+	let ferdie = verin_sdk::AccountId::new(signer("//Ferdie").unwrap().public_key().0).to_string();
+	let (ok, offered, _) = eve(&["model", "transfer", name, &ferdie]);
+	assert!(ok && offered.contains("is offered by") && offered.contains(&ferdie));
+	let (ok, _, stderr) = verin(url, &["model", "accept", name, "--suri", "//Charlie"]);
+	assert!(!ok && stderr.contains("Models::NotPendingOwner"), "only Ferdie may accept");
+	let (ok, accepted, _) = verin(url, &["model", "accept", name, "--suri", "//Ferdie"]);
+	assert!(ok && accepted.contains(&format!("model {model} now belongs to {ferdie}")));
+	let (ok, shown, _) = verin(url, &["model", "show", &model]);
+	assert!(
+		ok && shown.contains(&format!("owner: {ferdie}")) && shown.contains("status: Disabled")
+	);
 }

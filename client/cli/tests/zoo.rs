@@ -264,6 +264,9 @@ impl Zoo<'_> {
 		)
 		.unwrap();
 		let batch = |tensors: Vec<Tensor>| -> Vec<Tensor> {
+			if copies == 1 {
+				return tensors;
+			}
 			tensors
 				.into_iter()
 				.map(|tensor| Tensor {

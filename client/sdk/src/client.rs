@@ -12,10 +12,7 @@ use subxt::{
 use subxt_signer::{sr25519::Keypair, SecretUri};
 use verin_primitives::{
 	market::{FeeBreakdown, JobId},
-	model::{
-		chunk_count, content_id_of, ModelId, ModelMetadata, ModelVersion, VersionSpec,
-		MODEL_CHUNK_SIZE,
-	},
+	model::{content_id_of, ModelId, ModelVersion},
 	tensor::{TensorData, TensorPayload},
 	tier::{Tier, TierSet},
 };
@@ -32,16 +29,24 @@ use crate::{
 
 type Api = OnlineClient<SubstrateConfig>;
 
+/// Signs and submits transactions at one block.
+pub(crate) type Transactions = subxt::transactions::TransactionsClient<
+	SubstrateConfig,
+	subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+>;
+
+/// A submitted transaction; awaiting it waits for its finality.
+pub(crate) type Submitted = subxt::transactions::TransactionProgress<
+	SubstrateConfig,
+	subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+>;
+
 /// How long a transaction may take from submission to finality before the SDK gives up.
-const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Largest JSON-RPC message the SDK sends or reads: an 8 MiB payload as hex with the
 /// extrinsic around it (the node accepts 40 MB by default).
 const RPC_MESSAGE_LIMIT: u32 = 40 * 1000 * 1000;
-
-/// Model chunks a deployment keeps in flight (8 MiB): below the transaction pool's default
-/// 20 MiB, and about what one block takes (9 MiB of normal extrinsics).
-const UPLOAD_WINDOW: usize = 32;
 
 /// A key from a secret URI (`//Alice`, a mnemonic, `0x<seed>`), or from a file holding one.
 pub fn signer(suri_or_file: &str) -> Result<Keypair, Error> {
@@ -54,61 +59,14 @@ pub fn signer(suri_or_file: &str) -> Result<Keypair, Error> {
 	Keypair::from_uri(&uri).map_err(|e| Error::Key(e.to_string()))
 }
 
-fn account_of(key: &Keypair) -> AccountId {
+pub(crate) fn account_of(key: &Keypair) -> AccountId {
 	AccountId::new(key.public_key().0)
 }
 
 /// Re-encodes a runtime type as the generated type of the same shape.
-fn generated<A: Encode, B: Decode>(value: &A) -> B {
+pub(crate) fn generated<A: Encode, B: Decode>(value: &A) -> B {
 	B::decode(&mut &value.encode()[..])
 		.expect("the generated type has the runtime type's SCALE shape")
-}
-
-/// An ONNX file to deploy and what to declare about it.
-pub struct ModelFile {
-	/// The file's bytes.
-	pub bytes: Vec<u8>,
-	/// Name in the registry (unique among the owner's models).
-	pub name: String,
-	/// One line for humans.
-	pub description: String,
-	/// What it does (e.g. `image-classification`).
-	pub task: String,
-	/// SPDX license of the weights.
-	pub license: String,
-	/// The declaration (from [`crate::spec::spec_from_onnx`]).
-	pub spec: VersionSpec,
-	/// Price per inference, in the smallest unit.
-	pub price: u128,
-	/// Verifier data to register as the ZK circuit instead of compiling the model here
-	/// (e.g. made by `verin zk compile` on another machine); `None` compiles it. Workers
-	/// review it against the bytes either way: a circuit that is not their compile is
-	/// disputed and pays for nothing.
-	pub circuit: Option<Vec<u8>>,
-}
-
-/// A step of a deployment, for progress display.
-pub enum DeployProgress {
-	/// The model is registered under this id.
-	Registered(ModelId),
-	/// `sent` of `total` chunks are submitted.
-	Chunk { sent: u32, total: u32 },
-	/// The version is published.
-	Published,
-	/// The ZK circuit is compiled; its registration is being submitted.
-	CircuitCompiled { digest: [u8; 32], bytes: usize },
-}
-
-/// A deployed model.
-pub struct Deployed {
-	/// Its id.
-	pub model: ModelId,
-	/// Its published version.
-	pub version: ModelVersion,
-	/// Content id of its bytes.
-	pub content_id: sp_core::H256,
-	/// Digest of its registered ZK circuit, if the ZK tier is offered.
-	pub circuit_digest: Option<[u8; 32]>,
 }
 
 /// A submitted inference request.
@@ -151,7 +109,7 @@ pub struct WorkerStatus {
 
 /// A connection to a Verin node.
 pub struct Verin {
-	api: Api,
+	pub(crate) api: Api,
 	rpc: RpcClient,
 	/// The node's metadata at connection: names the errors its RPC reports by index.
 	metadata: subxt::metadata::ArcMetadata,
@@ -180,7 +138,7 @@ impl Verin {
 		Ok(Verin { api, rpc, metadata })
 	}
 
-	async fn call<R: DeserializeOwned>(
+	pub(crate) async fn call<R: DeserializeOwned>(
 		&self,
 		method: &str,
 		params: subxt::rpcs::client::RpcParams,
@@ -245,6 +203,33 @@ impl Verin {
 			.ok_or_else(|| Error::UnknownModel(id_or_name.to_string()))
 	}
 
+	/// The model `who` means by `id_or_name`: a number is an id; a name is `who`'s own model
+	/// of that name, else one offered to `who` (to accept), else the first of that name.
+	pub async fn find_model_for(
+		&self,
+		who: &AccountId,
+		id_or_name: &str,
+	) -> Result<(ModelId, ModelInfo), Error> {
+		if let Ok(id) = id_or_name.parse::<ModelId>() {
+			return Ok((id, self.model(id).await?));
+		}
+		let named: Vec<(ModelId, ModelInfo)> = self
+			.models()
+			.await?
+			.into_iter()
+			.filter(|(_, model)| model.metadata.name.as_slice() == id_or_name.as_bytes())
+			.collect();
+		let rank = |model: &ModelInfo| match () {
+			_ if model.owner == *who => 0,
+			_ if model.pending_owner.as_ref() == Some(who) => 1,
+			_ => 2,
+		};
+		named
+			.into_iter()
+			.min_by_key(|(id, model)| (rank(model), *id))
+			.ok_or_else(|| Error::UnknownModel(id_or_name.to_string()))
+	}
+
 	/// A published version of a model.
 	pub async fn version(&self, id: ModelId, version: ModelVersion) -> Result<VersionInfo, Error> {
 		let info: Option<VersionInfo> =
@@ -300,25 +285,36 @@ impl Verin {
 	}
 
 	/// The next nonce of `who`, counting its transactions waiting in the node's pool.
-	async fn next_nonce(&self, who: &AccountId) -> Result<u64, Error> {
+	pub(crate) async fn next_nonce(&self, who: &AccountId) -> Result<u64, Error> {
 		self.call("system_accountNextIndex", rpc_params![who.to_string()]).await
 	}
 
 	/// Signs and submits `call` with `nonce`; the returned future waits for finality.
-	async fn submit<Call: subxt::transactions::Payload>(
+	pub(crate) async fn submit<Call: subxt::transactions::Payload>(
 		&self,
 		call: &Call,
 		key: &Keypair,
 		nonce: u64,
-	) -> Result<
-		subxt::transactions::TransactionProgress<
-			SubstrateConfig,
-			subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
-		>,
-		Error,
-	> {
-		let mut transactions =
-			self.api.transactions().await.map_err(|e| Error::Node(e.to_string()))?;
+	) -> Result<Submitted, Error> {
+		let mut transactions = self.transactions().await?;
+		self.submit_with(&mut transactions, call, key, nonce).await
+	}
+
+	/// A client that signs transactions against the latest finalized block (their era
+	/// starts there).
+	pub(crate) async fn transactions(&self) -> Result<Transactions, Error> {
+		self.api.transactions().await.map_err(|e| Error::Node(e.to_string()))
+	}
+
+	/// As [`Verin::submit`], signing with `transactions`: a caller that sends many reuses
+	/// one instead of fetching the block, its header and the runtime version for each.
+	pub(crate) async fn submit_with<Call: subxt::transactions::Payload>(
+		&self,
+		transactions: &mut Transactions,
+		call: &Call,
+		key: &Keypair,
+		nonce: u64,
+	) -> Result<Submitted, Error> {
 		let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
 		transactions
 			.sign_and_submit_then_watch(call, key, params)
@@ -327,13 +323,10 @@ impl Verin {
 	}
 
 	/// Waits until a submitted transaction is finalized and succeeded; returns its events.
-	async fn finalized(
+	pub(crate) async fn finalized(
 		&self,
 		key: &Keypair,
-		progress: subxt::transactions::TransactionProgress<
-			SubstrateConfig,
-			subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
-		>,
+		progress: Submitted,
 	) -> Result<subxt::extrinsics::ExtrinsicEvents<SubstrateConfig>, Error> {
 		tokio::time::timeout(FINALITY_TIMEOUT, progress.wait_for_finalized_success())
 			.await
@@ -345,8 +338,37 @@ impl Verin {
 			.map_err(|e| self.failure(key, e.to_string()))
 	}
 
+	/// Waits until a submitted transaction is in a block (it has left the pool), without
+	/// waiting for finality or reading its events: reading them downloads the whole block,
+	/// which for a block of model chunks is megabytes per transaction. Whether it succeeded
+	/// is for the caller to find out.
+	pub(crate) async fn included(
+		&self,
+		key: &Keypair,
+		mut progress: Submitted,
+	) -> Result<(), Error> {
+		use subxt::transactions::TransactionStatus;
+		let wait = async {
+			while let Some(status) = progress.next().await {
+				match status.map_err(|e| self.failure(key, e.to_string()))? {
+					TransactionStatus::InBestBlock(_) | TransactionStatus::InFinalizedBlock(_) => {
+						return Ok(());
+					},
+					TransactionStatus::Error { message }
+					| TransactionStatus::Invalid { message }
+					| TransactionStatus::Dropped { message } => return Err(self.failure(key, message)),
+					_ => continue,
+				}
+			}
+			Err(Error::Node("the node stopped reporting on a transaction".into()))
+		};
+		tokio::time::timeout(FINALITY_TIMEOUT, wait).await.map_err(|_| {
+			Error::Node(format!("the transaction was not in a block within {FINALITY_TIMEOUT:?}"))
+		})?
+	}
+
 	/// Submits one call and waits for it.
-	async fn send<Call: subxt::transactions::Payload>(
+	pub(crate) async fn send<Call: subxt::transactions::Payload>(
 		&self,
 		call: &Call,
 		key: &Keypair,
@@ -360,6 +382,16 @@ impl Verin {
 		if is_insufficient_balance(&message) {
 			return Error::InsufficientBalance(account_of(key).to_string());
 		}
+		// The pool refuses, for good, a call whose declared weight alone exceeds a block.
+		if message.contains("exhaust the block limits") {
+			return Error::Refused {
+				error: "ExhaustsResources".into(),
+				hint: Some(
+					"the runtime declares this call heavier than a whole block, so no block can include it; \
+					 retrying does not help (the runtime's weight for the call needs fixing)",
+				),
+			};
+		}
 		// subxt names module errors `Pallet::Error`.
 		let named = message.split(|c: char| !(c.is_alphanumeric() || c == ':')).find(|word| {
 			word.contains("::") && word.split("::").count() == 2 && !word.starts_with("::")
@@ -368,105 +400,6 @@ impl Verin {
 			Some(name) => Error::Refused { error: name.to_string(), hint: hint(name) },
 			None => Error::Node(message),
 		}
-	}
-
-	/// Registers a model, uploads its bytes in chunks, publishes version 1.0 and, when the ZK
-	/// tier is offered, compiles and registers its circuit (which needs the `zk` feature:
-	/// without it such a deployment is [`Error::ZkFeatureDisabled`], before anything is
-	/// submitted). `progress` sees each step.
-	pub async fn deploy(
-		&self,
-		key: &Keypair,
-		file: &ModelFile,
-		mut progress: impl FnMut(DeployProgress),
-	) -> Result<Deployed, Error> {
-		let circuit = match (&file.circuit, file.spec.tiers.contains(Tier::Zk)) {
-			(_, false) => None,
-			(Some(verifier_data), true) => {
-				Some(crate::zk::CompiledCircuit::from_verifier_data(verifier_data.clone()))
-			},
-			// Compile before anything is paid for: a model outside the subset (or an SDK
-			// built without the `zk` feature) fails here.
-			(None, true) => Some(crate::zk::compile_circuit(&file.bytes)?),
-		};
-		let metadata = ModelMetadata {
-			name: bounded_text(&file.name, "the name")?,
-			description: bounded_text(&file.description, "the description")?,
-			task: bounded_text(&file.task, "the task")?,
-			license: bounded_text(&file.license, "the license")?,
-			tags: Default::default(),
-		};
-		let owner = account_of(key);
-		let registered = self
-			.send(
-				&runtime::transactions().models().register_model(generated(&metadata), file.price),
-				key,
-			)
-			.await?;
-		let model = registered
-			.find_first::<runtime::models::events::ModelRegistered>()
-			.ok_or_else(|| Error::Node("the registration emitted no ModelRegistered event".into()))?
-			.map_err(|e| Error::Node(e.to_string()))?
-			.model;
-		progress(DeployProgress::Registered(model));
-
-		// The rest goes out back to back with consecutive nonces (the pool orders them), then
-		// is awaited in order: one wait for finality instead of one per transaction.
-		let version = ModelVersion::new(1, 0);
-		let size = file.bytes.len() as u64;
-		let chunks = chunk_count(size) as u32;
-		let mut nonce = self.next_nonce(&owner).await?;
-		let mut pending = std::collections::VecDeque::with_capacity(UPLOAD_WINDOW + 3);
-		let begin = runtime::transactions().models().begin_upload(
-			model,
-			generated(&version),
-			generated(&file.spec),
-			size,
-			chunks,
-		);
-		pending.push_back(self.submit(&begin, key, nonce).await?);
-		nonce += 1;
-		for (index, chunk) in file.bytes.chunks(MODEL_CHUNK_SIZE as usize).enumerate() {
-			let call = runtime::transactions().models().upload_chunk(
-				model,
-				index as u32,
-				generated(&chunk.to_vec()),
-			);
-			pending.push_back(self.submit(&call, key, nonce).await?);
-			nonce += 1;
-			progress(DeployProgress::Chunk { sent: index as u32 + 1, total: chunks });
-			// A large model would overflow the node's transaction pool (20 MiB by default):
-			// at most `UPLOAD_WINDOW` chunks wait at once.
-			while pending.len() > UPLOAD_WINDOW {
-				let oldest = pending.pop_front().expect("more than the window is pending");
-				self.finalized(key, oldest).await?;
-			}
-		}
-		pending.push_back(
-			self.submit(&runtime::transactions().models().finish_upload(model), key, nonce).await?,
-		);
-		nonce += 1;
-		let circuit_digest = match circuit {
-			Some(circuit) => {
-				progress(DeployProgress::CircuitCompiled {
-					digest: circuit.digest,
-					bytes: circuit.verifier_data.len(),
-				});
-				let call = runtime::transactions().models().register_circuit(
-					model,
-					generated(&version),
-					generated(&circuit.verifier_data),
-				);
-				pending.push_back(self.submit(&call, key, nonce).await?);
-				Some(circuit.digest)
-			},
-			None => None,
-		};
-		for transaction in pending {
-			self.finalized(key, transaction).await?;
-		}
-		progress(DeployProgress::Published);
-		Ok(Deployed { model, version, content_id: content_id_of(&file.bytes), circuit_digest })
 	}
 
 	/// Requests an inference: checks the fee against `max_fee` first, then submits and
@@ -763,7 +696,7 @@ impl Verin {
 }
 
 /// `text` as a registry field of at most `N` bytes.
-fn bounded_text<const N: u32>(
+pub(crate) fn bounded_text<const N: u32>(
 	text: &str,
 	what: &'static str,
 ) -> Result<BoundedVec<u8, ConstU32<N>>, Error> {

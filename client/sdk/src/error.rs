@@ -1,6 +1,6 @@
 //! What can go wrong, each with what the user can do about it.
 
-use crate::{spec::SpecError, tensors::InputError};
+use crate::{spec::SpecError, tensors::InputError, ModelId, ModelVersion};
 
 /// An SDK error. `Display` says what happened and, where there is one, what to do.
 #[derive(Debug)]
@@ -32,6 +32,18 @@ pub enum Error {
 	/// The operation needs the ZK circuit compiler, and this SDK was built without its `zk`
 	/// feature; says what was asked.
 	ZkFeatureDisabled(&'static str),
+	/// The version to publish is not greater than the model's latest one (the chain only
+	/// accepts increasing versions).
+	VersionNotIncreasing { model: String, version: ModelVersion, latest: ModelVersion },
+	/// The model has an unfinished upload that is not of this file (another version, other
+	/// bytes or another declaration): it has to be cancelled before another can begin.
+	OtherUploadPending { model: String, pending: ModelVersion, difference: &'static str },
+	/// The signer already owns a model of this name that has a published version: a new
+	/// version of it is published, not deployed.
+	NameTaken { name: String, model: ModelId },
+	/// Transactions the signer sent earlier (e.g. by a run that was interrupted) are still
+	/// in the node's pool: an upload continues from what the chain holds once they are in.
+	EarlierTransactionsPending { account: String },
 	/// A file could not be read.
 	File(String),
 	/// The node does not have a chunk of the model's bytes (genesis models of development
@@ -80,6 +92,28 @@ impl core::fmt::Display for Error {
 				 with `features = [\"zk\"]` (its plonky2 dependency builds on stable Rust only with \
 				 RUSTC_BOOTSTRAP=plonky2_field,plonky2)"
 			),
+			Self::VersionNotIncreasing { model, version, latest } => write!(
+				f,
+				"version {version} of model `{model}` is not greater than its latest version {latest}; \
+				 publish a greater one (e.g. --version {})",
+				ModelVersion::new(latest.major, latest.minor.saturating_add(1))
+			),
+			Self::OtherUploadPending { model, pending, difference } => write!(
+				f,
+				"model `{model}` has an unfinished upload of version {pending} of another file \
+				 ({difference}); cancel it with `verin model cancel-upload {model}` and try again"
+			),
+			Self::NameTaken { name, model } => write!(
+				f,
+				"you already own model {model} named `{name}` and it has a published version; \
+				 publish a new version with `verin model publish {model} FILE --version X.Y`, or \
+				 pick another --name"
+			),
+			Self::EarlierTransactionsPending { account } => write!(
+				f,
+				"transactions {account} sent earlier are still waiting in the node's pool; \
+				 try again once they are finalized"
+			),
 			Self::File(e) => write!(f, "{e}"),
 			Self::Node(e) => write!(f, "{e}"),
 		}
@@ -125,6 +159,28 @@ pub(crate) fn hint(error: &str) -> Option<&'static str> {
 		"InputTooLarge" | "OutputWouldBeTooLarge" => "send fewer rows per request",
 		"NameTaken" => "you already have a model with this name; pick another --name",
 		"NotOwner" => "only the model's owner can do this",
+		"ModelNotFound" => "no model has this id; `verin model list` shows the registered ones",
+		"VersionNotIncreasing" => {
+			"a new version must be greater than the model's latest; `verin model show` lists them"
+		},
+		"TooManyVersions" => "the model has the most versions it may have; deploy a new model",
+		"UploadInProgress" => {
+			"the model has an unfinished upload; `verin model cancel-upload` cancels it"
+		},
+		"NoUploadInProgress" => "the model has no unfinished upload",
+		"UploadIncomplete" => {
+			"the chain did not take every chunk; run the same deploy or publish again: it sends the missing ones"
+		},
+		"StatusUnchanged" => "the model already has this status",
+		"AlreadyOwner" => "the account already owns the model",
+		"NotPendingOwner" => {
+			"the model was not offered to this account; its owner offers it with `verin model transfer`"
+		},
+		"ModelHasOpenJobs" => "the model has jobs that are not settled yet; try again later",
+		"CircuitUnderDispute" => {
+			"a circuit of the model is disputed; it cannot be removed until governance resolves it"
+		},
+		"InsufficientDeposit" => "the account cannot cover the storage deposit; fund it",
 		"ModelTooLarge" => "the file exceeds the chain's model size limit",
 		"AlreadyRegistered" => {
 			"this account is already a worker; use `verin worker serve` to change its models"

@@ -1,4 +1,4 @@
-//! Verin's Rust SDK: deploy a model, request verified inferences, follow jobs, run a worker
+//! Verin's Rust SDK: deploy a model and publish its versions, manage it, request verified inferences, follow jobs, run a worker
 //! account, all over a node's JSON-RPC.
 //!
 //! Transactions are built from the runtime's metadata (`metadata/verin.scale`, refreshed by
@@ -21,19 +21,22 @@
 
 mod client;
 mod error;
+mod lifecycle;
 pub mod spec;
 pub mod tensors;
+mod upload;
 pub mod zk;
 
 pub use client::{
-	signer, CircuitReviewInfo, DeployProgress, Deployed, JobOutcome, ModelFile, ModelVerification,
-	Requested, Verin, WorkerStatus,
+	signer, CircuitReviewInfo, JobOutcome, ModelVerification, Requested, Verin, WorkerStatus,
 };
 pub use error::Error;
+pub use lifecycle::ModelChange;
 pub use subxt_signer::sr25519::Keypair;
+pub use upload::{DeployProgress, Deployed, ModelFile, PendingUpload, VersionFile};
 pub use verin_primitives::{
 	market::{FeeBreakdown, JobId, JobStatus},
-	model::{CircuitStatus, ModelId, ModelVersion, ToleranceRule, VersionSpec},
+	model::{CircuitStatus, ModelId, ModelStatus, ModelVersion, ToleranceRule, VersionSpec},
 	tier::{Tier, TierSet},
 };
 

@@ -154,7 +154,7 @@ pub fn spec_from_onnx_with_bounds(
 				.unwrap_or_default();
 			dims.into_iter()
 				.enumerate()
-				.filter(|(_, dim)| !dim.dim_value.is_some_and(|size| size > 0))
+				.filter(|(_, dim)| dim.dim_value.is_none_or(|size| size <= 0))
 				.flat_map(move |(index, dim)| {
 					[dim.dim_param.clone(), Some(format!("{}:{index}", value.name))]
 				})

@@ -305,7 +305,7 @@ mod benchmarks {
 		pending_upload::<T>(&caller, model, ModelVersion::new(2, 0), chunks, chunks - 1);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), model);
+		_(RawOrigin::Signed(caller), model, u32::MAX);
 
 		assert!(!Models::<T>::contains_key(model));
 	}

@@ -578,6 +578,8 @@ pub mod pallet {
 		NotDisputed,
 		/// Required confirmations must be at least 1 and at most `MaxCircuitReviewers`.
 		RequiredConfirmationsOutOfRange,
+		/// `remove` was given fewer chunks than the model holds (see `removal_chunks`).
+		ChunkWitnessTooLow,
 		/// A ranged dimension of the schema has a minimum of zero or above its maximum.
 		SchemaInvalidDimensionRange,
 		/// The ZK tier needs fixed shapes: a circuit has one size, so no ranged dimensions.
@@ -886,13 +888,23 @@ pub mod pallet {
 
 		/// Removes the model, its versions and any pending upload, and returns the whole
 		/// deposit. Their bytes and manifests leave the nodes' offchain stores, except those
-		/// another model's upload or version also uses. Refused while the model has unsettled jobs, and while a circuit of it is
-		/// disputed (its deposit awaits the verdict). Emits `ModelRemoved`.
+		/// another model's upload or version also uses. Refused while the model has unsettled
+		/// jobs, and while a circuit of it is disputed (its deposit awaits the verdict).
+		///
+		/// `chunks` is at least the number of chunks the model holds (every version's, and
+		/// the pending upload's received ones; `removal_chunks` counts them): the weight is
+		/// charged for it, since each chunk's use is released. Emits `ModelRemoved`.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::remove(model::MAX_VERSIONS))]
-		pub fn remove(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
+		#[pallet::weight(Pallet::<T>::removal_weight(*chunks))]
+		pub fn remove(
+			origin: OriginFor<T>,
+			model: ModelId,
+			chunks: u32,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let info = Self::owned_model(model, &who)?;
+			let held = Self::removal_chunks(model);
+			ensure!(held <= chunks, Error::<T>::ChunkWitnessTooLow);
 			ensure!(!T::ModelJobs::has_open_jobs(model), Error::<T>::ModelHasOpenJobs);
 			// Removing would return the deposit a rejection burns, and strand the stakes
 			// the dispute holds.
@@ -920,7 +932,7 @@ pub mod pallet {
 			Models::<T>::remove(model);
 			let deposit_returned = Self::release_deposit(&info.owner, info.deposit);
 			Self::deposit_event(Event::ModelRemoved { model, deposit_returned });
-			Ok(Some(T::WeightInfo::remove(info.versions.len() as u32)).into())
+			Ok(Some(Self::removal_weight(held)).into())
 		}
 
 		/// Registers the ZK circuit of `version` of `model`: the verifier data the runtime
@@ -1410,6 +1422,37 @@ impl<T: Config> Pallet<T> {
 
 	/// Counts one use fewer of each chunk in `hashes` and clears the bytes of those no
 	/// longer used from the nodes' offchain stores.
+	/// Chunks `remove` releases for `model`: every version's and the pending upload's
+	/// received ones. The witness `remove` takes must be at least this.
+	pub fn removal_chunks(model: ModelId) -> u32 {
+		let versions = Models::<T>::get(model).map(|info| info.versions).unwrap_or_default();
+		let published = versions.iter().fold(0u32, |total, version| {
+			let chunks = VersionChunks::<T>::decode_len(model, version).unwrap_or(0) as u32;
+			total.saturating_add(chunks)
+		});
+		let pending = Uploads::<T>::get(model).map_or(0, |upload| upload.chunk_hashes.len() as u32);
+		published.saturating_add(pending)
+	}
+
+	/// Weight of `remove` releasing `chunks` chunks. The benchmark removes versions of
+	/// `MaxChunks` chunks each: a version's share is charged per chunk, and every possible
+	/// version's own records as if it held `VERSION_RECORD_CHUNKS` more.
+	pub fn removal_weight(chunks: u32) -> Weight {
+		/// A version's own records (its entry, circuit, review, content use) cost about as
+		/// much as this many chunk releases in the benchmark's per-version slope.
+		const VERSION_RECORD_CHUNKS: u64 = 8;
+		let base = T::WeightInfo::remove(0);
+		let per_version = T::WeightInfo::remove(1).saturating_sub(base);
+		let per_version_chunks = T::MaxChunks::get().max(1) as u64;
+		let charged = (chunks as u64)
+			.saturating_add(VERSION_RECORD_CHUNKS.saturating_mul(model::MAX_VERSIONS as u64));
+		let share = |part: u64| part.saturating_mul(charged).div_ceil(per_version_chunks);
+		base.saturating_add(Weight::from_parts(
+			share(per_version.ref_time()),
+			share(per_version.proof_size()),
+		))
+	}
+
 	fn release_chunks(hashes: &[H256]) {
 		for hash in hashes {
 			if Self::release_use::<ChunkUses<T>>(hash) {

@@ -621,7 +621,14 @@ mod management {
 			begin(ALICE, model, ModelVersion::new(2, 0), &file(100));
 			let total = Models::model(model).unwrap().deposit;
 
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			// One chunk of 1.0, two of 1.1, none received of the upload.
+			assert_eq!(Models::removal_chunks(model), 3);
+			assert_noop!(
+				Models::remove(RuntimeOrigin::signed(ALICE), model, 2),
+				Error::<Test>::ChunkWitnessTooLow
+			);
+			assert!(Models::removal_weight(2).all_lt(Models::removal_weight(3)));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model, 3));
 			assert_eq!(last_event(), Event::ModelRemoved { model, deposit_returned: total });
 			assert_eq!(held(ALICE), 0);
 			assert_eq!(Balances::balance(&ALICE), balance_at_start);
@@ -641,19 +648,19 @@ mod management {
 			let model = register(ALICE, "digits");
 			BusyModels::mutate(|busy| busy.push(model));
 			assert_noop!(
-				Models::remove(RuntimeOrigin::signed(ALICE), model),
+				Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX),
 				Error::<Test>::ModelHasOpenJobs
 			);
 			BusyModels::mutate(|busy| busy.clear());
 			assert_noop!(
-				Models::remove(RuntimeOrigin::signed(BOB), model),
+				Models::remove(RuntimeOrigin::signed(BOB), model, u32::MAX),
 				Error::<Test>::NotOwner
 			);
 			assert_noop!(
-				Models::remove(RuntimeOrigin::signed(ALICE), 42),
+				Models::remove(RuntimeOrigin::signed(ALICE), 42, u32::MAX),
 				Error::<Test>::ModelNotFound
 			);
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX));
 		});
 	}
 
@@ -732,7 +739,7 @@ mod reading {
 			for name in ["a", "b", "c", "d"] {
 				register(ALICE, name);
 			}
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), 1));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), 1, u32::MAX));
 			let ids = |start, limit| -> Vec<u64> {
 				Models::models(start, limit).into_iter().map(|(id, _)| id).collect()
 			};
@@ -866,7 +873,7 @@ mod register_circuit {
 			assert_eq!(ModelRecords::<Test>::get(model).unwrap().deposit, held(ALICE));
 
 			// Removing the model returns everything, circuit included.
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX));
 			assert_eq!(held(ALICE), 0);
 			assert!(!VersionCircuits::<Test>::contains_key(model, V1_0));
 		});
@@ -1360,7 +1367,7 @@ mod circuit_review {
 			assert!(trusted(model));
 
 			// Removing the model returns what was not burnt.
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX));
 			assert_eq!(held(ALICE), 0);
 		});
 	}
@@ -1511,7 +1518,7 @@ mod circuit_review {
 			let (model, digest) = registered_circuit();
 			assert_ok!(review(REVIEWER_1, model, Some(digest)));
 			assert!(CircuitReviews::<Test>::contains_key(model, V1_0));
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX));
 			assert!(!CircuitReviews::<Test>::contains_key(model, V1_0));
 			assert_eq!(CircuitReviews::<Test>::iter().count(), 0);
 			assert_eq!(held(ALICE), 0);
@@ -1602,11 +1609,11 @@ mod circuit_review {
 			let (model, _) = registered_circuit();
 			assert_ok!(review(REVIEWER_1, model, Some(other_digest())));
 			assert_noop!(
-				Models::remove(RuntimeOrigin::signed(ALICE), model),
+				Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX),
 				Error::<Test>::CircuitUnderDispute
 			);
 			assert_ok!(resolve(model, false));
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX));
 			assert!(holds().is_empty());
 		});
 	}
@@ -1923,7 +1930,7 @@ mod offchain_bytes {
 		let manifest = model::offchain_manifest_key(&content_id_of(&published));
 		assert!(stored(&mut ext, &manifest).is_some(), "published with its manifest");
 		ext.execute_with(|| {
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), model, u32::MAX));
 			assert_eq!(ChunkUses::<Test>::iter().count(), 0);
 			assert_eq!(ContentUses::<Test>::iter().count(), 0);
 		});
@@ -1946,7 +1953,7 @@ mod offchain_bytes {
 			assert_ok!(Models::cancel_upload(RuntimeOrigin::signed(ALICE), copy));
 			// Or publishes them and removes the model.
 			publish(ALICE, copy, V1_0, &victim_bytes);
-			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), copy));
+			assert_ok!(Models::remove(RuntimeOrigin::signed(ALICE), copy, u32::MAX));
 		});
 		for key in chunk_keys(&victim_bytes) {
 			assert!(stored(&mut ext, &key).is_some(), "the victim's chunks stay");
