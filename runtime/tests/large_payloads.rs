@@ -134,3 +134,23 @@ fn the_largest_model_can_be_removed_in_one_block() {
 		.count();
 	println!("a removal may release {full_versions} full-size versions in one block");
 }
+
+/// Uploads expire in the mandatory `on_initialize`: the most one block can expire, each
+/// releasing a 256 MiB upload's chunks, must leave most of the block to transactions.
+#[test]
+fn the_uploads_one_block_expires_fit_in_a_fifth_of_a_block() {
+	use frame_support::traits::Get;
+	use pallet_models::weights::WeightInfo;
+	type Models = <Runtime as pallet_models::Config>::WeightInfo;
+	let expiries = <Runtime as pallet_models::Config>::MaxExpiriesPerBlock::get();
+	let max_chunks = <Runtime as pallet_models::Config>::MaxChunks::get();
+	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	let hook = Models::on_initialize_expiries(expiries).saturating_add(
+		pallet_models::Pallet::<Runtime>::chunk_release_weight(expiries * max_chunks),
+	);
+	assert!(
+		hook.ref_time() * 5 <= block.ref_time(),
+		"expiring {expiries} full uploads weighs {hook:?}; a block {block:?}"
+	);
+	println!("the expiry hook weighs at most {} ms", hook.ref_time() / 1_000_000_000);
+}

@@ -894,6 +894,8 @@ pub mod pallet {
 				.into());
 			}
 			let refunded = Self::refund(&record);
+			// Refunded in full, so nothing paid for the bytes on every node: they go now.
+			Self::forget_payloads(job, &record);
 			record.status = JobStatus::Failed { worker: worker.clone(), reason, at: now };
 			Self::job_ended(record.model);
 			Jobs::<T>::insert(job, record);
@@ -1086,7 +1088,8 @@ impl<T: Config> Pallet<T> {
 		stored
 	}
 
-	/// Clears a deleted job's payloads from the offchain stores.
+	/// Clears a job's payloads from the offchain stores: when it is deleted, or when it
+	/// ends refunded in full (its hashes stay in the record).
 	pub(crate) fn forget_payloads(job: JobId, record: &JobOf<T>) {
 		let payloads = [
 			(PayloadRole::Input, Some(&record.input)),

@@ -124,6 +124,8 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let refunded = Self::refund(&record);
+		// Refunded in full, so nothing paid for the bytes on every node: they go now.
+		Self::forget_payloads(job, &record);
 		record.status = JobStatus::Expired { at: now };
 		Self::job_ended(record.model);
 		Self::schedule_pruning(job, &mut record, now);

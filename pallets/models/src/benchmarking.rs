@@ -94,7 +94,11 @@ fn pending_upload<T: Config>(
 	Uploads::<T>::mutate(model, |upload| {
 		let upload = upload.as_mut().expect("just begun");
 		for index in 0..received {
-			let _ = upload.chunk_hashes.try_push(H256::repeat_byte(index as u8));
+			// Distinct chunks, each used once: releasing them reads and clears one counter
+			// each, as a real upload's would.
+			let hash = H256(sp_io::hashing::blake2_256(&(model, index).encode()));
+			ChunkUses::<T>::insert(hash, 1);
+			let _ = upload.chunk_hashes.try_push(hash);
 		}
 	});
 }
@@ -224,17 +228,13 @@ mod benchmarks {
 		assert!(Versions::<T>::contains_key(model, ModelVersion::new(1, 0)));
 	}
 
+	/// An upload that received no chunk: the chunks a cancel releases are charged at
+	/// `remove`'s per-chunk rate (`Pallet::upload_release_weight`).
 	#[benchmark]
 	fn cancel_upload() {
 		let caller: T::AccountId = whitelisted_caller();
 		let model = registered::<T>(&caller, 1);
-		pending_upload::<T>(
-			&caller,
-			model,
-			ModelVersion::new(1, 0),
-			T::MaxChunks::get(),
-			T::MaxChunks::get() - 1,
-		);
+		pending_upload::<T>(&caller, model, ModelVersion::new(1, 0), T::MaxChunks::get(), 0);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model);
@@ -301,8 +301,8 @@ mod benchmarks {
 				VersionChunks::<T>::insert(model, version, chunks);
 			}
 		});
-		let chunks = T::MaxChunks::get();
-		pending_upload::<T>(&caller, model, ModelVersion::new(2, 0), chunks, chunks - 1);
+		// Its chunks are charged per chunk (`Pallet::removal_weight`), as the versions' are.
+		pending_upload::<T>(&caller, model, ModelVersion::new(2, 0), T::MaxChunks::get(), 0);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model, u32::MAX);
@@ -342,13 +342,8 @@ mod benchmarks {
 		let owner: T::AccountId = account("owner", 0, 0);
 		for seed in 0..n {
 			let model = registered::<T>(&owner, seed as u8);
-			pending_upload::<T>(
-				&owner,
-				model,
-				ModelVersion::new(1, 0),
-				T::MaxChunks::get(),
-				T::MaxChunks::get() - 1,
-			);
+			// No chunk received: the chunks expiries release are charged per chunk.
+			pending_upload::<T>(&owner, model, ModelVersion::new(1, 0), T::MaxChunks::get(), 0);
 		}
 		let expiry = frame_system::Pallet::<T>::block_number() + T::UploadTimeout::get();
 

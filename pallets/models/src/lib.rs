@@ -86,7 +86,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use sp_core::H256;
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{One, Saturating, Zero},
 	SaturatedConversion,
 };
 use verin_primitives::{
@@ -118,6 +118,11 @@ pub type CircuitReviewOf<T> =
 /// Confirmations a circuit needs before it is trusted, unless the genesis configuration or
 /// governance says otherwise: two, so that no single reviewer's word makes a circuit pay.
 pub const DEFAULT_REQUIRED_CONFIRMATIONS: u32 = 2;
+
+/// Blocks from an upload's due expiry on that `begin_upload` looks through for one whose
+/// expiry queue has room: a full block delays an expiry rather than refusing the upload, so
+/// filling one block's queue does not lock owners out.
+pub const EXPIRY_SPREAD_BLOCKS: u32 = 8;
 
 /// Bytes of one uploaded chunk.
 pub type ChunkBytes = BoundedVec<u8, ConstU32<MODEL_CHUNK_SIZE>>;
@@ -218,7 +223,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type UploadTimeout: Get<BlockNumberFor<Self>>;
 
-		/// Most uploads that may expire in the same block (bounds `on_initialize`).
+		/// Most uploads that may expire in the same block. Bounds `on_initialize`: each may
+		/// release `MaxChunks` chunks.
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
 
@@ -542,7 +548,8 @@ pub mod pallet {
 		AlreadyOwner,
 		/// The caller is not the account the model was offered to.
 		NotPendingOwner,
-		/// Too many uploads expire at the same block; retry in a later block.
+		/// The expiry queues of the `EXPIRY_SPREAD_BLOCKS` blocks an upload could expire in
+		/// are full; retry in a later block.
 		ExpiryQueueFull,
 		/// The account cannot cover the storage deposit.
 		InsufficientDeposit,
@@ -609,10 +616,11 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let expiring = UploadExpiries::<T>::take(now);
 			let count = expiring.len() as u32;
-			for model in expiring {
-				Self::expire_upload(model, now);
-			}
+			let released = expiring.into_iter().fold(0u32, |released, model| {
+				released.saturating_add(Self::expire_upload(model, now))
+			});
 			T::WeightInfo::on_initialize_expiries(count)
+				.saturating_add(Self::chunk_release_weight(released))
 		}
 
 		/// Reviews registered ZK circuits with this node's worker keys: compiles the
@@ -692,9 +700,12 @@ pub mod pallet {
 		///
 		/// `spec` fixes the version's format, schema, determinism class and tiers; it is
 		/// validated now. Holds `VersionDeposit + DepositPerByte * size` from the owner. The
-		/// upload expires after `UploadTimeout` blocks unless finished. Emits `UploadStarted`.
+		/// upload expires after `UploadTimeout` blocks unless finished (or up to
+		/// [`EXPIRY_SPREAD_BLOCKS`] blocks later when that block's expiries are taken).
+		/// Emits `UploadStarted`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::begin_upload())]
+		#[pallet::weight(T::WeightInfo::begin_upload()
+			.saturating_add(T::DbWeight::get().reads(EXPIRY_SPREAD_BLOCKS.into())))]
 		pub fn begin_upload(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -718,9 +729,7 @@ pub mod pallet {
 				.map_err(Error::<T>::from)?;
 
 			let now = frame_system::Pallet::<T>::block_number();
-			let expires_at = now.saturating_add(T::UploadTimeout::get());
-			UploadExpiries::<T>::try_mutate(expires_at, |queue| queue.try_push(model))
-				.map_err(|_| Error::<T>::ExpiryQueueFull)?;
+			let expires_at = Self::queue_expiry(now.saturating_add(T::UploadTimeout::get()), model)?;
 
 			let deposit = Self::version_deposit(size);
 			Self::hold_deposit(&who, deposit)?;
@@ -834,11 +843,12 @@ pub mod pallet {
 		/// chunks leave the nodes' offchain stores, except chunks another upload or version
 		/// also uses. Emits `UploadCancelled`.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::cancel_upload())]
-		pub fn cancel_upload(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+		#[pallet::weight(Pallet::<T>::upload_release_weight(T::MaxChunks::get()))]
+		pub fn cancel_upload(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::owned_model(model, &who)?;
 			let upload = Uploads::<T>::get(model).ok_or(Error::<T>::NoUploadInProgress)?;
+			let received = upload.chunk_hashes.len() as u32;
 			Self::remove_from_expiry_queue(upload.expires_at, model);
 			let deposit_returned = Self::drop_upload(model)?;
 			Self::deposit_event(Event::UploadCancelled {
@@ -846,7 +856,7 @@ pub mod pallet {
 				version: upload.version,
 				deposit_returned,
 			});
-			Ok(())
+			Ok(Some(Self::upload_release_weight(received)).into())
 		}
 
 		/// Sets the price of one inference (the owner's royalty). Emits `PriceSet`.
@@ -1440,17 +1450,27 @@ impl<T: Config> Pallet<T> {
 	pub fn removal_weight(chunks: u32) -> Weight {
 		/// A version's own records (its entry, circuit, review, content use) cost about as
 		/// much as this many chunk releases in the benchmark's per-version slope.
-		const VERSION_RECORD_CHUNKS: u64 = 8;
-		let base = T::WeightInfo::remove(0);
-		let per_version = T::WeightInfo::remove(1).saturating_sub(base);
+		const VERSION_RECORD_CHUNKS: u32 = 8;
+		let records = VERSION_RECORD_CHUNKS.saturating_mul(model::MAX_VERSIONS);
+		T::WeightInfo::remove(0)
+			.saturating_add(Self::chunk_release_weight(chunks.saturating_add(records)))
+	}
+
+	/// Weight of releasing `chunks` chunks (a use counter each, and an offchain clear when
+	/// it falls to zero): `remove`'s benchmark releases versions of `MaxChunks` distinct
+	/// chunks, and its per-version slope is charged per chunk.
+	pub fn chunk_release_weight(chunks: u32) -> Weight {
+		let per_version = T::WeightInfo::remove(1).saturating_sub(T::WeightInfo::remove(0));
 		let per_version_chunks = T::MaxChunks::get().max(1) as u64;
-		let charged = (chunks as u64)
-			.saturating_add(VERSION_RECORD_CHUNKS.saturating_mul(model::MAX_VERSIONS as u64));
-		let share = |part: u64| part.saturating_mul(charged).div_ceil(per_version_chunks);
-		base.saturating_add(Weight::from_parts(
-			share(per_version.ref_time()),
-			share(per_version.proof_size()),
-		))
+		let share = |part: u64| part.saturating_mul(chunks as u64).div_ceil(per_version_chunks);
+		Weight::from_parts(share(per_version.ref_time()), share(per_version.proof_size()))
+	}
+
+	/// Weight of `cancel_upload` for an upload that received `chunks` chunks: the call's
+	/// benchmark cancels an upload with none, and the chunks are charged as `remove` pays
+	/// for them.
+	pub fn upload_release_weight(chunks: u32) -> Weight {
+		T::WeightInfo::cancel_upload().saturating_add(Self::chunk_release_weight(chunks))
 	}
 
 	fn release_chunks(hashes: &[H256]) {
@@ -1503,18 +1523,40 @@ impl<T: Config> Pallet<T> {
 
 	/// Expires the model's upload if it is the one due at `now` (a newer upload of the same
 	/// model, begun after a cancel, has a later expiry and is left alone).
-	fn expire_upload(model: ModelId, now: BlockNumberFor<T>) {
-		let Some(upload) = Uploads::<T>::get(model) else { return };
+	/// Returns the number of chunks the expiry released.
+	fn expire_upload(model: ModelId, now: BlockNumberFor<T>) -> u32 {
+		let Some(upload) = Uploads::<T>::get(model) else { return 0 };
 		if upload.expires_at != now {
-			return;
+			return 0;
 		}
-		if let Ok(deposit_returned) = Self::drop_upload(model) {
-			Self::deposit_event(Event::UploadExpired {
-				model,
-				version: upload.version,
-				deposit_returned,
-			});
+		let received = upload.chunk_hashes.len() as u32;
+		match Self::drop_upload(model) {
+			Ok(deposit_returned) => {
+				Self::deposit_event(Event::UploadExpired {
+					model,
+					version: upload.version,
+					deposit_returned,
+				});
+				received
+			},
+			Err(_) => 0,
 		}
+	}
+
+	/// Puts `model`'s upload in the expiry queue of `due`, or of the first of the
+	/// [`EXPIRY_SPREAD_BLOCKS`] blocks from `due` on with room; returns the block.
+	fn queue_expiry(
+		due: BlockNumberFor<T>,
+		model: ModelId,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let mut block = due;
+		for _ in 0..EXPIRY_SPREAD_BLOCKS {
+			if UploadExpiries::<T>::try_mutate(block, |queue| queue.try_push(model)).is_ok() {
+				return Ok(block);
+			}
+			block = block.saturating_add(One::one());
+		}
+		Err(Error::<T>::ExpiryQueueFull.into())
 	}
 }
 

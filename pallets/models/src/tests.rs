@@ -395,19 +395,37 @@ mod upload {
 	}
 
 	#[test]
-	fn begin_rejects_when_the_expiry_block_is_full() {
+	fn filling_one_blocks_expiry_queue_delays_the_next_expiry_rather_than_refusing_it() {
 		new_test_ext().execute_with(|| {
-			for name in ["a", "b", "c"] {
-				register(ALICE, name);
+			let spread = crate::EXPIRY_SPREAD_BLOCKS as u64;
+			let uploads = MAX_EXPIRIES_PER_BLOCK as u64 * spread;
+			for model in 0..=uploads {
+				register(ALICE, &format!("m{model}"));
 			}
-			begin(ALICE, 0, V1_0, &file(10));
-			begin(ALICE, 1, V1_0, &file(10));
+			let due = System::block_number() + UPLOAD_TIMEOUT;
+			for model in 0..uploads {
+				begin(ALICE, model, V1_0, &file(10));
+				let expires_at = Uploads::<Test>::get(model).unwrap().expires_at;
+				assert_eq!(expires_at, due + model / MAX_EXPIRIES_PER_BLOCK as u64);
+			}
 			assert_noop!(
-				Models::begin_upload(RuntimeOrigin::signed(ALICE), 2, V1_0, int_spec(), 10, 1),
+				Models::begin_upload(
+					RuntimeOrigin::signed(ALICE),
+					uploads,
+					V1_0,
+					int_spec(),
+					10,
+					1
+				),
 				Error::<Test>::ExpiryQueueFull
 			);
 			run_to_block(2);
-			begin(ALICE, 2, V1_0, &file(10));
+			begin(ALICE, uploads, V1_0, &file(10));
+			assert_eq!(Uploads::<Test>::get(uploads).unwrap().expires_at, due + spread);
+
+			// Each upload still expires, in the block it was queued for.
+			run_to_block(due + spread);
+			assert_eq!(Uploads::<Test>::iter().count(), 0);
 		});
 	}
 
@@ -1981,5 +1999,71 @@ mod offchain_bytes {
 		for key in chunk_keys(&bytes) {
 			assert_eq!(stored(&mut ext, &key), None);
 		}
+	}
+}
+
+/// Releasing an upload's chunks costs a counter and an offchain clear per chunk: the calls
+/// and the expiry hook that do it are charged per chunk, so a few cheap uploads of many
+/// chunks cannot make a block do more work than its weight says.
+mod chunk_release_weight {
+	use super::*;
+	use frame_support::{
+		dispatch::{GetDispatchInfo, Pays, PostDispatchInfo},
+		traits::Hooks,
+	};
+
+	fn received_chunks(model: u64, chunks: usize) -> Vec<u8> {
+		let bytes = file(MODEL_CHUNK_SIZE as usize * chunks);
+		begin(ALICE, model, V1_0, &bytes);
+		for index in 0..chunks {
+			assert_ok!(Models::upload_chunk(
+				RuntimeOrigin::signed(ALICE),
+				model,
+				index as u32,
+				chunk(&bytes, index)
+			));
+		}
+		bytes
+	}
+
+	#[test]
+	fn a_cancel_of_many_chunks_is_charged_for_each_chunk_it_releases() {
+		new_test_ext().execute_with(|| {
+			let (small, large) = (register(ALICE, "small"), register(ALICE, "large"));
+			received_chunks(small, 1);
+			received_chunks(large, 3);
+			let actual = |model| -> PostDispatchInfo {
+				Models::cancel_upload(RuntimeOrigin::signed(ALICE), model).expect("cancelled")
+			};
+			let (one, three) = (actual(small), actual(large));
+			assert_eq!(one.actual_weight, Some(Models::upload_release_weight(1)));
+			assert_eq!(three.actual_weight, Some(Models::upload_release_weight(3)));
+			let per_chunk = Models::chunk_release_weight(1);
+			assert!(per_chunk.ref_time() > 0 && per_chunk.proof_size() > 0);
+			assert!(three.actual_weight.unwrap().all_gte(
+				one.actual_weight.unwrap().saturating_add(per_chunk.saturating_mul(2))
+			));
+			assert_eq!(one.pays_fee, Pays::Yes);
+			let max_chunks = <Test as crate::Config>::MaxChunks::get();
+			let charged = crate::Call::<Test>::cancel_upload { model: small }.get_dispatch_info();
+			assert_eq!(charged.call_weight, Models::upload_release_weight(max_chunks));
+		});
+	}
+
+	#[test]
+	fn expiring_uploads_of_many_chunks_are_charged_for_each_chunk_they_release() {
+		new_test_ext().execute_with(|| {
+			let (small, large) = (register(ALICE, "small"), register(ALICE, "large"));
+			received_chunks(small, 1);
+			received_chunks(large, 3);
+			let due = Uploads::<Test>::get(small).unwrap().expires_at;
+			assert_eq!(Uploads::<Test>::get(large).unwrap().expires_at, due);
+			System::set_block_number(due);
+			let weight = <Models as Hooks<u64>>::on_initialize(due);
+			assert_eq!(Uploads::<Test>::iter().count(), 0, "both expired");
+			let expected = <() as crate::weights::WeightInfo>::on_initialize_expiries(2)
+				.saturating_add(Models::chunk_release_weight(4));
+			assert_eq!(weight, expected);
+		});
 	}
 }

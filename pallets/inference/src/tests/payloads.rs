@@ -194,6 +194,41 @@ fn a_pruned_job_clears_its_payloads_from_the_offchain_stores() {
 	assert_eq!(offchain_bytes(&mut ext, &output_key), None);
 }
 
+/// A requester refunded in full (every worker refused, or every deadline passed) paid
+/// nothing for the bytes its input put on every node: they leave with the refund, not a day
+/// later with the pruned record.
+#[test]
+fn a_refunded_large_request_leaves_no_bytes_in_the_offchain_stores() {
+	let mut ext = new_test_ext();
+	let (refused_key, expired_key) = ext.execute_with(|| {
+		allow_large_payloads();
+		all_tiers_worker(WORKER_A);
+		let input_key = |job| {
+			let hash = Inference::job(job).unwrap().input.hash();
+			offchain_payload_key(job, PayloadRole::Input, &hash)
+		};
+		let refused = request_batch(Tier::Vanilla, LARGE_BATCH).unwrap();
+		let expired = request_batch(Tier::Vanilla, LARGE_BATCH).unwrap();
+		(input_key(refused), input_key(expired))
+	});
+	assert!(offchain_bytes(&mut ext, &refused_key).is_some());
+	assert!(offchain_bytes(&mut ext, &expired_key).is_some());
+	ext.execute_with(|| {
+		let balance_before = Balances::free_balance(REQUESTER);
+		assert_ok!(Inference::report_failure(
+			RuntimeOrigin::signed(WORKER_A),
+			0,
+			FailureReason::ModelUnavailable
+		));
+		assert!(matches!(Inference::job(0).unwrap().status, JobStatus::Failed { .. }));
+		run_to_block(1 + RESPONSE_BLOCKS + 1);
+		assert!(matches!(Inference::job(1).unwrap().status, JobStatus::Expired { .. }));
+		assert!(Balances::free_balance(REQUESTER) > balance_before, "both fees refunded");
+	});
+	assert_eq!(offchain_bytes(&mut ext, &refused_key), None, "cleared with the refusal");
+	assert_eq!(offchain_bytes(&mut ext, &expired_key), None, "cleared with the expiry");
+}
+
 #[test]
 fn an_optimistic_request_whose_output_cannot_be_disputed_in_state_is_refused() {
 	new_test_ext().execute_with(|| {
