@@ -2009,7 +2009,7 @@ mod chunk_release_weight {
 	use super::*;
 	use frame_support::{
 		dispatch::{GetDispatchInfo, Pays, PostDispatchInfo},
-		traits::Hooks,
+		traits::{Get, Hooks},
 	};
 
 	fn received_chunks(model: u64, chunks: usize) -> Vec<u8> {
