@@ -145,9 +145,10 @@ fn the_uploads_one_block_expires_fit_in_a_fifth_of_a_block() {
 	let expiries = <Runtime as pallet_models::Config>::MaxExpiriesPerBlock::get();
 	let max_chunks = <Runtime as pallet_models::Config>::MaxChunks::get();
 	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
-	let hook = Models::on_initialize_expiries(expiries).saturating_add(
-		pallet_models::Pallet::<Runtime>::chunk_release_weight(expiries * max_chunks),
-	);
+	let hook =
+		Models::on_initialize_expiries(expiries).saturating_add(
+			pallet_models::Pallet::<Runtime>::chunk_release_weight(expiries * max_chunks),
+		);
 	assert!(
 		hook.ref_time() * 5 <= block.ref_time(),
 		"expiring {expiries} full uploads weighs {hook:?}; a block {block:?}"

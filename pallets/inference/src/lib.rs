@@ -418,6 +418,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type ResultRetention: Get<BlockNumberFor<Self>>;
 
+		/// Share of a block's normal class (by weight or by length) past which the block
+		/// counts as congested. A deadline or challenge window whose last block was congested
+		/// is extended rather than closed: filling blocks must not make an honest worker miss
+		/// its deadline, nor shut out a challenge.
+		#[pallet::constant]
+		type CongestionThreshold: Get<Perbill>;
+
 		/// Most timers `on_initialize` handles in one block; set so that it keeps up with the
 		/// most jobs the block weight lets in (the timer benchmark in `docs/tiers.md`).
 		#[pallet::constant]
@@ -480,6 +487,11 @@ pub mod pallet {
 	/// The oldest block whose timers may not all have been handled.
 	#[pallet::storage]
 	pub type TimerCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+	/// The last block whose normal class was filled past `CongestionThreshold` (written in
+	/// `on_finalize`, only by such blocks).
+	#[pallet::storage]
+	pub type LastCongestedBlock<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -577,6 +589,12 @@ pub mod pallet {
 		/// A dispute ended without a majority: neither the worker nor the requester gets the
 		/// fee (the requester already read the output); `to_treasury` went to the treasury.
 		DisputeUnresolved { job: JobId, to_treasury: BalanceOf<T> },
+		/// The worker's deadline block was congested (see `CongestionThreshold`): instead of
+		/// missing its deadline, the worker has until block `deadline`.
+		DeadlineExtended { job: JobId, worker: T::AccountId, deadline: BlockNumberFor<T> },
+		/// The last block of the result's challenge window was congested: it stays
+		/// challengeable until block `until`.
+		ChallengeWindowExtended { job: JobId, until: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -952,7 +970,14 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::run_timers(now)
+			// `on_finalize` reads the block's weight and length, and may note the block.
+			Self::run_timers(now).saturating_add(T::DbWeight::get().reads_writes(2, 1))
+		}
+
+		fn on_finalize(now: BlockNumberFor<T>) {
+			if Self::block_congested() {
+				LastCongestedBlock::<T>::put(now);
+			}
 		}
 
 		/// Answers the jobs assigned to this node's worker keys, re-executes provisional
@@ -968,6 +993,10 @@ pub mod pallet {
 			assert!(T::MaxAttempts::get() > 0, "a job must be assigned at least once");
 			assert!(T::MaxBatch::get() > 0, "a request needs a batch of at least one");
 			assert!(T::TimerBudget::get() > 0, "timers must run");
+			assert!(
+				!T::CongestionThreshold::get().is_zero(),
+				"an empty block must not count as congested"
+			);
 			assert!(!T::ResultRetention::get().is_zero(), "timers must go to later blocks");
 			assert!(
 				T::MinCommittee::get() > 0 && T::MinCommittee::get() <= T::CommitteeSize::get(),
@@ -1310,9 +1339,9 @@ impl<T: Config> Pallet<T> {
 	fn output_error(error: TensorError) -> DispatchError {
 		match error {
 			TensorError::TensorCountMismatch => Error::<T>::OutputTensorCountMismatch,
-			TensorError::ShapeMismatch |
-			TensorError::BadBatchSize |
-			TensorError::DimensionOutOfRange => Error::<T>::OutputShapeMismatch,
+			TensorError::ShapeMismatch
+			| TensorError::BadBatchSize
+			| TensorError::DimensionOutOfRange => Error::<T>::OutputShapeMismatch,
 			TensorError::DataLengthMismatch => Error::<T>::OutputDataLengthMismatch,
 			TensorError::PayloadTooLarge => Error::<T>::OutputTooLarge,
 			TensorError::InvalidBoolean => Error::<T>::OutputInvalidBoolean,

@@ -193,6 +193,7 @@ parameter_types! {
 	pub const TreasuryCut: Perbill = Perbill::from_percent(10);
 	pub const WinnerShare: Perbill = Perbill::from_percent(50);
 	pub const CommitteeShare: Perbill = Perbill::from_percent(30);
+	pub const CongestionThreshold: Perbill = Perbill::from_percent(90);
 }
 
 impl pallet_workers::Config for Test {
@@ -257,6 +258,7 @@ impl pallet_inference::Config for Test {
 	type MaxOutputBytes = MaxOutputBytes;
 	type MaxEvidenceBytes = ConstU32<64>;
 	type ResultRetention = ConstU64<RETENTION>;
+	type CongestionThreshold = CongestionThreshold;
 	type TimerBudget = ConstU32<TIMER_BUDGET>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

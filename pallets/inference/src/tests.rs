@@ -63,6 +63,23 @@ fn optimistic_result(workers: &[AccountId], answer: TensorPayload) -> (JobId, Ac
 	(job, worker)
 }
 
+/// Ends block `block` as one its author filled with the attacker's transactions: the normal
+/// class used up to its limit, as cheap remarks or uploads would.
+fn end_block_congested(block: u64) {
+	use frame_support::{
+		dispatch::DispatchClass,
+		traits::{Get, Hooks},
+	};
+	run_to_block(block);
+	let weights: frame_system::limits::BlockWeights =
+		<Test as frame_system::Config>::BlockWeights::get();
+	let limit = weights.get(DispatchClass::Normal).max_total.unwrap_or(weights.max_block);
+	frame_system::Pallet::<Test>::register_extra_weight_unchecked(limit, DispatchClass::Normal);
+	assert!(Inference::block_congested());
+	<Inference as Hooks<u64>>::on_finalize(block);
+	frame_system::BlockWeight::<Test>::kill();
+}
+
 fn assigned_worker(job: JobId) -> AccountId {
 	match Inference::job(job).unwrap().status {
 		JobStatus::Assigned { worker, .. } => worker,

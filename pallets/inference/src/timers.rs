@@ -11,6 +11,7 @@
 //! the rest waits for the next block (a cursor walks the blocks).
 
 use super::*;
+use frame_support::dispatch::DispatchClass;
 
 impl<T: Config> Pallet<T> {
 	/// Handles due timers, oldest block first, at most `TimerBudget` jobs and as many
@@ -62,11 +63,33 @@ impl<T: Config> Pallet<T> {
 		}
 		match record.status.clone() {
 			JobStatus::Assigned { worker, deadline } if deadline < now => {
+				// The deadline block is the last that could carry the answer.
+				if Self::congested_through(deadline) {
+					let deadline = now.saturating_add(record.response_blocks);
+					Self::set_timer(job, &mut record, deadline.saturating_add(One::one()));
+					record.status = JobStatus::Assigned { worker: worker.clone(), deadline };
+					Jobs::<T>::insert(job, record);
+					Self::deposit_event(Event::DeadlineExtended { job, worker, deadline });
+					return Weight::zero();
+				}
 				let tier = record.tier;
 				Self::deadline_missed(job, record, worker, now);
 				return T::Workers::tier_check_weight(tier);
 			},
 			JobStatus::Provisional { worker, until } if until <= now => {
+				if let Some((answered_at, _)) = ChallengeableJobs::<T>::get(job) {
+					// A challenge lands before `until`.
+					if Self::congested_through(until.saturating_sub(One::one())) {
+						let period = until.saturating_sub(answered_at).max(One::one());
+						let until = now.saturating_add(period);
+						Self::set_timer(job, &mut record, until);
+						record.status = JobStatus::Provisional { worker, until };
+						Jobs::<T>::insert(job, record);
+						ChallengeableJobs::<T>::insert(job, (answered_at, until));
+						Self::deposit_event(Event::ChallengeWindowExtended { job, until });
+						return Weight::zero();
+					}
+				}
 				ChallengeableJobs::<T>::remove(job);
 				Self::settle(job, &mut record, worker);
 				Self::schedule_pruning(job, &mut record, now);
@@ -96,6 +119,31 @@ impl<T: Config> Pallet<T> {
 			},
 		}
 		Weight::zero()
+	}
+
+	/// Whether a window whose last block is `last` ended congested. A transaction in the
+	/// pool is kept out of a window only if the blocks up to its end are full, so a window
+	/// whose last block was congested is extended: filling blocks then costs a full block's
+	/// fee per block and delays a job, but cannot make an honest worker miss its deadline or
+	/// shut challenges out of a window.
+	fn congested_through(last: BlockNumberFor<T>) -> bool {
+		LastCongestedBlock::<T>::get().is_some_and(|congested| congested >= last)
+	}
+
+	/// Whether this block's normal class is filled past `CongestionThreshold`, by weight or
+	/// by length.
+	pub(crate) fn block_congested() -> bool {
+		let threshold = T::CongestionThreshold::get();
+		let weights = <T as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal);
+		let limit = normal.max_total.unwrap_or(weights.max_block);
+		let used = *frame_system::BlockWeight::<T>::get().get(DispatchClass::Normal);
+		let full_by_weight = used.ref_time() >= threshold * limit.ref_time()
+			|| used.proof_size() >= threshold * limit.proof_size();
+		let length_limit =
+			*<T as frame_system::Config>::BlockLength::get().max.get(DispatchClass::Normal);
+		let full_by_length = frame_system::Pallet::<T>::block_size() >= threshold * length_limit;
+		full_by_weight || full_by_length
 	}
 
 	/// The assigned worker let the deadline pass: penalise and suspend it, then give the job

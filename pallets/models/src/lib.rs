@@ -729,7 +729,8 @@ pub mod pallet {
 				.map_err(Error::<T>::from)?;
 
 			let now = frame_system::Pallet::<T>::block_number();
-			let expires_at = Self::queue_expiry(now.saturating_add(T::UploadTimeout::get()), model)?;
+			let expires_at =
+				Self::queue_expiry(now.saturating_add(T::UploadTimeout::get()), model)?;
 
 			let deposit = Self::version_deposit(size);
 			Self::hold_deposit(&who, deposit)?;

@@ -2040,9 +2040,10 @@ mod chunk_release_weight {
 			assert_eq!(three.actual_weight, Some(Models::upload_release_weight(3)));
 			let per_chunk = Models::chunk_release_weight(1);
 			assert!(per_chunk.ref_time() > 0 && per_chunk.proof_size() > 0);
-			assert!(three.actual_weight.unwrap().all_gte(
-				one.actual_weight.unwrap().saturating_add(per_chunk.saturating_mul(2))
-			));
+			assert!(three
+				.actual_weight
+				.unwrap()
+				.all_gte(one.actual_weight.unwrap().saturating_add(per_chunk.saturating_mul(2))));
 			assert_eq!(one.pays_fee, Pays::Yes);
 			let max_chunks = <Test as crate::Config>::MaxChunks::get();
 			let charged = crate::Call::<Test>::cancel_upload { model: small }.get_dispatch_info();

@@ -269,6 +269,9 @@ parameter_types! {
 	pub const WinnerShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
 	/// A fifth of a forfeit goes to the committee members who voted with the majority.
 	pub const CommitteeShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(20);
+	/// A block whose normal class is 90% full (by weight or length) extends the deadlines and
+	/// challenge windows it falls in: it may have kept their transactions out.
+	pub const CongestionThreshold: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(90);
 }
 
 /// Blocks an Optimistic result may be challenged for (one minute): watchers re-execute a
@@ -325,6 +328,7 @@ impl pallet_inference::Config for Runtime {
 	type MaxOutputBytes = ConstU32<MAX_PAYLOAD_BYTES>;
 	type MaxEvidenceBytes = ConstU32<{ 128 * 1024 }>;
 	type ResultRetention = ConstU32<DAYS>;
+	type CongestionThreshold = CongestionThreshold;
 	type TimerBudget = ConstU32<TIMER_BUDGET>;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

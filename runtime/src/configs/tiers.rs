@@ -239,16 +239,16 @@ impl CircuitInspector for ZkCircuits {
 				ElementType::I8 => IntegerType::I8,
 				ElementType::U8 => IntegerType::U8,
 				ElementType::I32 => IntegerType::I32,
-				ElementType::F32 |
-				ElementType::I64 |
-				ElementType::F16 |
-				ElementType::Bool |
-				ElementType::F64 => return false,
+				ElementType::F32
+				| ElementType::I64
+				| ElementType::F16
+				| ElementType::Bool
+				| ElementType::F64 => return false,
 			};
 			// A ranged dimension's `max` would count as fixed here: a circuit has one size.
-			!spec.has_ranged_dimension() &&
-				declared == element &&
-				spec.elements_per_item() == Some(width)
+			!spec.has_ranged_dimension()
+				&& declared == element
+				&& spec.elements_per_item() == Some(width)
 		};
 		if !declares(&schema.inputs, shape.input_type, shape.input_width)
 			|| !declares(&schema.outputs, shape.output_type, shape.output_width)

@@ -304,3 +304,75 @@ fn honest_watchers_joining_a_dispute_do_not_thin_its_committee() {
 		assert!(matches!(status(job), JobStatus::Overturned { .. }));
 	});
 }
+
+#[test]
+fn block_stuffing_cannot_make_an_honest_worker_miss_its_deadline() {
+	new_test_ext().execute_with(|| {
+		WORKERS.into_iter().for_each(all_tiers_worker);
+		let balance = Balances::free_balance(REQUESTER);
+		let job = requested(Tier::Vanilla);
+		let worker = assigned_worker(job);
+		let stake = Workers::bonded(&worker);
+		// The worker's answer waits in the pool while the attacker fills every block of
+		// the window.
+		let deadline = 1 + RESPONSE_BLOCKS;
+		(2..=deadline).for_each(end_block_congested);
+		run_to_block(deadline + 1);
+		assert_eq!(Workers::bonded(&worker), stake, "the honest worker was slashed");
+		let extended = deadline + 1 + RESPONSE_BLOCKS;
+		assert_eq!(status(job), JobStatus::Assigned { worker, deadline: extended });
+		assert!(events().contains(&Event::DeadlineExtended { job, worker, deadline: extended }));
+		// Once a block has room the answer lands, and the requester pays for it.
+		run_to_block(deadline + 2);
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(worker),
+			job,
+			right(),
+			Default::default()
+		));
+		assert!(matches!(status(job), JobStatus::Completed { .. }));
+		let fee = expected_fee(Tier::Vanilla).total;
+		assert_eq!(Balances::free_balance(REQUESTER), balance - fee, "no free inference");
+	});
+}
+
+#[test]
+fn block_stuffing_cannot_close_a_challenge_window_on_a_lie() {
+	new_test_ext().execute_with(|| {
+		let (job, worker) = optimistic_job_answered_by(wrong());
+		// The liar fills every block of its result's challenge window, so no challenge
+		// gets in.
+		let until = match status(job) {
+			JobStatus::Provisional { until, .. } => until,
+			other => panic!("not provisional: {other:?}"),
+		};
+		(2..until).for_each(end_block_congested);
+		run_to_block(until);
+		let extended = until + (until - 1);
+		assert_eq!(status(job), JobStatus::Provisional { worker, until: extended }, "settled");
+		assert!(events().contains(&Event::ChallengeWindowExtended { job, until: extended }));
+		// The first block with room carries the honest watcher's challenge.
+		run_to_block(until + 1);
+		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger_for(worker)), job));
+		assert!(matches!(status(job), JobStatus::Disputed { .. }));
+	});
+}
+
+#[test]
+fn a_window_without_congestion_still_closes_on_time() {
+	new_test_ext().execute_with(|| {
+		WORKERS.into_iter().for_each(all_tiers_worker);
+		let job = requested(Tier::Vanilla);
+		let worker = assigned_worker(job);
+		// Full blocks that leave the window's last block with room excuse nothing: the
+		// answer could have landed there.
+		let deadline = 1 + RESPONSE_BLOCKS;
+		(1..deadline).for_each(end_block_congested);
+		run_to_block(deadline + 1);
+		assert!(events().iter().any(|event| matches!(
+			event,
+			Event::DeadlineMissed { job: missed, worker: missing, .. }
+				if *missed == job && *missing == worker
+		)));
+	});
+}

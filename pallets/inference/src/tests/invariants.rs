@@ -227,6 +227,11 @@ fn random_step(rng: &mut Rng, committed: &mut Committed) {
 				}
 			}
 		},
+		14 => {
+			// Full blocks: deadlines and challenge windows ending in them are extended.
+			let now = System::block_number();
+			(now + 1..=now + 1 + rng.below(3)).for_each(end_block_congested);
+		},
 		_ => run_to_block(System::block_number() + 1 + rng.below(3)),
 	}
 }
@@ -270,6 +275,7 @@ struct Outcomes {
 	overturned: u32,
 	unresolved: u32,
 	votes_missed: u32,
+	extended: u32,
 }
 
 impl Outcomes {
@@ -297,6 +303,9 @@ impl Outcomes {
 					self.unresolved += 1
 				},
 				Event::VoteMissed { .. } => self.votes_missed += 1,
+				Event::DeadlineExtended { .. } | Event::ChallengeWindowExtended { .. } => {
+					self.extended += 1
+				},
 				_ => {},
 			}
 		}
@@ -364,6 +373,7 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 		overturned,
 		unresolved,
 		votes_missed,
+		extended,
 	} = outcomes;
 	println!("{steps} steps: {outcomes:?}");
 	assert!(
@@ -383,6 +393,7 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 			overturned,
 			unresolved,
 			votes_missed,
+			extended,
 		]
 		.iter()
 		.all(|n| *n > 10),
