@@ -142,8 +142,8 @@ fn the_uploads_one_block_expires_fit_in_a_fifth_of_a_block() {
 	use frame_support::traits::Get;
 	use pallet_models::weights::WeightInfo;
 	type Models = <Runtime as pallet_models::Config>::WeightInfo;
-	let expiries = <Runtime as pallet_models::Config>::MaxExpiriesPerBlock::get();
-	let max_chunks = <Runtime as pallet_models::Config>::MaxChunks::get();
+	let expiries: u32 = <Runtime as pallet_models::Config>::MaxExpiriesPerBlock::get();
+	let max_chunks: u32 = <Runtime as pallet_models::Config>::MaxChunks::get();
 	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
 	let hook =
 		Models::on_initialize_expiries(expiries).saturating_add(
