@@ -595,6 +595,10 @@ pub mod pallet {
 		/// The last block of the result's challenge window was congested: it stays
 		/// challengeable until block `until`.
 		ChallengeWindowExtended { job: JobId, until: BlockNumberFor<T> },
+		/// The last block of a dispute's commit or reveal phase was congested while votes
+		/// were missing: the committee commits until `commit_until` and reveals until
+		/// `deadline`.
+		VotingExtended { job: JobId, commit_until: BlockNumberFor<T>, deadline: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]

@@ -96,6 +96,9 @@ impl<T: Config> Pallet<T> {
 				Jobs::<T>::insert(job, record);
 			},
 			JobStatus::Disputed { deadline, .. } if deadline < now => {
+				if Self::extend_voting_if_congested(job, &mut record, now) {
+					return Weight::zero();
+				}
 				Self::voting_ended(job, record, now);
 				return T::WeightInfo::decide_dispute();
 			},
@@ -128,6 +131,39 @@ impl<T: Config> Pallet<T> {
 	/// shut challenges out of a window.
 	fn congested_through(last: BlockNumberFor<T>) -> bool {
 		LastCongestedBlock::<T>::get().is_some_and(|congested| congested >= last)
+	}
+
+	/// A dispute's votes are due: when congestion may have kept some out, gives the
+	/// committee another phase instead of deciding. A commit phase that ended congested with
+	/// commitments missing starts again (with a reveal phase after it); a reveal phase that
+	/// ended congested with reveals missing runs again. Returns whether it did.
+	fn extend_voting_if_congested(
+		job: JobId,
+		record: &mut JobOf<T>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		let Some(mut dispute) = Disputes::<T>::get(job) else { return false };
+		let JobStatus::Disputed { worker, challenger, .. } = record.status.clone() else {
+			return false;
+		};
+		let members = dispute.committee.len();
+		let commits_kept_out =
+			dispute.commitments.len() < members && Self::congested_through(dispute.commit_until);
+		let reveals_kept_out =
+			dispute.votes.len() < members && Self::congested_through(dispute.deadline);
+		if commits_kept_out {
+			dispute.commit_until = now.saturating_add(T::VotingBlocks::get());
+		} else if !reveals_kept_out {
+			return false;
+		}
+		dispute.deadline = dispute.commit_until.max(now).saturating_add(T::RevealBlocks::get());
+		let (commit_until, deadline) = (dispute.commit_until, dispute.deadline);
+		Disputes::<T>::insert(job, dispute);
+		Self::set_timer(job, record, deadline.saturating_add(One::one()));
+		record.status = JobStatus::Disputed { worker, challenger, deadline };
+		Jobs::<T>::insert(job, record.clone());
+		Self::deposit_event(Event::VotingExtended { job, commit_until, deadline });
+		true
 	}
 
 	/// Whether this block's normal class is filled past `CongestionThreshold`, by weight or

@@ -376,3 +376,63 @@ fn a_window_without_congestion_still_closes_on_time() {
 		)));
 	});
 }
+
+#[test]
+fn block_stuffing_cannot_make_committee_members_miss_their_votes() {
+	new_test_ext().execute_with(|| {
+		let (job, worker) = optimistic_job_answered_by(wrong());
+		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger_for(worker)), job));
+		run_to_block(2);
+		let members = committee(job);
+		let stakes: Vec<_> = members.iter().map(|m| Workers::worker(m).unwrap().stake).collect();
+		// The liar fills every block of the commit and reveal phases: no vote gets in.
+		let dispute = Disputes::<Test>::get(job).unwrap();
+		(3..=dispute.deadline).for_each(end_block_congested);
+		run_to_block(dispute.deadline + 1);
+		let now = dispute.deadline + 1;
+		let (commit_until, deadline) = (now + VOTING_BLOCKS, now + VOTING_BLOCKS + REVEAL_BLOCKS);
+		assert!(
+			events().contains(&Event::VotingExtended { job, commit_until, deadline }),
+			"the dispute was decided without the votes the stuffing kept out"
+		);
+		assert!(!events().iter().any(|event| matches!(event, Event::VoteMissed { .. })));
+		// Once blocks have room the members vote, and the lie is overturned.
+		votes(job, &[(members[0], right()), (members[1], right()), (members[2], right())]);
+		assert!(matches!(status(job), JobStatus::Overturned { .. }));
+		let after: Vec<_> = members.iter().map(|m| Workers::worker(m).unwrap().stake).collect();
+		assert!(after.iter().zip(&stakes).all(|(after, before)| after >= before));
+	});
+}
+
+#[test]
+fn block_stuffing_of_the_reveal_phase_cannot_make_members_miss_their_reveals() {
+	new_test_ext().execute_with(|| {
+		let (job, worker) = optimistic_job_answered_by(wrong());
+		assert_ok!(Inference::challenge(RuntimeOrigin::signed(challenger_for(worker)), job));
+		run_to_block(2);
+		let members = committee(job);
+		for member in &members {
+			assert_ok!(Inference::vote(
+				RuntimeOrigin::signed(*member),
+				job,
+				commitment(job, *member, &right())
+			));
+		}
+		// Every member committed; the liar fills the reveal phase.
+		let dispute = Disputes::<Test>::get(job).unwrap();
+		(3..=dispute.deadline).for_each(end_block_congested);
+		run_to_block(dispute.deadline + 1);
+		let now = dispute.deadline + 1;
+		let (commit_until, deadline) = (dispute.commit_until, now + REVEAL_BLOCKS);
+		assert!(events().contains(&Event::VotingExtended { job, commit_until, deadline }));
+		for member in &members {
+			assert_ok!(Inference::reveal_vote(
+				RuntimeOrigin::signed(*member),
+				job,
+				right(),
+				salt_of(*member)
+			));
+		}
+		assert!(matches!(status(job), JobStatus::Overturned { .. }));
+	});
+}
