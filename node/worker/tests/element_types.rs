@@ -4,12 +4,15 @@
 
 use std::path::PathBuf;
 
+mod common;
+
+use common::node;
 use prost::Message;
 use verin_primitives::tensor::{f16_from_f64, f16_to_f64, TensorData, TensorPayload};
 use verin_worker::{EngineConfig, OrtEngine};
 use verin_zk::onnx::{
 	data_type::{BOOL, DOUBLE, FLOAT16, INT64},
-	Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TypeProto,
+	Dimension, GraphProto, ModelProto, OperatorSetIdProto, TensorShapeProto, TypeProto,
 	TypeProtoTensor, ValueInfoProto,
 };
 
@@ -28,15 +31,6 @@ fn value(name: &str, elem_type: i32, dims: Vec<Dimension>) -> ValueInfoProto {
 				shape: Some(TensorShapeProto { dim: dims }),
 			}),
 		}),
-	}
-}
-
-fn node(op_type: &str, inputs: &[&str], output: &str) -> NodeProto {
-	NodeProto {
-		input: inputs.iter().map(|i| i.to_string()).collect(),
-		output: vec![output.to_string()],
-		op_type: op_type.to_string(),
-		..Default::default()
 	}
 }
 

@@ -21,6 +21,9 @@
 
 use std::path::PathBuf;
 
+mod common;
+
+use common::node;
 use prost::Message;
 use verin_primitives::tensor::{TensorData, TensorPayload};
 use verin_worker::{session_settings, EngineConfig, OrtEngine};
@@ -270,15 +273,6 @@ fn tensor_type(elem_type: i32, dims: Option<Vec<Dimension>>) -> Option<TypeProto
 			shape: dims.map(|dim| TensorShapeProto { dim }),
 		}),
 	})
-}
-
-fn node(op_type: &str, inputs: &[&str], output: &str) -> NodeProto {
-	NodeProto {
-		input: inputs.iter().map(|i| i.to_string()).collect(),
-		output: vec![output.to_string()],
-		op_type: op_type.to_string(),
-		..Default::default()
-	}
 }
 
 /// A model from input `x` (`[batch, width]` of `input_type`) through `nodes` to output `y`.
