@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of a real network on this machine (loopback only): zombienet starts
 # zombienet/network.toml (four validators, two inference nodes that are not validators) and
-# zombienet/bench.js submits inference jobs at 1, 4, 16 and 32 per block for five blocks each,
+# zombienet/bench.js submits inference jobs at 32, 64, 128 and 256 per block (bulk requests of 16) for five blocks each,
 # then 1,500 transfers. It prints (and writes to target/bench-network.md) the jobs finalized
 # per minute, the request-to-result latency in blocks (median, p95) and the transfers per
 # second of the same network. Bounded: at most 15 minutes of load.

@@ -11,9 +11,11 @@ const UNIT = 1_000_000_000_000n;
 const MODEL = 1; // digits-mlp-int8, published at genesis
 const PIXELS = [0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0, 0, 3, 15, 2, 0, 11, 8, 0, 0, 4, 12, 0, 0, 8, 8, 0,
   0, 5, 8, 0, 0, 9, 8, 0, 0, 4, 11, 0, 1, 12, 7, 0, 0, 2, 14, 5, 10, 12, 0, 0, 0, 0, 6, 13, 10, 0, 0, 0];
-// Jobs requested per block in each phase, and blocks per phase.
-const RATES = [1, 4, 16, 32];
+// Jobs requested per block in each phase, and blocks per phase; jobs go in bulk requests
+// (`request_batch`) of at most BULK, as a dapp with many inputs sends them.
+const RATES = [32, 64, 128, 256];
 const PHASE_BLOCKS = 5;
+const BULK = 16;
 const TRANSFERS = 1500;
 const BLOCK_SECONDS = 6;
 
@@ -42,6 +44,7 @@ async function run(nodeName, networkInfo) {
     // Every event of the finalized chain, by block number.
     const requested = new Map(); // job -> block
     const completed = new Map(); // job -> block
+    const ended = new Set(); // jobs that ended without a result (failed, expired)
     let transfersByBlock = new Map();
     const unsubscribe = await api.rpc.chain.subscribeFinalizedHeads(async (header) => {
       const number = header.number.toNumber();
@@ -49,6 +52,7 @@ async function run(nodeName, networkInfo) {
       for (const { event } of events) {
         if (api.events.inference.JobRequested.is(event)) requested.set(event.data.job.toNumber(), number);
         if (api.events.inference.JobCompleted.is(event)) completed.set(event.data.job.toNumber(), number);
+        if (api.events.inference.JobFailed.is(event) || api.events.inference.JobExpired.is(event)) ended.add(event.data.job.toNumber());
         if (api.events.balances.Transfer.is(event)) transfersByBlock.set(number, (transfersByBlock.get(number) || 0) + 1);
       }
     });
@@ -61,17 +65,19 @@ async function run(nodeName, networkInfo) {
       const from = (await api.rpc.chain.getHeader()).number.toNumber() + 1;
       for (let block = 0; block < PHASE_BLOCKS; block++) {
         const sends = [];
-        for (let i = 0; i < rate; i++) {
-          const tx = api.tx.inference.request(MODEL, null, input, "Vanilla", UNIT.toString(), 10);
-          sends.push(tx.signAndSend(ferdie, { nonce: nonce++ }).then((hash) => jobs.push(hash)).catch(() => {}));
+        for (let left = rate; left > 0; left -= BULK) {
+          const count = Math.min(BULK, left);
+          const tx = api.tx.inference.requestBatch(MODEL, null, Array(count).fill(input), "Vanilla", UNIT.toString(), 10);
+          sends.push(tx.signAndSend(ferdie, { nonce: nonce++ }).then(() => jobs.push(count)).catch(() => {}));
         }
         await Promise.all(sends);
         await waitBlocks(api, 1);
       }
-      phases.push({ rate, sent: jobs.length, from });
+      phases.push({ rate, sent: jobs.reduce((sum, count) => sum + count, 0), from });
     }
     // Let the last jobs finish and finalize (bounded).
     await waitBlocks(api, 8);
+    const open = [...requested.keys()].filter((id) => !completed.has(id) && !ended.has(id)).length;
 
     // Each job belongs to the phase during whose blocks it was requested.
     const rows = [];
@@ -111,6 +117,8 @@ async function run(nodeName, networkInfo) {
       "| jobs sent per block | sent | requested on chain | completed | jobs finalized per minute | latency median (blocks) | latency p95 (blocks) |",
       "|---|---|---|---|---|---|---|",
       ...rows.map((r) => `| ${r.rate} | ${r.sent} | ${r.requested} | ${r.completed} | ${r.perMinute.toFixed(1)} | ${r.median} | ${r.p95} |`),
+      "",
+      `Jobs without an outcome when the load ended (8 blocks after the last request): ${open}.`,
       "",
       `Transfers on the same network: ${total} finalized in ${span} blocks, ${(total / (span * BLOCK_SECONDS)).toFixed(1)} per second sustained, ${(peak / BLOCK_SECONDS).toFixed(1)} per second in the fullest block (${peak}).`,
     ];

@@ -6,8 +6,9 @@
 //! executor type as the node), the pallet reads the key's pending jobs and the job,
 //! claims it in the persistent offchain store, crosses into the node through the
 //! `verin_inference::run` host function (SCALE both ways), the engine runs the model, the
-//! pallet checks the output against the schema, signs `submit_result` with the worker key
-//! and hands it to the transaction pool. The state is the dev chain's genesis (the example
+//! pallet checks the output against the schema, signs the answer with the worker key
+//! (`submit_result` for one job, one `submit_answers` for all of a run's jobs) and hands it
+//! to the transaction pool. The state is the dev chain's genesis (the example
 //! models, Alice as their worker) plus jobs requested by Bob.
 //!
 //! Three numbers per model, alternated in rounds so drift on a shared machine hits them
@@ -15,9 +16,9 @@
 //! - bare: `ort` `Session::run` on the same bytes and input, no Verin code;
 //! - one job: an offchain-worker run that answers one job (what a lightly loaded node does
 //!   per block);
-//! - per job in a full run: an offchain-worker run answering the most jobs a key answers
-//!   per block (16), divided by 16: the fixed cost of a run (wasm call, pending list)
-//!   shared out.
+//! - per job in a run of 16: an offchain-worker run answering 16 jobs of one key, divided
+//!   by 16: the fixed cost of a run (wasm call, pending list) and the one signature of its
+//!   `submit_answers` shared out.
 //!
 //! Run with `bash scripts/bench-inference.sh`; it prints Markdown tables.
 
@@ -38,8 +39,8 @@ use verin_primitives::{
 use verin_runtime::RuntimeCall;
 use verin_worker::{session_settings, EngineConfig, OrtEngine};
 
-/// Jobs one worker key answers per offchain-worker run (`MAX_JOBS_PER_RUN`).
-const FULL_RUN: usize = pallet_inference::offchain::MAX_JOBS_PER_RUN;
+/// Jobs of one worker key answered in the measured full run.
+const FULL_RUN: usize = 16;
 const ROUNDS: u32 = 5;
 /// Each measurement repeats until at least this much time has passed.
 const MEASURE_FOR: Duration = Duration::from_millis(400);
@@ -142,6 +143,7 @@ fn main() {
 		);
 		let answer = single.pool.read().transactions[0].clone();
 		assert!(submit_result_of(&answer), "{}: the answer is a submit_result", case.name);
+		assert_eq!(full.pool.read().transactions.len(), 1, "{}: one transaction", case.name);
 
 		let (mut best_bare, mut best_single, mut best_full) = (f64::MAX, f64::MAX, f64::MAX);
 		for _ in 0..ROUNDS {

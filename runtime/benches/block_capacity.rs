@@ -78,6 +78,44 @@ fn main() {
 		);
 	}
 
+	// Jobs in batches: one `request_batch` of BATCH one-row jobs and one `submit_answers` of
+	// their results, amortized per job. The bounds: at most 2x a transfer per job in
+	// batches of 16, at most 4x for a single unbatched job.
+	println!();
+	println!("| job (request + result) | weight per job (µs) | jobs per block | x transfer |");
+	println!("|---|---:|---:|---:|");
+	let single = InferenceWeights::request(1, DIGITS_INPUT_BYTES)
+		.saturating_add(InferenceWeights::submit_result(DIGITS_OUTPUT_BYTES))
+		.saturating_add(base.saturating_mul(2));
+	println!(
+		"| single, unbatched (1 worker) | {:.1} | {} | {:.2} |",
+		us(single),
+		per_block(single),
+		ratio(single, transfer)
+	);
+	for batch in [4u32, 16, 64] {
+		for workers in [1u32, 4] {
+			let requests = pallet_inference::Pallet::<Runtime>::request_batch_weight(
+				batch,
+				workers,
+				batch * DIGITS_INPUT_BYTES,
+			);
+			let per_byte = InferenceWeights::submit_result(batch * DIGITS_OUTPUT_BYTES + 1)
+				.saturating_sub(InferenceWeights::submit_result(1));
+			let answers = InferenceWeights::submit_answers(batch).saturating_add(per_byte);
+			let per_job = Weight::from_parts(
+				(requests + answers + base.saturating_mul(2)).ref_time() / u64::from(batch),
+				0,
+			);
+			println!(
+				"| in batches of {batch} ({workers} workers) | {:.1} | {} | {:.2} |",
+				us(per_job),
+				per_block(per_job),
+				ratio(per_job, transfer)
+			);
+		}
+	}
+
 	// One request of 64 rows: the weight allows many such jobs, the block length fewer.
 	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal) as u64;
 	let request = InferenceWeights::request(1, MAX_ROWS * DIGITS_INPUT_BYTES).saturating_add(base);
@@ -95,6 +133,10 @@ fn main() {
 		jobs as f64 / per_block(transfer) as f64,
 		jobs * MAX_ROWS as u64,
 	);
+}
+
+fn ratio(weight: Weight, baseline: Weight) -> f64 {
+	weight.ref_time() as f64 / baseline.ref_time() as f64
 }
 
 fn us(weight: Weight) -> f64 {

@@ -7,6 +7,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_workers, Workers]
 	[pallet_inference, Inference]
 	[pallet_enclaves, Enclaves]
+	[pallet_balances, Balances]
 );
 
 /// Sets up models and workers for the market's benchmarks with the real pallets.

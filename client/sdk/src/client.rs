@@ -438,6 +438,60 @@ impl Verin {
 		Ok(Requested { job: requested.job, block, fee })
 	}
 
+	/// Requests one inference per input of `inputs` in one transaction
+	/// (`inference.request_batch`): one job each, under one hold of the sum of their fees.
+	/// Each job's fee is quoted first; `max_fee` caps each job (default: its quote). All or
+	/// nothing: an input the model refuses opens no job. Returns the jobs in input order.
+	// Each argument is a field of the `inference.request_batch` call, as for `request`.
+	#[allow(clippy::too_many_arguments)]
+	pub async fn request_batch(
+		&self,
+		key: &Keypair,
+		model: ModelId,
+		version: Option<ModelVersion>,
+		inputs: Vec<TensorPayload>,
+		tier: Tier,
+		max_fee: Option<u128>,
+		response_blocks: u32,
+	) -> Result<Vec<Requested>, Error> {
+		if inputs.is_empty() {
+			return Ok(Vec::new());
+		}
+		let mut fees = Vec::with_capacity(inputs.len());
+		for input in &inputs {
+			fees.push(self.quote(model, version, input, tier).await?);
+		}
+		let highest = fees.iter().map(|fee| fee.total).max().unwrap_or_default();
+		let cap = max_fee.unwrap_or(highest);
+		if highest > cap {
+			return Err(Error::FeeCapTooLow { quote: highest, cap });
+		}
+		let call = runtime::transactions().inference().request_batch(
+			model,
+			version.map(|v| generated(&v)),
+			generated(&inputs),
+			generated(&tier),
+			cap,
+			response_blocks,
+		);
+		let events = self.send(&call, key).await?;
+		let mut jobs = Vec::with_capacity(inputs.len());
+		for (requested, fee) in events.find::<runtime::inference::events::JobRequested>().zip(fees)
+		{
+			let requested = requested.map_err(|e| Error::Node(e.to_string()))?;
+			jobs.push((requested.job, fee));
+		}
+		if jobs.len() != inputs.len() {
+			return Err(Error::Node(format!(
+				"the bulk request of {} inputs emitted {} JobRequested events",
+				inputs.len(),
+				jobs.len()
+			)));
+		}
+		let block = self.job(jobs[0].0).await?.requested_at as u64;
+		Ok(jobs.into_iter().map(|(job, fee)| Requested { job, block, fee }).collect())
+	}
+
 	/// Follows a job over finalized blocks until it ends (`inference_subscribeJob`), or
 	/// fails after `timeout`.
 	pub async fn wait_for_job(&self, job: JobId, timeout: Duration) -> Result<JobOutcome, Error> {

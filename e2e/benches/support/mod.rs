@@ -135,7 +135,7 @@ impl WorkerNode {
 	}
 
 	/// One offchain-worker run in wasm, from a clean slate (no claims, empty pool); returns
-	/// how many transactions it submitted.
+	/// how many jobs the transactions it submitted answer.
 	pub fn run_offchain_worker(&mut self, runtime: &RuntimeWasm) -> usize {
 		self.offchain.write().persistent_storage = TestPersistentOffchainDB::new();
 		self.pool.write().transactions.clear();
@@ -149,6 +149,23 @@ impl WorkerNode {
 			Some(&mut self.ext.extensions),
 		);
 		runtime.call(&mut ext, "OffchainWorkerApi_offchain_worker", &header, CallContext::Offchain);
-		self.pool.read().transactions.len()
+		self.pool.read().transactions.iter().map(|extrinsic| answers_in(extrinsic)).sum()
+	}
+}
+
+/// How many jobs an extrinsic answers: one for a `submit_result` or `report_failure`, each
+/// answer of a `submit_answers`, none for anything else.
+pub fn answers_in(extrinsic: &[u8]) -> usize {
+	use codec::Decode;
+	use pallet_inference::Call;
+	let Ok(xt) = verin_runtime::UncheckedExtrinsic::decode(&mut &extrinsic[..]) else {
+		return 0;
+	};
+	match xt.function {
+		verin_runtime::RuntimeCall::Inference(
+			Call::submit_result { .. } | Call::report_failure { .. },
+		) => 1,
+		verin_runtime::RuntimeCall::Inference(Call::submit_answers { answers }) => answers.len(),
+		_ => 0,
 	}
 }

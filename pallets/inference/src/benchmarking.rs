@@ -179,6 +179,59 @@ mod benchmarks {
 		assert!(matches!(Jobs::<T>::get(job).unwrap().status, JobStatus::Completed { .. }));
 	}
 
+	/// `n` one-byte jobs in one call, each drawn among `w` candidates; the per-byte cost of
+	/// larger inputs is `request`'s.
+	#[benchmark]
+	fn request_batch(
+		n: Linear<1, { T::MaxRequestsPerCall::get() }>,
+		w: Linear<1, { T::Workers::max_candidates() }>,
+	) {
+		let (model, version, _) = market::<T>(1, 16, w);
+		let caller: T::AccountId = whitelisted_caller();
+		funded::<T>(&caller);
+		let inputs: Vec<TensorPayload> = (0..n).map(|_| payload(1)).collect();
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller),
+			model,
+			Some(version),
+			BoundedVec::truncate_from(inputs),
+			Tier::Vanilla,
+			sp_runtime::traits::Bounded::max_value(),
+			T::MinResponseBlocks::get(),
+		);
+		assert_eq!(NextJobId::<T>::get(), u64::from(n));
+	}
+
+	/// `n` Vanilla results in one call, for jobs one requester opened in one batch; each
+	/// settles. The per-byte cost of larger outputs is `submit_result`'s.
+	#[benchmark]
+	fn submit_answers(n: Linear<1, { T::MaxAnswersPerCall::get() }>) {
+		let (model, version, _) = market::<T>(16, 1, 1);
+		let requester: T::AccountId = account("requester", 0, 0);
+		funded::<T>(&requester);
+		let inputs: Vec<TensorPayload> = (0..n).map(|_| payload(16)).collect();
+		Pallet::<T>::request_batch(
+			RawOrigin::Signed(requester).into(),
+			model,
+			Some(version),
+			BoundedVec::truncate_from(inputs),
+			Tier::Vanilla,
+			sp_runtime::traits::Bounded::max_value(),
+			T::MinResponseBlocks::get(),
+		)
+		.expect("a funded batch with an eligible worker succeeds");
+		let worker = assigned::<T>(0);
+		let answers: Vec<JobAnswerOf<T>> = (0..u64::from(n))
+			.map(|job| JobAnswer::Result { job, output: payload(1), evidence: Default::default() })
+			.collect();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), BoundedVec::truncate_from(answers));
+		for job in 0..u64::from(n) {
+			assert!(matches!(Jobs::<T>::get(job).unwrap().status, JobStatus::Completed { .. }));
+		}
+	}
+
 	/// The verifier's check of the costliest evidence, alone: `submit_result` charges it on
 	/// top of its own weight (see `Pallet::max_verifier_weight`).
 	#[benchmark]

@@ -237,6 +237,40 @@ pub enum DisputeOutcome {
 	Unresolved,
 }
 
+/// One answer in a worker's [`Pallet::submit_answers`]: what [`Pallet::submit_result`] or
+/// [`Pallet::report_failure`] would send for one job.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum JobAnswer<Evidence> {
+	/// The model ran: its output, with the tier's evidence.
+	Result {
+		/// The job answered.
+		job: JobId,
+		/// The model's output.
+		output: TensorPayload,
+		/// The tier's evidence (empty for Vanilla and Optimistic).
+		evidence: Evidence,
+	},
+	/// The worker cannot answer the job.
+	Failure {
+		/// The job refused.
+		job: JobId,
+		/// Why.
+		reason: FailureReason,
+	},
+}
+
+impl<Evidence> JobAnswer<Evidence> {
+	/// The job this answer is for.
+	pub fn job(&self) -> JobId {
+		match self {
+			Self::Result { job, .. } | Self::Failure { job, .. } => *job,
+		}
+	}
+}
+
+/// An answer as this runtime's [`Pallet::submit_answers`] takes it.
+pub type JobAnswerOf<T> = JobAnswer<BoundedVec<u8, <T as Config>::MaxEvidenceBytes>>;
+
 /// Randomness from the parent block's hash, mixed with the subject. Predictable one block
 /// ahead and open to the block author's influence (see the crate docs); good enough to
 /// spread jobs, not to keep secrets.
@@ -401,6 +435,14 @@ pub mod pallet {
 		/// Largest batch in one request.
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
+
+		/// Most jobs one [`Pallet::request_batch`] opens.
+		#[pallet::constant]
+		type MaxRequestsPerCall: Get<u32>;
+
+		/// Most answers in one [`Pallet::submit_answers`].
+		#[pallet::constant]
+		type MaxAnswersPerCall: Get<u32>;
 
 		/// Largest input, in bytes of tensor data.
 		#[pallet::constant]
@@ -599,6 +641,10 @@ pub mod pallet {
 		/// were missing: the committee commits until `commit_until` and reveals until
 		/// `deadline`.
 		VotingExtended { job: JobId, commit_until: BlockNumberFor<T>, deadline: BlockNumberFor<T> },
+		/// One answer of a worker's [`Pallet::submit_answers`] was refused with `error` (what
+		/// `submit_result` or `report_failure` would have returned for it); the batch's other
+		/// answers stand, and this one changed nothing.
+		AnswerRejected { job: JobId, worker: T::AccountId, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -720,6 +766,10 @@ pub mod pallet {
 		InputInvalidBoolean,
 		/// A boolean output tensor holds a byte other than 0 or 1.
 		OutputInvalidBoolean,
+		/// A `submit_answers` without answers.
+		NoAnswers,
+		/// A `request_batch` without inputs.
+		NoInputs,
 	}
 
 	#[pallet::call]
@@ -742,73 +792,16 @@ pub mod pallet {
 			response_blocks: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
-			let served =
-				T::Models::served_model(model, version).ok_or(Error::<T>::UnknownModelVersion)?;
-			let (batch, fee) = Self::check_request(&served, &input, tier)?;
-			ensure!(fee.total <= max_fee, Error::<T>::FeeCapTooLow);
-			ensure!(
-				response_blocks >= T::MinResponseBlocks::get()
-					&& response_blocks <= T::MaxResponseBlocks::get(),
-				Error::<T>::ResponseWindowOutOfRange
-			);
-
-			let job_id = NextJobId::<T>::get();
-			if tier == Tier::Optimistic {
-				let voters = T::Workers::voters(model, served.version).len() as u32;
-				ensure!(
-					voters >= T::MinCommittee::get().saturating_add(2),
-					Error::<T>::CommitteeTooSmall
-				);
-			}
-			let candidates = T::Workers::candidates(model, served.version, tier);
-			let considered = candidates.len() as u32;
-			let worker = Self::draw(&candidates, job_id, 0).ok_or(Error::<T>::NoEligibleWorker)?;
-			let next_job_id = job_id.checked_add(1).ok_or(Error::<T>::JobIdOverflow)?;
-			T::Currency::hold(&HoldReason::JobFee.into(), &requester, fee.total)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			let deadline = now.saturating_add(response_blocks);
-			let next_timer = deadline.saturating_add(One::one());
-			Timers::<T>::insert(next_timer, job_id, ());
-			NextJobId::<T>::put(next_job_id);
 			let input_bytes = tensor::payload_bytes(&input);
-			let input = Self::keep_payload(job_id, PayloadRole::Input, &input);
-			let input_hash = input.hash();
-
-			let version = served.version;
-			Jobs::<T>::insert(
-				job_id,
-				JobOf::<T> {
-					requester: requester.clone(),
-					model,
-					version,
-					content_id: served.content_id,
-					tier,
-					input,
-					batch,
-					fee,
-					royalty_to: served.owner,
-					response_blocks,
-					attempts: 1,
-					status: JobStatus::Assigned { worker: worker.clone(), deadline },
-					output: None,
-					next_timer,
-					requested_at: now,
-				},
-			);
-			PendingJobs::<T>::insert(&worker, job_id, ());
-			T::Workers::job_assigned(&worker, tier);
-			OpenJobs::<T>::mutate(model, |open| *open = open.saturating_add(1));
-			Self::deposit_event(Event::JobRequested {
-				job: job_id,
+			let considered = Self::open_jobs(
 				requester,
 				model,
 				version,
+				alloc::vec![input],
 				tier,
-				fee: fee.total,
-				input_hash,
-			});
-			Self::deposit_event(Event::JobAssigned { job: job_id, worker, deadline });
+				max_fee,
+				response_blocks,
+			)?;
 			Ok(Some(
 				T::WeightInfo::request(considered, input_bytes)
 					.saturating_add(T::Workers::tier_check_weight(tier)),
@@ -829,62 +822,9 @@ pub mod pallet {
 			evidence: BoundedVec<u8, T::MaxEvidenceBytes>,
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			let mut record = Self::assigned_job(job, &worker)?;
-			ensure!(T::Workers::is_bonded(&worker), Error::<T>::WorkerNotBonded);
-			let served = T::Models::served_model(record.model, Some(record.version))
-				.ok_or(Error::<T>::UnknownModelVersion)?;
-			Self::check_output(&served, &record, &output).map_err(Self::output_error)?;
-
-			let stored_output = StoredPayload::of(&output);
-			let output_hash = stored_output.0.hash();
-			let input = record.input.inline();
-			// Only the ZK tier reads the circuit (kilobytes of verifier data).
-			let circuit = (record.tier == Tier::Zk)
-				.then(|| T::Models::circuit(record.model, record.version))
-				.flatten();
-			let context = ResultContext {
-				job,
-				worker: &worker,
-				content_id: record.content_id,
-				circuit_digest: served.circuit_digest,
-				input_hash: record.input.hash(),
-				output_hash,
-				spec: &served.spec,
-				input: input.as_ref(),
-				output: &output,
-				circuit: circuit.as_deref(),
-			};
-			let verdict = T::Verifier::verify(record.tier, &context, &evidence)
-				.map_err(Self::evidence_error)?;
-
 			let output_bytes = tensor::payload_bytes(&output);
-			PendingJobs::<T>::remove(&worker, job);
-			T::Workers::job_released(&worker, true);
-			record.output = Some(Self::index_payload(job, PayloadRole::Output, stored_output));
-			Self::deposit_event(Event::ResultSubmitted {
-				job,
-				worker: worker.clone(),
-				output_hash,
-			});
-			match verdict {
-				Verdict::Final => Self::settle(job, &mut record, worker),
-				Verdict::Provisional { challenge_period } => {
-					// At least one block: timers of the current block have already run.
-					let now = frame_system::Pallet::<T>::block_number();
-					let until = now.saturating_add(challenge_period.max(One::one()));
-					Self::set_timer(job, &mut record, until);
-					record.status = JobStatus::Provisional { worker, until };
-					ChallengeableJobs::<T>::insert(job, (now, until));
-					Self::deposit_event(Event::ResultProvisional { job, until });
-				},
-			}
-			let tier = record.tier;
-			Jobs::<T>::insert(job, record);
-			Ok(Some(
-				T::WeightInfo::submit_result(output_bytes)
-					.saturating_add(T::Verifier::weight(tier, evidence.len() as u32)),
-			)
-			.into())
+			let verified = Self::accept_result(worker, job, output, &evidence)?;
+			Ok(Some(T::WeightInfo::submit_result(output_bytes).saturating_add(verified)).into())
 		}
 
 		/// Tells the chain the assigned worker cannot answer `job` (for `reason`). The worker
@@ -900,29 +840,94 @@ pub mod pallet {
 			reason: FailureReason,
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
-			let mut record = Self::assigned_job(job, &worker)?;
-			PendingJobs::<T>::remove(&worker, job);
-			T::Workers::job_refused(&worker);
-			Self::release_exposure(&record, &worker);
-			Self::deposit_event(Event::JobRefused { job, worker: worker.clone(), reason });
-			let now = frame_system::Pallet::<T>::block_number();
-			let tier = record.tier;
-			if Self::reassign(job, &mut record, &worker, now) {
-				Jobs::<T>::insert(job, record);
-				return Ok(Some(
-					T::WeightInfo::report_failure()
-						.saturating_add(T::Workers::tier_check_weight(tier)),
-				)
-				.into());
+			let matched = Self::refuse_job(worker, job, reason)?;
+			Ok(Some(T::WeightInfo::report_failure().saturating_add(matched)).into())
+		}
+
+		/// Requests one inference of `model` (at `version`, or its latest version) per input
+		/// of `inputs`, all verified at `tier` and answered within `response_blocks`: one job
+		/// each, as [`Pallet::request`] would open it, under one hold of the sum of their
+		/// fees. Each job's fee must be at most `max_fee`. All or nothing: an input the model
+		/// refuses, or a job no worker is left for, opens no job at all.
+		#[pallet::call_index(6)]
+		#[pallet::weight(Pallet::<T>::request_batch_weight(
+			inputs.len() as u32,
+			T::Workers::max_candidates(),
+			Pallet::<T>::bytes_of(inputs),
+		).saturating_add(T::Workers::tier_check_weight(*tier)))]
+		pub fn request_batch(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: Option<ModelVersion>,
+			inputs: BoundedVec<TensorPayload, T::MaxRequestsPerCall>,
+			tier: Tier,
+			max_fee: BalanceOf<T>,
+			response_blocks: BlockNumberFor<T>,
+		) -> DispatchResultWithPostInfo {
+			let requester = ensure_signed(origin)?;
+			ensure!(!inputs.is_empty(), Error::<T>::NoInputs);
+			let jobs = inputs.len() as u32;
+			let input_bytes = Pallet::<T>::bytes_of(&inputs);
+			let considered = Self::open_jobs(
+				requester,
+				model,
+				version,
+				inputs.into_inner(),
+				tier,
+				max_fee,
+				response_blocks,
+			)?;
+			Ok(Some(
+				Self::request_batch_weight(jobs, considered, input_bytes)
+					.saturating_add(T::Workers::tier_check_weight(tier)),
+			)
+			.into())
+		}
+
+		/// Answers several jobs assigned to the caller in one transaction: each answer is
+		/// checked, verified and settled as its own [`Pallet::submit_result`] or
+		/// [`Pallet::report_failure`] would be. An answer those would refuse is rejected
+		/// alone ([`Event::AnswerRejected`], nothing of it kept); the others stand.
+		#[pallet::call_index(7)]
+		#[pallet::weight(Pallet::<T>::answers_weight(answers))]
+		pub fn submit_answers(
+			origin: OriginFor<T>,
+			answers: BoundedVec<JobAnswerOf<T>, T::MaxAnswersPerCall>,
+		) -> DispatchResultWithPostInfo {
+			let worker = ensure_signed(origin)?;
+			ensure!(!answers.is_empty(), Error::<T>::NoAnswers);
+			let mut used = Self::answers_weight_base(&answers);
+			for answer in answers {
+				let job = answer.job();
+				// A rejected answer is charged its costliest check: an invalid proof still
+				// took the verifier's time.
+				let costliest = match &answer {
+					JobAnswer::Result { evidence, .. } => {
+						Self::max_verifier_weight(evidence.len() as u32)
+					},
+					JobAnswer::Failure { .. } => T::Workers::tier_check_weight(Tier::Tee),
+				};
+				let answered = frame_support::storage::with_storage_layer(|| match answer {
+					JobAnswer::Result { job, output, evidence } => {
+						Self::accept_result(worker.clone(), job, output, &evidence)
+					},
+					JobAnswer::Failure { job, reason } => {
+						Self::refuse_job(worker.clone(), job, reason)
+					},
+				});
+				match answered {
+					Ok(beyond_base) => used.saturating_accrue(beyond_base),
+					Err(error) => {
+						used.saturating_accrue(costliest);
+						Self::deposit_event(Event::AnswerRejected {
+							job,
+							worker: worker.clone(),
+							error,
+						});
+					},
+				}
 			}
-			let refunded = Self::refund(&record);
-			// Refunded in full, so nothing paid for the bytes on every node: they go now.
-			Self::forget_payloads(job, &record);
-			record.status = JobStatus::Failed { worker: worker.clone(), reason, at: now };
-			Self::job_ended(record.model);
-			Jobs::<T>::insert(job, record);
-			Self::deposit_event(Event::JobFailed { job, worker, reason, refunded });
-			Ok(Some(T::WeightInfo::report_failure()).into())
+			Ok(Some(used).into())
 		}
 
 		/// Disputes `job`'s Optimistic result: the caller, a worker serving its model version
@@ -1021,6 +1026,234 @@ pub mod pallet {
 				"the response window must be a non-empty range of at least one block"
 			);
 		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Opens one job per input for `requester` under one hold of the sum of their fees:
+	/// checks and prices every input, then draws each job's worker (the loads of the jobs
+	/// drawn before it count). Returns the most candidates one draw considered.
+	fn open_jobs(
+		requester: T::AccountId,
+		model: ModelId,
+		version: Option<ModelVersion>,
+		inputs: Vec<TensorPayload>,
+		tier: Tier,
+		max_fee: BalanceOf<T>,
+		response_blocks: BlockNumberFor<T>,
+	) -> Result<u32, DispatchError> {
+		let served =
+			T::Models::served_model(model, version).ok_or(Error::<T>::UnknownModelVersion)?;
+		let mut priced = Vec::with_capacity(inputs.len());
+		let mut total = BalanceOf::<T>::zero();
+		for input in inputs {
+			let (batch, fee) = Self::check_request(&served, &input, tier)?;
+			ensure!(fee.total <= max_fee, Error::<T>::FeeCapTooLow);
+			total = total.saturating_add(fee.total);
+			priced.push((input, batch, fee));
+		}
+		ensure!(
+			response_blocks >= T::MinResponseBlocks::get()
+				&& response_blocks <= T::MaxResponseBlocks::get(),
+			Error::<T>::ResponseWindowOutOfRange
+		);
+		let version = served.version;
+		if tier == Tier::Optimistic {
+			let voters = T::Workers::voters(model, version).len() as u32;
+			ensure!(
+				voters >= T::MinCommittee::get().saturating_add(2),
+				Error::<T>::CommitteeTooSmall
+			);
+		}
+		T::Currency::hold(&HoldReason::JobFee.into(), &requester, total)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		let deadline = now.saturating_add(response_blocks);
+		let next_timer = deadline.saturating_add(One::one());
+		let mut job_id = NextJobId::<T>::get();
+		let mut most_considered = 0u32;
+		let opened = priced.len() as u32;
+		for (input, batch, fee) in priced {
+			let candidates = T::Workers::candidates(model, version, tier);
+			most_considered = most_considered.max(candidates.len() as u32);
+			let worker = Self::draw(&candidates, job_id, 0).ok_or(Error::<T>::NoEligibleWorker)?;
+			let input = Self::keep_payload(job_id, PayloadRole::Input, &input);
+			let input_hash = input.hash();
+			Timers::<T>::insert(next_timer, job_id, ());
+			Jobs::<T>::insert(
+				job_id,
+				JobOf::<T> {
+					requester: requester.clone(),
+					model,
+					version,
+					content_id: served.content_id,
+					tier,
+					input,
+					batch,
+					fee,
+					royalty_to: served.owner.clone(),
+					response_blocks,
+					attempts: 1,
+					status: JobStatus::Assigned { worker: worker.clone(), deadline },
+					output: None,
+					next_timer,
+					requested_at: now,
+				},
+			);
+			PendingJobs::<T>::insert(&worker, job_id, ());
+			T::Workers::job_assigned(&worker, tier);
+			Self::deposit_event(Event::JobRequested {
+				job: job_id,
+				requester: requester.clone(),
+				model,
+				version,
+				tier,
+				fee: fee.total,
+				input_hash,
+			});
+			Self::deposit_event(Event::JobAssigned { job: job_id, worker, deadline });
+			job_id = job_id.checked_add(1).ok_or(Error::<T>::JobIdOverflow)?;
+		}
+		NextJobId::<T>::put(job_id);
+		OpenJobs::<T>::mutate(model, |open| *open = open.saturating_add(opened));
+		Ok(most_considered)
+	}
+
+	/// Checks, verifies and applies the assigned `worker`'s result for `job` (what
+	/// [`Pallet::submit_result`] does); returns the weight its tier's verifier took.
+	fn accept_result(
+		worker: T::AccountId,
+		job: JobId,
+		output: TensorPayload,
+		evidence: &[u8],
+	) -> Result<Weight, DispatchError> {
+		let mut record = Self::assigned_job(job, &worker)?;
+		ensure!(T::Workers::is_bonded(&worker), Error::<T>::WorkerNotBonded);
+		let served = T::Models::served_model(record.model, Some(record.version))
+			.ok_or(Error::<T>::UnknownModelVersion)?;
+		Self::check_output(&served, &record, &output).map_err(Self::output_error)?;
+
+		let stored_output = StoredPayload::of(&output);
+		let output_hash = stored_output.0.hash();
+		let input = record.input.inline();
+		// Only the ZK tier reads the circuit (kilobytes of verifier data).
+		let circuit = (record.tier == Tier::Zk)
+			.then(|| T::Models::circuit(record.model, record.version))
+			.flatten();
+		let context = ResultContext {
+			job,
+			worker: &worker,
+			content_id: record.content_id,
+			circuit_digest: served.circuit_digest,
+			input_hash: record.input.hash(),
+			output_hash,
+			spec: &served.spec,
+			input: input.as_ref(),
+			output: &output,
+			circuit: circuit.as_deref(),
+		};
+		let verdict =
+			T::Verifier::verify(record.tier, &context, evidence).map_err(Self::evidence_error)?;
+
+		PendingJobs::<T>::remove(&worker, job);
+		T::Workers::job_released(&worker, true);
+		record.output = Some(Self::index_payload(job, PayloadRole::Output, stored_output));
+		Self::deposit_event(Event::ResultSubmitted { job, worker: worker.clone(), output_hash });
+		match verdict {
+			Verdict::Final => Self::settle(job, &mut record, worker),
+			Verdict::Provisional { challenge_period } => {
+				// At least one block: timers of the current block have already run.
+				let now = frame_system::Pallet::<T>::block_number();
+				let until = now.saturating_add(challenge_period.max(One::one()));
+				Self::set_timer(job, &mut record, until);
+				record.status = JobStatus::Provisional { worker, until };
+				ChallengeableJobs::<T>::insert(job, (now, until));
+				Self::deposit_event(Event::ResultProvisional { job, until });
+			},
+		}
+		let verified = T::Verifier::weight(record.tier, evidence.len() as u32);
+		Jobs::<T>::insert(job, record);
+		Ok(verified)
+	}
+
+	/// The assigned `worker` refuses `job` (what [`Pallet::report_failure`] does); returns
+	/// the weight of its tier's eligibility check if the job went to another worker.
+	fn refuse_job(
+		worker: T::AccountId,
+		job: JobId,
+		reason: FailureReason,
+	) -> Result<Weight, DispatchError> {
+		let mut record = Self::assigned_job(job, &worker)?;
+		PendingJobs::<T>::remove(&worker, job);
+		T::Workers::job_refused(&worker);
+		Self::release_exposure(&record, &worker);
+		Self::deposit_event(Event::JobRefused { job, worker: worker.clone(), reason });
+		let now = frame_system::Pallet::<T>::block_number();
+		let tier = record.tier;
+		if Self::reassign(job, &mut record, &worker, now) {
+			Jobs::<T>::insert(job, record);
+			return Ok(T::Workers::tier_check_weight(tier));
+		}
+		let refunded = Self::refund(&record);
+		// Refunded in full, so nothing paid for the bytes on every node: they go now.
+		Self::forget_payloads(job, &record);
+		record.status = JobStatus::Failed { worker: worker.clone(), reason, at: now };
+		Self::job_ended(record.model);
+		Jobs::<T>::insert(job, record);
+		Self::deposit_event(Event::JobFailed { job, worker, reason, refunded });
+		Ok(Weight::zero())
+	}
+
+	/// Bytes of tensor data in `payloads`, in all.
+	pub fn bytes_of(payloads: &[TensorPayload]) -> u32 {
+		payloads
+			.iter()
+			.fold(0u32, |sum, payload| sum.saturating_add(tensor::payload_bytes(payload)))
+	}
+
+	/// The weight of a `request_batch` of `jobs` jobs whose draws consider `candidates`
+	/// workers each, on `input_bytes` bytes of input in all: the batch benchmark (one-byte
+	/// inputs) plus the single request's per-byte cost.
+	pub fn request_batch_weight(jobs: u32, candidates: u32, input_bytes: u32) -> Weight {
+		let per_byte = T::WeightInfo::request(1, input_bytes.saturating_add(1))
+			.saturating_sub(T::WeightInfo::request(1, 1));
+		T::WeightInfo::request_batch(jobs.max(1), candidates).saturating_add(per_byte)
+	}
+
+	/// The most a `submit_answers` of `answers` may weigh: the batch benchmark for its
+	/// results, their output bytes and the costliest verifier for their evidence, and a
+	/// `report_failure` (at the TEE tier's matching) per failure.
+	pub fn answers_weight(answers: &[JobAnswerOf<T>]) -> Weight {
+		let verifiers = answers.iter().fold(Weight::zero(), |sum, answer| match answer {
+			JobAnswer::Result { evidence, .. } => {
+				sum.saturating_add(Self::max_verifier_weight(evidence.len() as u32))
+			},
+			JobAnswer::Failure { .. } => {
+				sum.saturating_add(T::Workers::tier_check_weight(Tier::Tee))
+			},
+		});
+		Self::answers_weight_base(answers).saturating_add(verifiers)
+	}
+
+	/// A `submit_answers` of `answers` without its verifiers' and matching's part: what it
+	/// weighs whichever tiers its jobs are at.
+	fn answers_weight_base(answers: &[JobAnswerOf<T>]) -> Weight {
+		let (mut results, mut failures, mut output_bytes) = (0u32, 0u32, 0u32);
+		for answer in answers {
+			match answer {
+				JobAnswer::Result { output, .. } => {
+					results.saturating_inc();
+					output_bytes = output_bytes.saturating_add(tensor::payload_bytes(output));
+				},
+				JobAnswer::Failure { .. } => failures.saturating_inc(),
+			}
+		}
+		let per_byte = T::WeightInfo::submit_result(output_bytes.saturating_add(1))
+			.saturating_sub(T::WeightInfo::submit_result(1));
+		T::WeightInfo::submit_answers(results)
+			.saturating_add(per_byte)
+			.saturating_add(T::WeightInfo::report_failure().saturating_mul(failures.into()))
 	}
 }
 

@@ -228,6 +228,9 @@ impl pallet_workers::BenchmarkHelper<Test> for WorkerBenchHelper {
 // Signed extrinsics and worker keys for the offchain worker.
 verin_pallet_support::impl_test_signing!(Test);
 
+/// Most jobs one `request_batch` opens, and most answers one `submit_answers` carries.
+pub const MAX_PER_CALL: u32 = 8;
+
 impl pallet_inference::Config for Test {
 	type AuthorityId = TestWorkerKey;
 	type Currency = Balances;
@@ -254,6 +257,8 @@ impl pallet_inference::Config for Test {
 	type MinResponseBlocks = ConstU64<1>;
 	type MaxResponseBlocks = ConstU64<50>;
 	type MaxBatch = MaxBatch;
+	type MaxRequestsPerCall = ConstU32<MAX_PER_CALL>;
+	type MaxAnswersPerCall = ConstU32<MAX_PER_CALL>;
 	type MaxInputBytes = MaxInputBytes;
 	type MaxOutputBytes = MaxOutputBytes;
 	type MaxEvidenceBytes = ConstU32<64>;

@@ -39,8 +39,13 @@ use verin_worker_primitives::{verin_inference, InferenceError, TeeError};
 /// dropped before inclusion).
 pub const RESUBMIT_AFTER: u32 = 5;
 
-/// Most jobs one key answers per block, so an offchain-worker run stays short.
-pub const MAX_JOBS_PER_RUN: usize = 16;
+/// How long one offchain-worker run spends computing answers before it sends them, in
+/// milliseconds: well inside a block, so the answers reach the next block's author.
+pub const ANSWER_TIME_BUDGET_MS: u64 = 2_000;
+
+/// Most bytes of answers (outputs and evidence) in one `submit_answers`: ZK proofs run to
+/// tens of KiB each, and a transaction must fit in a block with room for others.
+pub const MAX_ANSWER_BYTES_PER_CALL: usize = 1024 * 1024;
 
 /// Most results not assigned to a local key that a node re-executes per block.
 pub const MAX_CHECKS_PER_RUN: usize = 4;
@@ -72,40 +77,67 @@ pub enum Answer<T: Config> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Answers the local worker keys' pending jobs (the offchain worker's entry point).
+	/// Answers the local worker keys' pending jobs (the offchain worker's entry point): for
+	/// each key, as many as its engine finishes within [`ANSWER_TIME_BUDGET_MS`], oldest
+	/// first, in one signed `submit_answers`.
 	pub fn answer_local_jobs(now: BlockNumberFor<T>) {
+		let started = sp_io::offchain::timestamp();
 		for (public, worker) in local_worker_keys_with_accounts::<T, T::AuthorityId>() {
-			for job in Self::pending_jobs(&worker).into_iter().take(MAX_JOBS_PER_RUN) {
-				Self::answer_job(job, &worker, &public, now);
+			let mut answers = Vec::new();
+			let mut bytes = 0usize;
+			for job in Self::pending_jobs(&worker) {
+				if answers.len() >= T::MaxAnswersPerCall::get() as usize
+					|| bytes >= MAX_ANSWER_BYTES_PER_CALL
+					|| sp_io::offchain::timestamp().diff(&started).millis() >= ANSWER_TIME_BUDGET_MS
+				{
+					break;
+				}
+				if let Some(answer) = Self::answer_job(job, &worker, now) {
+					bytes = bytes.saturating_add(answer.encoded_size());
+					answers.push(answer);
+				}
 			}
+			let Some(first) = answers.first().map(JobAnswer::job) else { continue };
+			let call = match <[_; 1]>::try_from(answers) {
+				// One answer goes as the call made for it (its weight is a little lower).
+				Ok([JobAnswer::Result { job, output, evidence }]) => {
+					Call::submit_result { job, output, evidence }
+				},
+				Ok([JobAnswer::Failure { job, reason }]) => Call::report_failure { job, reason },
+				Err(answers) => {
+					Call::submit_answers { answers: BoundedVec::truncate_from(answers) }
+				},
+			};
+			// The claims stay whether or not the pool takes the answers: refused ones are sent
+			// again after `RESUBMIT_AFTER` blocks, like dropped ones.
+			send_signed::<T>(&public, call, first, "answer");
 		}
 	}
 
+	/// Claims and computes `worker`'s answer to `job`; `None` if the job is no longer the
+	/// worker's to answer, another run claimed it, or this node cannot run it (the claim is
+	/// then released, so that a later run may).
 	fn answer_job(
 		job: JobId,
 		worker: &T::AccountId,
-		public: &<T as SigningTypes>::Public,
 		now: BlockNumberFor<T>,
-	) {
-		let Some(record) = Jobs::<T>::get(job) else { return };
+	) -> Option<JobAnswerOf<T>> {
+		let record = Jobs::<T>::get(job)?;
 		if !matches!(&record.status, JobStatus::Assigned { worker: assigned, deadline } if assigned == worker && *deadline >= now)
 		{
-			return;
+			return None;
 		}
 		let key = (CLAIM_PREFIX, job, record.attempts).encode();
 		let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
-		let Ok(answering) = claim.try_lock() else { return };
-		// Dropping `answering` releases the claim: nothing was sent, so the next run (e.g.
+		let answering = claim.try_lock().ok()?;
+		// Dropping `answering` releases the claim: nothing will be sent, so the next run (e.g.
 		// after a restart with a backend) tries at once instead of waiting out the claim.
-		let Some(answer) = Self::compute_answer(job, &record) else { return };
-		let call = match answer {
-			Answer::Result(output, evidence) => Call::submit_result { job, output, evidence },
-			Answer::Failure(reason) => Call::report_failure { job, reason },
-		};
-		send_signed::<T>(public, call, job, "answer");
-		// Kept whether or not the pool took the answer: a refused answer is sent again after
-		// `RESUBMIT_AFTER` blocks, like one that was dropped.
+		let answer = Self::compute_answer(job, &record)?;
 		answering.forget();
+		Some(match answer {
+			Answer::Result(output, evidence) => JobAnswer::Result { job, output, evidence },
+			Answer::Failure(reason) => JobAnswer::Failure { job, reason },
+		})
 	}
 
 	/// Re-executes Optimistic results a local key could challenge (assigned ones first),

@@ -8,6 +8,7 @@ use verin_primitives::market::ServedVersion;
 use verin_primitives::{market::Job, tensor::TensorData, tier::TierSet};
 
 mod attacks;
+mod batches;
 mod disputes;
 mod invariants;
 mod offchain_worker;

@@ -23,6 +23,8 @@ pub trait WeightInfo {
 	fn challenge(c: u32, ) -> Weight;
 	fn vote(o: u32, ) -> Weight;
 	fn decide_dispute() -> Weight;
+	fn request_batch(n: u32, w: u32, ) -> Weight;
+	fn submit_answers(n: u32, ) -> Weight;
 }
 
 /// Weights measured for the Verin runtime.
@@ -92,6 +94,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(18))
 	}
+	fn request_batch(n: u32, w: u32, ) -> Weight {
+		Self::request(w, 1).saturating_mul(n.into())
+	}
+	fn submit_answers(n: u32, ) -> Weight {
+		Self::submit_result(1).saturating_mul(n.into())
+	}
+
 }
 
 /// The same weights with RocksDB's reference storage costs, for mock runtimes.
@@ -146,4 +155,11 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(15))
 			.saturating_add(RocksDbWeight::get().writes(18))
 	}
+	fn request_batch(n: u32, w: u32, ) -> Weight {
+		Self::request(w, 1).saturating_mul(n.into())
+	}
+	fn submit_answers(n: u32, ) -> Weight {
+		Self::submit_result(1).saturating_mul(n.into())
+	}
+
 }

@@ -138,8 +138,71 @@ fn check_invariants(issuance: Balance) {
 	assert_eq!(OpenJobs::<Test>::get(VANILLA_ONLY_MODEL), open_by_model(VANILLA_ONLY_MODEL));
 }
 
+/// `worker`'s answer to `job`: mostly right for its tier, now and then a wrong batch, a
+/// wrong proof or a refusal.
+fn random_answer(rng: &mut Rng, job: JobId) -> JobAnswerOf<Test> {
+	let record = Inference::job(job).unwrap();
+	if rng.below(8) == 0 {
+		return JobAnswer::Failure { job, reason: FailureReason::ExecutionFailed };
+	}
+	let result = output(record.batch, rng.below(100) as f32);
+	let evidence = match record.tier {
+		Tier::Zk if rng.below(4) != 0 => result.using_encoded(sp_io::hashing::blake2_256).to_vec(),
+		Tier::Zk => vec![0; 32],
+		_ => vec![],
+	};
+	let output = if rng.below(8) == 0 { output(record.batch + 1, 0.0) } else { result };
+	JobAnswer::Result { job, output, evidence: evidence.try_into().unwrap() }
+}
+
 fn random_step(rng: &mut Rng, committed: &mut Committed) {
-	match rng.below(16) {
+	match rng.below(18) {
+		16 => {
+			// A dapp's bulk request: all its jobs open, or none.
+			let model = rng.pick(&[MODEL, VANILLA_ONLY_MODEL]);
+			let tier = if model == MODEL {
+				rng.pick(&[Tier::Vanilla, Tier::Optimistic, Tier::Zk])
+			} else {
+				Tier::Vanilla
+			};
+			let inputs: Vec<TensorPayload> = (0..1 + rng.below(MAX_PER_CALL as u64))
+				.map(|_| {
+					let rows = if tier == Tier::Zk { 1 } else { 1 + rng.below(2) as u32 };
+					input(rows, rng.below(100) as f32)
+				})
+				.collect();
+			let _ = Inference::request_batch(
+				RuntimeOrigin::signed(rng.pick(&REQUESTERS)),
+				model,
+				None,
+				inputs.try_into().unwrap(),
+				tier,
+				if rng.below(10) == 0 { 1 } else { Balance::MAX },
+				1 + rng.below(4),
+			);
+		},
+		17 => {
+			// A worker's answers in one call; now and then with another worker's job among
+			// them, or one job twice (both refused alone).
+			let worker = rng.pick(&WORKERS);
+			let mut jobs = Inference::pending_jobs(&worker);
+			jobs.truncate(MAX_PER_CALL as usize - 1);
+			if rng.below(4) == 0 {
+				let anyone: Vec<JobId> =
+					PendingJobs::<Test>::iter().map(|(_, job, _)| job).collect();
+				if !anyone.is_empty() {
+					jobs.push(rng.pick(&anyone));
+				}
+			}
+			if !jobs.is_empty() {
+				let answers: Vec<JobAnswerOf<Test>> =
+					jobs.into_iter().map(|job| random_answer(rng, job)).collect();
+				let _ = Inference::submit_answers(
+					RuntimeOrigin::signed(worker),
+					answers.try_into().unwrap(),
+				);
+			}
+		},
 		0..=3 => {
 			let model = rng.pick(&[MODEL, VANILLA_ONLY_MODEL]);
 			let tier = if model == MODEL {
@@ -276,6 +339,7 @@ struct Outcomes {
 	unresolved: u32,
 	votes_missed: u32,
 	extended: u32,
+	rejected_in_batch: u32,
 }
 
 impl Outcomes {
@@ -303,6 +367,7 @@ impl Outcomes {
 					self.unresolved += 1
 				},
 				Event::VoteMissed { .. } => self.votes_missed += 1,
+				Event::AnswerRejected { .. } => self.rejected_in_batch += 1,
 				Event::DeadlineExtended { .. } | Event::ChallengeWindowExtended { .. } => {
 					self.extended += 1
 				},
@@ -374,6 +439,7 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 		unresolved,
 		votes_missed,
 		extended,
+		rejected_in_batch,
 	} = outcomes;
 	println!("{steps} steps: {outcomes:?}");
 	assert!(
@@ -394,6 +460,7 @@ fn no_balance_is_created_or_lost_and_no_hold_outlives_its_job() {
 			unresolved,
 			votes_missed,
 			extended,
+			rejected_in_batch,
 		]
 		.iter()
 		.all(|n| *n > 10),
