@@ -444,6 +444,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAnswersPerCall: Get<u32>;
 
+		/// Most jobs a worker holds at once: at least the worker pool's job limit (a worker
+		/// at its limit is not a candidate).
+		#[pallet::constant]
+		type MaxPendingPerWorker: Get<u32>;
+
 		/// Largest input, in bytes of tensor data.
 		#[pallet::constant]
 		type MaxInputBytes: Get<u32>;
@@ -499,22 +504,31 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
 
-	/// The jobs each worker must answer now.
+	/// The jobs each worker must answer now, in the order they were assigned to it: one
+	/// entry per worker, so that a batch of jobs for one worker, or of its answers, writes
+	/// it once.
 	#[pallet::storage]
-	pub type PendingJobs<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+	pub type PendingJobs<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<JobId, T::MaxPendingPerWorker>,
+		ValueQuery,
+	>;
 
 	/// Jobs of each model that have not ended (the registry refuses to remove such models).
 	#[pallet::storage]
 	pub type OpenJobs<T: Config> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
 
 	/// Jobs to look at in each block: deadlines, challenge windows, committee draws, voting
-	/// deadlines and retention ends. Each job has exactly one entry (its `next_timer`); a
-	/// block takes any number, so scheduling never fails: what a block's budget leaves
-	/// waits for the next block.
+	/// deadlines and retention ends. An entry `(block, job) -> span` stands for the `span`
+	/// jobs from `job` on (the jobs of one `request_batch` share one entry); a job's live
+	/// entry is the one in its `next_timer` block, and entries it left behind when its timer
+	/// moved fire without effect. A block takes any number, so scheduling never fails: what
+	/// a block's budget leaves waits for the next block.
 	#[pallet::storage]
 	pub type Timers<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, JobId, ()>;
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, JobId, u32, ValueQuery>;
 
 	/// Provisional results that may still be challenged: the block the result landed in
 	/// (whose hash assigns its watchers) and the first block at which it is final.
@@ -1001,6 +1015,11 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxAttempts::get() > 0, "a job must be assigned at least once");
 			assert!(T::MaxBatch::get() > 0, "a request needs a batch of at least one");
+			assert!(
+				T::MaxRequestsPerCall::get() > 0 && T::MaxAnswersPerCall::get() > 0,
+				"batches must hold a job"
+			);
+			assert!(T::MaxPendingPerWorker::get() > 0, "a worker must be able to hold a job");
 			assert!(T::TimerBudget::get() > 0, "timers must run");
 			assert!(
 				!T::CongestionThreshold::get().is_zero(),
@@ -1080,7 +1099,6 @@ impl<T: Config> Pallet<T> {
 			let worker = Self::draw(&candidates, job_id, 0).ok_or(Error::<T>::NoEligibleWorker)?;
 			let input = Self::keep_payload(job_id, PayloadRole::Input, &input);
 			let input_hash = input.hash();
-			Timers::<T>::insert(next_timer, job_id, ());
 			Jobs::<T>::insert(
 				job_id,
 				JobOf::<T> {
@@ -1101,7 +1119,7 @@ impl<T: Config> Pallet<T> {
 					requested_at: now,
 				},
 			);
-			PendingJobs::<T>::insert(&worker, job_id, ());
+			Self::add_pending(&worker, job_id).map_err(|()| Error::<T>::NoEligibleWorker)?;
 			T::Workers::job_assigned(&worker, tier);
 			Self::deposit_event(Event::JobRequested {
 				job: job_id,
@@ -1115,6 +1133,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::JobAssigned { job: job_id, worker, deadline });
 			job_id = job_id.checked_add(1).ok_or(Error::<T>::JobIdOverflow)?;
 		}
+		Self::add_timer(next_timer, NextJobId::<T>::get(), opened);
 		NextJobId::<T>::put(job_id);
 		OpenJobs::<T>::mutate(model, |open| *open = open.saturating_add(opened));
 		Ok(most_considered)
@@ -1156,7 +1175,7 @@ impl<T: Config> Pallet<T> {
 		let verdict =
 			T::Verifier::verify(record.tier, &context, evidence).map_err(Self::evidence_error)?;
 
-		PendingJobs::<T>::remove(&worker, job);
+		Self::remove_pending(&worker, job);
 		T::Workers::job_released(&worker, true);
 		record.output = Some(Self::index_payload(job, PayloadRole::Output, stored_output));
 		Self::deposit_event(Event::ResultSubmitted { job, worker: worker.clone(), output_hash });
@@ -1185,7 +1204,7 @@ impl<T: Config> Pallet<T> {
 		reason: FailureReason,
 	) -> Result<Weight, DispatchError> {
 		let mut record = Self::assigned_job(job, &worker)?;
-		PendingJobs::<T>::remove(&worker, job);
+		Self::remove_pending(&worker, job);
 		T::Workers::job_refused(&worker);
 		Self::release_exposure(&record, &worker);
 		Self::deposit_event(Event::JobRefused { job, worker: worker.clone(), reason });
@@ -1278,9 +1297,27 @@ impl<T: Config> Pallet<T> {
 
 	/// The jobs `worker` must answer now, oldest first.
 	pub fn pending_jobs(worker: &T::AccountId) -> Vec<JobId> {
-		let mut jobs: Vec<JobId> = PendingJobs::<T>::iter_key_prefix(worker).collect();
+		let mut jobs = PendingJobs::<T>::get(worker).into_inner();
 		jobs.sort_unstable();
 		jobs
+	}
+
+	/// Adds `job` to `worker`'s pending jobs; fails if the worker holds `MaxPendingPerWorker`
+	/// already (the worker pool's limit keeps it from being drawn before that).
+	pub(crate) fn add_pending(worker: &T::AccountId, job: JobId) -> Result<(), ()> {
+		PendingJobs::<T>::try_mutate(worker, |jobs| jobs.try_push(job).map_err(|_| ()))
+	}
+
+	/// Takes `job` off `worker`'s pending jobs.
+	pub(crate) fn remove_pending(worker: &T::AccountId, job: JobId) {
+		PendingJobs::<T>::mutate_exists(worker, |jobs| {
+			if let Some(list) = jobs {
+				list.retain(|pending| *pending != job);
+				if list.is_empty() {
+					*jobs = None;
+				}
+			}
+		});
 	}
 
 	/// Checks a request against the model version and prices it: returns the batch size
@@ -1458,11 +1495,18 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
-	/// Moves `job`'s one timer to block `at`.
+	/// Moves `job`'s timer to block `at` (a later block than this one). The entry it had
+	/// stays where it is (it may stand for other jobs of its batch too) and fires without
+	/// effect: `fire` acts only on a job whose `next_timer` is the block firing.
 	pub(crate) fn set_timer(job: JobId, record: &mut JobOf<T>, at: BlockNumberFor<T>) {
-		Timers::<T>::remove(record.next_timer, job);
-		Timers::<T>::insert(at, job, ());
+		Self::add_timer(at, job, 1);
 		record.next_timer = at;
+	}
+
+	/// Schedules the `span` jobs from `first` on in block `at`, keeping any longer span an
+	/// entry there already has.
+	pub(crate) fn add_timer(at: BlockNumberFor<T>, first: JobId, span: u32) {
+		Timers::<T>::mutate(at, first, |scheduled| *scheduled = (*scheduled).max(span));
 	}
 
 	/// An Optimistic job of `worker` no longer rests on its stake.

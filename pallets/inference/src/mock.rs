@@ -259,6 +259,7 @@ impl pallet_inference::Config for Test {
 	type MaxBatch = MaxBatch;
 	type MaxRequestsPerCall = ConstU32<MAX_PER_CALL>;
 	type MaxAnswersPerCall = ConstU32<MAX_PER_CALL>;
+	type MaxPendingPerWorker = ConstU32<64>;
 	type MaxInputBytes = MaxInputBytes;
 	type MaxOutputBytes = MaxOutputBytes;
 	type MaxEvidenceBytes = ConstU32<64>;

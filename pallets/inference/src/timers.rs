@@ -2,10 +2,13 @@
 //! (settle a provisional result), committee draws, voting deadlines (decide a dispute) and
 //! retention ends (delete an ended job).
 //!
-//! Every job has exactly one timer from its request until it is deleted, in block
+//! Every job has one live timer from its request until it is deleted, in block
 //! `next_timer`: the deadline of its current assignment, then the end of its challenge
-//! window, its committee draw and voting deadline, or its retention. Moving a timer removes
-//! the old entry, so every entry is live. A block takes any number of timers: scheduling
+//! window, its committee draw and voting deadline, or its retention. The jobs of one
+//! `request_batch` share one entry (a span of job ids). Moving a timer adds an entry and
+//! leaves the old one, which fires without effect (`fire` checks `next_timer`): a batch's
+//! entry cannot be split when one of its jobs moves, and a move writes once, not twice.
+//! A block takes any number of timers: scheduling
 //! never fails, whoever fills a block, and no job is ever left without an outcome or a
 //! deletion. `on_initialize` handles at most `TimerBudget` per block, oldest block first;
 //! the rest waits for the next block (a cursor walks the blocks).
@@ -24,15 +27,28 @@ impl<T: Config> Pallet<T> {
 		while cursor <= now && handled < budget && buckets < budget {
 			buckets += 1;
 			let room = (budget - handled) as usize;
-			// One more than there is room for tells whether the block is done.
-			let due: Vec<JobId> = Timers::<T>::iter_key_prefix(cursor).take(room + 1).collect();
-			let finished = due.len() <= room;
+			// One more than there is room for tells whether the block is done: every entry
+			// stands for one job at least.
+			let due: Vec<(JobId, u32)> = Timers::<T>::iter_prefix(cursor).take(room + 1).collect();
+			let mut finished = due.len() <= room;
 			// Timers only ever go to later blocks than `now`, so this block's entries are not
-			// written while its jobs are handled.
-			for job in due.into_iter().take(room) {
-				Timers::<T>::remove(cursor, job);
-				beyond_benchmark.saturating_accrue(Self::fire(job, cursor, now));
-				handled += 1;
+			// written while its jobs are handled, except for what is left of a span.
+			for (first, span) in due {
+				let take = span.min(budget - handled);
+				if take == 0 {
+					finished = false;
+					break;
+				}
+				Timers::<T>::remove(cursor, first);
+				for job in first..first.saturating_add(take.into()) {
+					beyond_benchmark.saturating_accrue(Self::fire(job, cursor, now));
+					handled += 1;
+				}
+				if take < span {
+					Self::add_timer(cursor, first.saturating_add(take.into()), span - take);
+					finished = false;
+					break;
+				}
 			}
 			if !finished {
 				break;
@@ -190,7 +206,7 @@ impl<T: Config> Pallet<T> {
 		worker: T::AccountId,
 		now: BlockNumberFor<T>,
 	) {
-		PendingJobs::<T>::remove(&worker, job);
+		Self::remove_pending(&worker, job);
 		T::Workers::job_released(&worker, false);
 		Self::release_exposure(&record, &worker);
 		let penalty = T::Workers::slash(
@@ -233,11 +249,13 @@ impl<T: Config> Pallet<T> {
 			.filter(|candidate| candidate.worker != *previous)
 			.collect();
 		let Some(next) = Self::draw(&candidates, job, record.attempts) else { return false };
+		if Self::add_pending(&next, job).is_err() {
+			return false;
+		}
 		let deadline = now.saturating_add(record.response_blocks);
 		Self::set_timer(job, record, deadline.saturating_add(One::one()));
 		record.attempts.saturating_inc();
 		record.status = JobStatus::Assigned { worker: next.clone(), deadline };
-		PendingJobs::<T>::insert(&next, job, ());
 		T::Workers::job_assigned(&next, record.tier);
 		Self::deposit_event(Event::JobAssigned { job, worker: next, deadline });
 		true

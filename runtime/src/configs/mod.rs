@@ -205,7 +205,7 @@ impl pallet_workers::Config for Runtime {
 	type LivenessWindow = ConstU32<HOURS>;
 	type MaxModelsPerWorker = ConstU32<16>;
 	type MaxWorkersPerModel = ConstU32<MAX_WORKERS_PER_MODEL>;
-	type MaxJobsPerWorker = ConstU32<256>;
+	type MaxJobsPerWorker = ConstU32<MAX_JOBS_PER_WORKER>;
 	// Lying on every open Optimistic job costs the wrong-result penalty for each.
 	type StakePerOptimisticJob = WrongResultPenalty;
 	type WeightInfo = pallet_workers::weights::SubstrateWeight<Runtime>;
@@ -296,6 +296,9 @@ pub const TIMER_BUDGET: u32 = 1_600;
 /// Most answers a worker sends in one `submit_answers`: what two workers answer per block at
 /// the market's target rate (1,000 jobs a minute) with room to catch up.
 pub const MAX_ANSWERS_PER_CALL: u32 = 128;
+/// Most jobs a worker holds at once: at the market's target rate (1,000 jobs a minute, 50
+/// per worker and block with two workers) a worker answering within three blocks holds 150.
+pub const MAX_JOBS_PER_WORKER: u32 = 256;
 /// A worker must not get its stake out before a result of its could be decided against it.
 const WORKER_UNBONDING_PERIOD: BlockNumber = 2 * HOURS;
 const _: () =
@@ -329,6 +332,7 @@ impl pallet_inference::Config for Runtime {
 	type MaxBatch = ConstU32<64>;
 	type MaxRequestsPerCall = ConstU32<64>;
 	type MaxAnswersPerCall = ConstU32<MAX_ANSWERS_PER_CALL>;
+	type MaxPendingPerWorker = ConstU32<MAX_JOBS_PER_WORKER>;
 	type MaxInputBytes = ConstU32<MAX_PAYLOAD_BYTES>;
 	type MaxOutputBytes = ConstU32<MAX_PAYLOAD_BYTES>;
 	type MaxEvidenceBytes = ConstU32<{ 128 * 1024 }>;

@@ -63,7 +63,7 @@ fn a_batch_of_answers_settles_each_job_as_its_own_answer_would() {
 		assert!(jobs.iter().all(|job| completed(*job)));
 		assert_eq!(fee_held(REQUESTER), 0);
 		assert_eq!(Balances::free_balance(WORKER_A), worker_before + 3 * fee.worker);
-		assert!(PendingJobs::<Test>::iter().next().is_none());
+		assert!(Inference::pending_jobs(&WORKER_A).is_empty());
 		assert_eq!(Workers::worker(&WORKER_A).unwrap().load, 0);
 		let completions = events()
 			.into_iter()
@@ -91,7 +91,7 @@ fn a_rejected_answer_changes_nothing_and_the_others_stand() {
 		assert!(completed(jobs[0]) && completed(jobs[2]));
 		assert_eq!(rejected(jobs[1]), Some(Error::<Test>::OutputShapeMismatch.into()));
 		assert_eq!(assigned_worker(jobs[1]), WORKER_A);
-		assert!(PendingJobs::<Test>::contains_key(WORKER_A, jobs[1]));
+		assert_eq!(Inference::pending_jobs(&WORKER_A), vec![jobs[1]]);
 		assert_eq!(fee_held(REQUESTER), expected_fee(Tier::Vanilla).total);
 		// The job is still the worker's to answer.
 		assert_ok!(submit_answers(WORKER_A, vec![result(jobs[1], output(1, 0.0))]));
@@ -196,7 +196,7 @@ fn a_bulk_request_opens_a_job_per_input_under_one_hold_of_their_fees() {
 		for job in 0..3 {
 			let record = Inference::job(job).unwrap();
 			assert_eq!(record.batch, if job == 1 { 2 } else { 1 });
-			assert!(PendingJobs::<Test>::contains_key(assigned_worker(job), job));
+			assert!(Inference::pending_jobs(&assigned_worker(job)).contains(&job));
 		}
 		let loads =
 			Workers::worker(&WORKER_A).unwrap().load + Workers::worker(&WORKER_B).unwrap().load;
@@ -311,5 +311,48 @@ fn a_batch_is_charged_per_answer_and_a_rejected_answer_its_costliest_check() {
 		// More answers weigh more.
 		let one = Inference::answers_weight(&answers[..1]);
 		assert!(one.ref_time() < declared.ref_time());
+	});
+}
+
+#[test]
+fn a_bulk_requests_jobs_share_one_timer_that_fires_for_each() {
+	new_test_ext().execute_with(|| {
+		let jobs = bulk_jobs(3);
+		let due = 1 + RESPONSE_BLOCKS + 1;
+		assert_eq!(Timers::<Test>::iter_prefix(due).collect::<Vec<_>>(), vec![(jobs[0], 3)]);
+		// One job answered Optimistic-style elsewhere would move its own timer; here one is
+		// answered (final: its timer stays) and the other two expire.
+		assert_ok!(submit_answers(WORKER_A, vec![result(jobs[1], output(1, 0.0))]));
+		run_to_block(due);
+		let expired: Vec<JobId> = events()
+			.into_iter()
+			.filter_map(|event| match event {
+				Event::JobExpired { job, .. } => Some(job),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(expired, vec![jobs[0], jobs[2]]);
+		assert!(completed(jobs[1]));
+		assert_eq!(fee_held(REQUESTER), 0);
+	});
+}
+
+#[test]
+fn a_span_longer_than_the_timer_budget_carries_its_rest_to_the_next_block() {
+	new_test_ext().execute_with(|| {
+		let jobs = bulk_jobs(TIMER_BUDGET + 2);
+		let due = 1 + RESPONSE_BLOCKS + 1;
+		run_to_block(due);
+		let expired = || {
+			events().iter().filter(|event| matches!(event, Event::JobExpired { .. })).count() as u32
+		};
+		assert_eq!(expired(), TIMER_BUDGET);
+		assert_eq!(
+			Timers::<Test>::iter_prefix(due).collect::<Vec<_>>(),
+			vec![(jobs[TIMER_BUDGET as usize], 2)]
+		);
+		run_to_block(due + 1);
+		assert_eq!(expired(), TIMER_BUDGET + 2);
+		assert_eq!(fee_held(REQUESTER), 0);
 	});
 }
