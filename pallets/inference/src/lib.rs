@@ -96,6 +96,7 @@ mod disputes;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
+mod settlement;
 #[cfg(test)]
 mod tests;
 mod timers;
@@ -837,7 +838,9 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let worker = ensure_signed(origin)?;
 			let output_bytes = tensor::payload_bytes(&output);
-			let verified = Self::accept_result(worker, job, output, &evidence)?;
+			let mut settlements = settlement::Settlements::<T>::new();
+			let verified = Self::accept_result(worker, job, output, &evidence, &mut settlements)?;
+			settlements.pay_out();
 			Ok(Some(T::WeightInfo::submit_result(output_bytes).saturating_add(verified)).into())
 		}
 
@@ -911,6 +914,8 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			ensure!(!answers.is_empty(), Error::<T>::NoAnswers);
 			let mut used = Self::answers_weight_base(&answers);
+			// The batch's final results are paid together, once every answer was handled.
+			let mut settlements = settlement::Settlements::<T>::new();
 			for answer in answers {
 				let job = answer.job();
 				// A rejected answer is charged its costliest check: an invalid proof still
@@ -922,9 +927,13 @@ pub mod pallet {
 					JobAnswer::Failure { .. } => T::Workers::tier_check_weight(Tier::Tee),
 				};
 				let answered = frame_support::storage::with_storage_layer(|| match answer {
-					JobAnswer::Result { job, output, evidence } => {
-						Self::accept_result(worker.clone(), job, output, &evidence)
-					},
+					JobAnswer::Result { job, output, evidence } => Self::accept_result(
+						worker.clone(),
+						job,
+						output,
+						&evidence,
+						&mut settlements,
+					),
 					JobAnswer::Failure { job, reason } => {
 						Self::refuse_job(worker.clone(), job, reason)
 					},
@@ -941,6 +950,7 @@ pub mod pallet {
 					},
 				}
 			}
+			settlements.pay_out();
 			Ok(Some(used).into())
 		}
 
@@ -1146,6 +1156,7 @@ impl<T: Config> Pallet<T> {
 		job: JobId,
 		output: TensorPayload,
 		evidence: &[u8],
+		settlements: &mut settlement::Settlements<T>,
 	) -> Result<Weight, DispatchError> {
 		let mut record = Self::assigned_job(job, &worker)?;
 		ensure!(T::Workers::is_bonded(&worker), Error::<T>::WorkerNotBonded);
@@ -1180,7 +1191,7 @@ impl<T: Config> Pallet<T> {
 		record.output = Some(Self::index_payload(job, PayloadRole::Output, stored_output));
 		Self::deposit_event(Event::ResultSubmitted { job, worker: worker.clone(), output_hash });
 		match verdict {
-			Verdict::Final => Self::settle(job, &mut record, worker),
+			Verdict::Final => settlements.complete(job, &mut record, worker),
 			Verdict::Provisional { challenge_period } => {
 				// At least one block: timers of the current block have already run.
 				let now = frame_system::Pallet::<T>::block_number();
@@ -1518,30 +1529,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Pays a final result out of the job's hold; the rest goes back to the requester.
 	fn settle(job: JobId, record: &mut JobOf<T>, worker: T::AccountId) {
-		let fee = record.fee;
-		let paid_worker = Self::pay(HoldReason::JobFee, &record.requester, &worker, fee.worker);
-		let royalty =
-			Self::pay(HoldReason::JobFee, &record.requester, &record.royalty_to, fee.royalty);
-		let treasury = Self::pay(
-			HoldReason::JobFee,
-			&record.requester,
-			&T::TreasuryAccount::get(),
-			fee.treasury,
-		);
-		let paid = paid_worker.saturating_add(royalty).saturating_add(treasury);
-		let refunded = Self::release(&record.requester, fee.total.saturating_sub(paid));
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::release_exposure(record, &worker);
-		record.status = JobStatus::Completed { worker: worker.clone(), at: now };
-		Self::job_ended(record.model);
-		Self::deposit_event(Event::JobCompleted {
-			job,
-			worker,
-			paid_worker,
-			royalty,
-			treasury,
-			refunded,
-		});
+		let mut settlements = settlement::Settlements::<T>::new();
+		settlements.complete(job, record, worker);
+		settlements.pay_out();
 	}
 
 	/// Moves `amount` of `payer`'s hold for `reason` to `payee`'s free balance. A payee that

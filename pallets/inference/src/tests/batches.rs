@@ -356,3 +356,46 @@ fn a_span_longer_than_the_timer_budget_carries_its_rest_to_the_next_block() {
 		assert_eq!(fee_held(REQUESTER), 0);
 	});
 }
+
+#[test]
+fn a_share_that_cannot_be_paid_goes_back_to_each_job_of_the_batch() {
+	use frame_support::traits::fungible::Mutate;
+	new_test_ext().execute_with(|| {
+		// The model's owner requests its own model: its royalty has nowhere to go.
+		assert_ok!(Balances::mint_into(&OWNER, INITIAL_BALANCE));
+		let before = Balances::free_balance(OWNER);
+		register_worker(WORKER_A, MIN_STAKE * 10, &[Tier::Vanilla]);
+		assert_ok!(Inference::request_batch(
+			RuntimeOrigin::signed(OWNER),
+			MODEL,
+			Some(V1),
+			vec![input(1, 0.5), input(1, 0.5)].try_into().unwrap(),
+			Tier::Vanilla,
+			Balance::MAX,
+			RESPONSE_BLOCKS,
+		));
+		assert_ok!(submit_answers(
+			WORKER_A,
+			vec![result(0, output(1, 0.0)), result(1, output(1, 0.0))]
+		));
+		let fee = expected_fee(Tier::Vanilla);
+		let completions: Vec<_> = events()
+			.into_iter()
+			.filter_map(|event| match event {
+				Event::JobCompleted { job, paid_worker, royalty, treasury, refunded, .. } => {
+					Some((job, paid_worker, royalty, treasury, refunded))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(
+			completions,
+			vec![
+				(0, fee.worker, 0, fee.treasury, fee.royalty),
+				(1, fee.worker, 0, fee.treasury, fee.royalty)
+			]
+		);
+		assert_eq!(fee_held(OWNER), 0);
+		assert_eq!(Balances::free_balance(OWNER), before - 2 * (fee.worker + fee.treasury));
+	});
+}
