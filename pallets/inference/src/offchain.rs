@@ -3,8 +3,9 @@
 //!
 //! After each imported block, for every local worker key (key type `vwrk`, `verin_worker_primitives::key`) it lists
 //! the key's pending jobs, runs each job's model natively through the
-//! `verin_inference::run` host function, and submits a signed `submit_result` with the
-//! output, or `report_failure` with the reason when the model cannot be run on the input.
+//! `verin_inference::run` host function, and answers each with its output, or with the
+//! reason when the model cannot be run on the input: all of a key's answers of one run in
+//! one signed `submit_answers`.
 //!
 //! A job is claimed in the node's persistent offchain storage before it is run, keyed by job
 //! and attempt ([`verin_pallet_support::claim`]), so two offchain-worker runs (overlapping
@@ -98,16 +99,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			let Some(first) = answers.first().map(JobAnswer::job) else { continue };
-			let call = match <[_; 1]>::try_from(answers) {
-				// One answer goes as the call made for it (its weight is a little lower).
-				Ok([JobAnswer::Result { job, output, evidence }]) => {
-					Call::submit_result { job, output, evidence }
-				},
-				Ok([JobAnswer::Failure { job, reason }]) => Call::report_failure { job, reason },
-				Err(answers) => {
-					Call::submit_answers { answers: BoundedVec::truncate_from(answers) }
-				},
-			};
+			let call = Call::submit_answers { answers: BoundedVec::truncate_from(answers) };
 			// The claims stay whether or not the pool takes the answers: refused ones are sent
 			// again after `RESUBMIT_AFTER` blocks, like dropped ones.
 			send_signed::<T>(&public, call, first, "answer");

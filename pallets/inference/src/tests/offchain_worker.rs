@@ -69,6 +69,11 @@ fn worker_node(engine: bool) -> (sp_io::TestExternalities, TransactionPool) {
 	(ext, pool)
 }
 
+/// The call that sends `answers` in one transaction, as the offchain worker sends them.
+fn answers_call(answers: Vec<JobAnswerOf<Test>>) -> RuntimeCall {
+	RuntimeCall::Inference(Call::submit_answers { answers: answers.try_into().unwrap() })
+}
+
 /// The transactions the offchain worker sent since the last call, as signer and call.
 fn submitted(pool: &TransactionPool) -> Vec<(AccountId, RuntimeCall)> {
 	pool.take_signed()
@@ -110,11 +115,11 @@ fn the_worker_answers_its_jobs_once_with_the_engines_output() {
 			submitted(&pool),
 			vec![(
 				WORKER_A,
-				RuntimeCall::Inference(Call::submit_result {
+				answers_call(vec![JobAnswer::Result {
 					job,
 					output: expected_output.clone(),
 					evidence: Default::default()
-				})
+				}])
 			)]
 		);
 		assert_eq!(claimed::<u64>(job, 1), Some(1));
@@ -155,10 +160,10 @@ fn a_model_that_does_not_load_is_reported_with_its_reason() {
 			submitted(&pool),
 			vec![(
 				WORKER_A,
-				RuntimeCall::Inference(Call::report_failure {
+				answers_call(vec![JobAnswer::Failure {
 					job,
 					reason: FailureReason::ModelLoadFailed
-				})
+				}])
 			)]
 		);
 	});
@@ -237,10 +242,13 @@ fn zk_jobs_are_answered_with_a_proof_or_refused_when_the_circuit_differs() {
 		));
 		Inference::offchain_worker(1);
 		let answers = submitted(&pool);
-		let [(who, RuntimeCall::Inference(Call::submit_result { job: answered, output, evidence }))] =
+		let [(who, RuntimeCall::Inference(Call::submit_answers { answers: sent }))] =
 			answers.as_slice()
 		else {
-			panic!("expected one submit_result, got {answers:?}");
+			panic!("expected one submit_answers, got {answers:?}");
+		};
+		let [JobAnswer::Result { job: answered, output, evidence }] = sent.as_slice() else {
+			panic!("expected one result, got {sent:?}");
 		};
 		assert_eq!((*who, *answered), (WORKER_A, job));
 		assert_eq!(evidence.to_vec(), output.using_encoded(sp_io::hashing::blake2_256).to_vec());
@@ -264,10 +272,10 @@ fn zk_jobs_are_answered_with_a_proof_or_refused_when_the_circuit_differs() {
 			submitted(&pool),
 			vec![(
 				WORKER_A,
-				RuntimeCall::Inference(Call::report_failure {
+				answers_call(vec![JobAnswer::Failure {
 					job,
 					reason: FailureReason::CircuitMismatch
-				})
+				}])
 			)]
 		);
 	});
