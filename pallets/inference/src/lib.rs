@@ -93,6 +93,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 mod disputes;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
@@ -326,7 +327,7 @@ pub mod pallet {
 	use super::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -524,8 +525,8 @@ pub mod pallet {
 	/// Jobs to look at in each block: deadlines, challenge windows, committee draws, voting
 	/// deadlines and retention ends. An entry `(block, job) -> span` stands for the `span`
 	/// jobs from `job` on (the jobs of one `request_batch` share one entry); a job's live
-	/// entry is the one in its `next_timer` block, and entries it left behind when its timer
-	/// moved fire without effect. A block takes any number, so scheduling never fails: what
+	/// entry is the one in its `next_timer` block, and a batch's span it left when its timer
+	/// moved fires for it without effect. A block takes any number, so scheduling never fails: what
 	/// a block's budget leaves waits for the next block.
 	#[pallet::storage]
 	pub type Timers<T: Config> =
@@ -871,7 +872,7 @@ pub mod pallet {
 			inputs.len() as u32,
 			T::Workers::max_candidates(),
 			Pallet::<T>::bytes_of(inputs),
-		).saturating_add(T::Workers::tier_check_weight(*tier)))]
+		).saturating_add(T::Workers::tier_check_weight(*tier).saturating_mul(inputs.len() as u64)))]
 		pub fn request_batch(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -895,8 +896,9 @@ pub mod pallet {
 				response_blocks,
 			)?;
 			Ok(Some(
-				Self::request_batch_weight(jobs, considered, input_bytes)
-					.saturating_add(T::Workers::tier_check_weight(tier)),
+				Self::request_batch_weight(jobs, considered, input_bytes).saturating_add(
+					T::Workers::tier_check_weight(tier).saturating_mul(jobs.into()),
+				),
 			)
 			.into())
 		}
@@ -1506,10 +1508,16 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
-	/// Moves `job`'s timer to block `at` (a later block than this one). The entry it had
-	/// stays where it is (it may stand for other jobs of its batch too) and fires without
-	/// effect: `fire` acts only on a job whose `next_timer` is the block firing.
+	/// Moves `job`'s timer to block `at` (a later block than this one). An entry of its own
+	/// is removed; a span it shares with its batch stays where it is and fires for this job
+	/// without effect: `fire` acts only on a job whose `next_timer` is the block firing.
 	pub(crate) fn set_timer(job: JobId, record: &mut JobOf<T>, at: BlockNumberFor<T>) {
+		// The job's own entry goes; a batch's span stays for the batch's other jobs.
+		Timers::<T>::mutate_exists(record.next_timer, job, |entry| {
+			if *entry == Some(1) {
+				*entry = None;
+			}
+		});
 		Self::add_timer(at, job, 1);
 		record.next_timer = at;
 	}

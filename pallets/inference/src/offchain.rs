@@ -40,13 +40,18 @@ use verin_worker_primitives::{verin_inference, InferenceError, TeeError};
 /// dropped before inclusion).
 pub const RESUBMIT_AFTER: u32 = 5;
 
-/// How long one offchain-worker run spends computing answers before it sends them, in
-/// milliseconds: well inside a block, so the answers reach the next block's author.
-pub const ANSWER_TIME_BUDGET_MS: u64 = 2_000;
+/// How long one offchain-worker run spends computing one key's answers, in milliseconds:
+/// half a block, so the answers reach the next block's author (the model's own time limit
+/// may add one run's worth to it).
+pub const ANSWER_TIME_BUDGET_MS: u64 = 3_000;
 
 /// Most bytes of answers (outputs and evidence) in one `submit_answers`: ZK proofs run to
 /// tens of KiB each, and a transaction must fit in a block with room for others.
 pub const MAX_ANSWER_BYTES_PER_CALL: usize = 1024 * 1024;
+
+/// Most of an extrinsic's weight limit one `submit_answers` may declare: a batch the pool
+/// refuses, or that only a nearly empty block admits, would leave its answers late.
+pub const MAX_ANSWER_WEIGHT_SHARE: Perbill = Perbill::from_percent(25);
 
 /// Most results not assigned to a local key that a node re-executes per block.
 pub const MAX_CHECKS_PER_RUN: usize = 4;
@@ -79,30 +84,26 @@ pub enum Answer<T: Config> {
 
 impl<T: Config> Pallet<T> {
 	/// Answers the local worker keys' pending jobs (the offchain worker's entry point): for
-	/// each key, as many as its engine finishes within [`ANSWER_TIME_BUDGET_MS`], oldest
-	/// first, in one signed `submit_answers`.
+	/// each key, oldest first, as many as its engine finishes within
+	/// [`ANSWER_TIME_BUDGET_MS`] of the key's turn, in signed `submit_answers` calls that
+	/// each stay within the call's answer limit, [`MAX_ANSWER_BYTES_PER_CALL`] and a
+	/// [`MAX_ANSWER_WEIGHT_SHARE`] of an extrinsic's weight limit.
 	pub fn answer_local_jobs(now: BlockNumberFor<T>) {
-		let started = sp_io::offchain::timestamp();
 		for (public, worker) in local_worker_keys_with_accounts::<T, T::AuthorityId>() {
-			let mut answers = Vec::new();
-			let mut bytes = 0usize;
+			// Each key gets its own turn: a busy key does not starve the others.
+			let started = sp_io::offchain::timestamp();
+			let mut batch = AnswerBatch::<T>::default();
 			for job in Self::pending_jobs(&worker) {
-				if answers.len() >= T::MaxAnswersPerCall::get() as usize
-					|| bytes >= MAX_ANSWER_BYTES_PER_CALL
-					|| sp_io::offchain::timestamp().diff(&started).millis() >= ANSWER_TIME_BUDGET_MS
-				{
+				if sp_io::offchain::timestamp().diff(&started).millis() >= ANSWER_TIME_BUDGET_MS {
 					break;
 				}
-				if let Some(answer) = Self::answer_job(job, &worker, now) {
-					bytes = bytes.saturating_add(answer.encoded_size());
-					answers.push(answer);
+				let Some(answer) = Self::answer_job(job, &worker, now) else { continue };
+				if !batch.fits(&answer) {
+					batch.send(&public);
 				}
+				batch.push(answer);
 			}
-			let Some(first) = answers.first().map(JobAnswer::job) else { continue };
-			let call = Call::submit_answers { answers: BoundedVec::truncate_from(answers) };
-			// The claims stay whether or not the pool takes the answers: refused ones are sent
-			// again after `RESUBMIT_AFTER` blocks, like dropped ones.
-			send_signed::<T>(&public, call, first, "answer");
+			batch.send(&public);
 		}
 	}
 
@@ -360,6 +361,63 @@ fn send_signed<T: Config>(
 ) {
 	if !verin_pallet_support::send_signed::<T, T::AuthorityId, _>(public, call) {
 		log::warn!(target: "runtime::inference", "job {job}: the {what} could not be submitted");
+	}
+}
+
+/// Answers gathered for one `submit_answers`, with what they add up to.
+struct AnswerBatch<T: Config> {
+	answers: Vec<JobAnswerOf<T>>,
+	bytes: usize,
+	weight: Weight,
+}
+
+impl<T: Config> Default for AnswerBatch<T> {
+	fn default() -> Self {
+		Self { answers: Vec::new(), bytes: 0, weight: Pallet::<T>::answers_weight(&[]) }
+	}
+}
+
+impl<T: Config> AnswerBatch<T> {
+	/// Whether `answer` can join the batch without the call growing past its answer limit,
+	/// [`MAX_ANSWER_BYTES_PER_CALL`], or [`MAX_ANSWER_WEIGHT_SHARE`] of the extrinsic
+	/// weight limit (a call the pool refuses would leave every answer in it to miss its
+	/// deadline). An empty batch takes any answer.
+	fn fits(&self, answer: &JobAnswerOf<T>) -> bool {
+		if self.answers.is_empty() {
+			return true;
+		}
+		if self.answers.len() >= T::MaxAnswersPerCall::get() as usize
+			|| self.bytes.saturating_add(answer.encoded_size()) > MAX_ANSWER_BYTES_PER_CALL
+		{
+			return false;
+		}
+		let limits = <T as frame_system::Config>::BlockWeights::get();
+		let normal = limits.get(frame_support::dispatch::DispatchClass::Normal);
+		let limit = normal.max_extrinsic.unwrap_or(limits.max_block);
+		self.weight.saturating_add(Self::weight_of(answer)).all_lte(MAX_ANSWER_WEIGHT_SHARE * limit)
+	}
+
+	/// What `answer` adds to a batch's declared weight (which is linear in its answers).
+	fn weight_of(answer: &JobAnswerOf<T>) -> Weight {
+		Pallet::<T>::answers_weight(core::slice::from_ref(answer))
+			.saturating_sub(Pallet::<T>::answers_weight(&[]))
+	}
+
+	fn push(&mut self, answer: JobAnswerOf<T>) {
+		self.bytes = self.bytes.saturating_add(answer.encoded_size());
+		self.weight = self.weight.saturating_add(Self::weight_of(&answer));
+		self.answers.push(answer);
+	}
+
+	/// Sends the batch signed by `public`, and empties it. The claims of its jobs stay
+	/// whether or not the pool takes it: answers refused are sent again after
+	/// `RESUBMIT_AFTER` blocks, like dropped ones.
+	fn send(&mut self, public: &<T as SigningTypes>::Public) {
+		let answers = core::mem::take(&mut self.answers);
+		*self = Self::default();
+		let Some(first) = answers.first().map(JobAnswer::job) else { return };
+		let call = Call::submit_answers { answers: BoundedVec::truncate_from(answers) };
+		send_signed::<T>(public, call, first, "answer");
 	}
 }
 

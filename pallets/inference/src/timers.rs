@@ -5,9 +5,9 @@
 //! Every job has one live timer from its request until it is deleted, in block
 //! `next_timer`: the deadline of its current assignment, then the end of its challenge
 //! window, its committee draw and voting deadline, or its retention. The jobs of one
-//! `request_batch` share one entry (a span of job ids). Moving a timer adds an entry and
-//! leaves the old one, which fires without effect (`fire` checks `next_timer`): a batch's
-//! entry cannot be split when one of its jobs moves, and a move writes once, not twice.
+//! `request_batch` share one entry (a span of job ids). Moving a timer removes the job's own
+//! entry; a span it shares stays (it cannot be split when one of its jobs moves) and fires
+//! for that job without effect (`fire` checks `next_timer`).
 //! A block takes any number of timers: scheduling
 //! never fails, whoever fills a block, and no job is ever left without an outcome or a
 //! deletion. `on_initialize` handles at most `TimerBudget` per block, oldest block first;
@@ -34,6 +34,11 @@ impl<T: Config> Pallet<T> {
 			// Timers only ever go to later blocks than `now`, so this block's entries are not
 			// written while its jobs are handled, except for what is left of a span.
 			for (first, span) in due {
+				if span == 0 {
+					// Stands for no job: nothing to keep it for.
+					Timers::<T>::remove(cursor, first);
+					continue;
+				}
 				let take = span.min(budget - handled);
 				if take == 0 {
 					finished = false;

@@ -114,6 +114,15 @@ impl Rules for Optimistic {
 	}
 }
 
+/// Bytes of an enclave's ed25519 signature: the only evidence length the TEE tier checks.
+const TEE_SIGNATURE_BYTES: usize = 64;
+
+/// Fewer bytes than any proof of a Verin circuit (the reference proof, of the smallest
+/// circuit, is tens of KiB): such evidence is refused before the verifier data is decoded,
+/// so that an empty or short ZK answer costs nothing to check.
+pub const MIN_ZK_PROOF_BYTES: usize = 1024;
+const _: () = assert!(verin_zk::REFERENCE_PROOF_BYTES > MIN_ZK_PROOF_BYTES);
+
 /// Signed by the worker's attested enclave.
 struct Tee;
 
@@ -124,13 +133,20 @@ impl Rules for Tee {
 		context: &ResultContext<'_, AccountId>,
 		evidence: &[u8],
 	) -> Result<Verdict<BlockNumber>, EvidenceError> {
+		// Anything but a signature is refused before the enclave is read.
+		if evidence.len() != TEE_SIGNATURE_BYTES {
+			return Err(EvidenceError::Malformed);
+		}
 		let genesis_hash = sp_core::H256(crate::Enclaves::genesis_hash());
 		crate::Enclaves::verify_result(context.worker, &context.tee_message(genesis_hash), evidence)
 			.map(|()| Verdict::Final)
 	}
 
-	fn verify_weight(_evidence_len: u32) -> Weight {
+	fn verify_weight(evidence_len: u32) -> Weight {
 		use pallet_enclaves::WeightInfo;
+		if evidence_len as usize != TEE_SIGNATURE_BYTES {
+			return Weight::zero();
+		}
 		// And the genesis hash the message names.
 		pallet_enclaves::weights::SubstrateWeight::<crate::Runtime>::verify_result()
 			.saturating_add(<crate::Runtime as frame_system::Config>::DbWeight::get().reads(1))
@@ -188,6 +204,9 @@ impl sp_runtime::traits::Convert<Tier, Balance> for VerinTiers {
 /// proof byte stayed within 25.3 ± 0.9 µs/KiB natively from 256 to 2,048 rows.
 fn zk_verify_weight(evidence_len: u32) -> Weight {
 	use pallet_inference::WeightInfo;
+	if (evidence_len as usize) < MIN_ZK_PROOF_BYTES {
+		return Weight::zero();
+	}
 	let reference =
 		pallet_inference::weights::SubstrateWeight::<crate::Runtime>::verify_evidence().ref_time();
 	let reference_len = verin_zk::REFERENCE_PROOF_BYTES as u64;
@@ -202,6 +221,9 @@ fn verify_zk<AccountId>(
 	context: &ResultContext<'_, AccountId>,
 	proof: &[u8],
 ) -> Result<(), EvidenceError> {
+	if proof.len() < MIN_ZK_PROOF_BYTES {
+		return Err(EvidenceError::Malformed);
+	}
 	// A ZK job cannot be requested without a circuit; a missing one here is a broken store.
 	let (Some(data), Some(digest)) = (context.circuit, context.circuit_digest) else {
 		return Err(EvidenceError::Malformed);

@@ -399,3 +399,45 @@ fn a_share_that_cannot_be_paid_goes_back_to_each_job_of_the_batch() {
 		assert_eq!(Balances::free_balance(OWNER), before - 2 * (fee.worker + fee.treasury));
 	});
 }
+
+#[test]
+fn a_timer_entry_standing_for_no_job_does_not_stop_the_timers() {
+	new_test_ext().execute_with(|| {
+		let jobs = bulk_jobs(2);
+		let due = 1 + RESPONSE_BLOCKS + 1;
+		// Entries of span 0 (no code path writes one), in the batch's block and before it.
+		Timers::<Test>::insert(due, jobs[1] + 100, 0u32);
+		Timers::<Test>::insert(due - 1, jobs[1] + 101, 0u32);
+		run_to_block(due);
+		let expired =
+			events().iter().filter(|event| matches!(event, Event::JobExpired { .. })).count();
+		assert_eq!(expired, 2);
+		assert_eq!(Timers::<Test>::iter_prefix(due).count(), 0);
+		assert_eq!(TimerCursor::<Test>::get(), Some(due + 1));
+	});
+}
+
+#[test]
+fn a_moved_job_leaves_its_batchs_span_to_the_others() {
+	new_test_ext().execute_with(|| {
+		let jobs = bulk_jobs(3);
+		let due = 1 + RESPONSE_BLOCKS + 1;
+		// The first job of the span is refused and refunded (nobody else serves the model):
+		// the span stays for the other two.
+		assert_ok!(submit_answers(
+			WORKER_A,
+			vec![JobAnswer::Failure { job: jobs[0], reason: FailureReason::ModelLoadFailed }]
+		));
+		assert_eq!(Timers::<Test>::iter_prefix(due).collect::<Vec<_>>(), vec![(jobs[0], 3)]);
+		run_to_block(due);
+		let expired: Vec<JobId> = events()
+			.into_iter()
+			.filter_map(|event| match event {
+				Event::JobExpired { job, .. } => Some(job),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(expired, vec![jobs[1], jobs[2]]);
+		assert_eq!(fee_held(REQUESTER), 0);
+	});
+}

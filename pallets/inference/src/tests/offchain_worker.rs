@@ -430,7 +430,7 @@ fn every_provisional_result_has_watchers_the_worker_could_not_choose() {
 }
 
 #[test]
-fn a_workers_jobs_are_answered_in_one_signed_transaction_per_run() {
+fn a_workers_jobs_are_answered_in_as_few_transactions_as_the_call_limit_allows() {
 	let (mut ext, pool) = worker_node(true);
 	ext.execute_with(|| {
 		register_worker(WORKER_A, 10 * MIN_STAKE, &[Tier::Vanilla]);
@@ -439,43 +439,34 @@ fn a_workers_jobs_are_answered_in_one_signed_transaction_per_run() {
 		let refused = request_version(V1_1);
 		Inference::offchain_worker(1);
 		let sent = submitted(&pool);
-		assert_eq!(sent.len(), 1, "one transaction for the run's answers");
-		let (who, call) = sent.into_iter().next().unwrap();
-		let RuntimeCall::Inference(Call::submit_answers { answers }) = &call else {
-			panic!("a batch of answers: {call:?}");
-		};
-		let answered: Vec<JobId> = answers.iter().map(JobAnswer::job).collect();
-		assert_eq!(
-			answered,
-			jobs[..MAX_PER_CALL as usize],
-			"the oldest first, up to the call's limit"
-		);
-		assert_ok!(call.dispatch(RuntimeOrigin::signed(who)));
-		assert!(jobs[..MAX_PER_CALL as usize].iter().all(|job| matches!(
-			Inference::job(*job).unwrap().status,
-			JobStatus::Completed { .. }
-		)));
-
-		// The next run answers what was left: two results and a failure, in one batch.
-		run_to_block(2);
-		Inference::offchain_worker(2);
-		let sent = submitted(&pool);
-		assert_eq!(sent.len(), 1);
-		let (who, call) = sent.into_iter().next().unwrap();
-		let RuntimeCall::Inference(Call::submit_answers { answers }) = &call else {
-			panic!("a batch of answers: {call:?}");
-		};
-		assert_eq!(answers.len(), 3);
-		assert!(answers.contains(&JobAnswer::Failure {
+		let batches: Vec<Vec<JobAnswerOf<Test>>> = sent
+			.iter()
+			.map(|(who, call)| {
+				assert_eq!(*who, WORKER_A);
+				let RuntimeCall::Inference(Call::submit_answers { answers }) = call else {
+					panic!("a batch of answers: {call:?}");
+				};
+				answers.to_vec()
+			})
+			.collect();
+		// A full call of the oldest jobs, then the rest: two results and a failure.
+		assert_eq!(batches.len(), 2, "one transaction per full call");
+		let first: Vec<JobId> = batches[0].iter().map(JobAnswer::job).collect();
+		assert_eq!(first, jobs[..MAX_PER_CALL as usize]);
+		assert_eq!(batches[1].len(), 3);
+		assert!(batches[1].contains(&JobAnswer::Failure {
 			job: refused,
 			reason: FailureReason::ModelLoadFailed
 		}));
-		assert_ok!(call.dispatch(RuntimeOrigin::signed(who)));
+		for (who, call) in sent {
+			assert_ok!(call.dispatch(RuntimeOrigin::signed(who)));
+		}
 		assert!(jobs.iter().all(|job| matches!(
 			Inference::job(*job).unwrap().status,
 			JobStatus::Completed { .. }
 		)));
-		Inference::offchain_worker(3);
+		run_to_block(2);
+		Inference::offchain_worker(2);
 		assert!(submitted(&pool).is_empty(), "every job answered once");
 	});
 }

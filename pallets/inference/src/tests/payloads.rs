@@ -119,8 +119,11 @@ fn the_worker_reads_a_large_input_from_its_offchain_store_and_its_large_output_g
 	let output_hash = ext.execute_with(|| {
 		Inference::offchain_worker(1);
 		let [(signer, call)] = pool.take_signed::<RuntimeCall>().try_into().unwrap();
-		let RuntimeCall::Inference(Call::submit_result { output, .. }) = &call else {
-			panic!("not a result: {call:?}")
+		let RuntimeCall::Inference(Call::submit_answers { answers }) = &call else {
+			panic!("not answers: {:?}", call.encode().len())
+		};
+		let [JobAnswer::Result { output, .. }] = answers.as_slice() else {
+			panic!("not one result")
 		};
 		assert_eq!(output[0].shape.to_vec(), vec![LARGE_BATCH, 2]);
 		assert_eq!(f32::from_le_bytes(output[0].data[..4].try_into().unwrap()), 2.0);
@@ -152,9 +155,10 @@ fn a_worker_whose_store_lacks_the_input_reports_it_unavailable_and_the_job_moves
 		let [(signer, call)] = pool.take_signed::<RuntimeCall>().try_into().unwrap();
 		assert_eq!(
 			call,
-			RuntimeCall::Inference(Call::report_failure {
-				job,
-				reason: FailureReason::InputUnavailable
+			RuntimeCall::Inference(Call::submit_answers {
+				answers: vec![JobAnswer::Failure { job, reason: FailureReason::InputUnavailable }]
+					.try_into()
+					.unwrap()
 			})
 		);
 		assert_ok!(call.dispatch(RuntimeOrigin::signed(signer)));
