@@ -48,6 +48,7 @@ runtime="$CARGO_TARGET_DIR/release/wbuild/verin-runtime/verin_runtime.compact.co
 # provide; no benchmarked call uses them (only the offchain worker does).
 for pallet in "${pallets[@]}"; do
 	read -r output template <<<"$(output_of "$pallet")"
+	mkdir -p "$(dirname "$output")"
 	echo "[bench] benchmarking $pallet"
 	"$tools/bin/frame-omni-bencher" v1 benchmark pallet \
 		--runtime "$runtime" \

@@ -56,7 +56,7 @@ fn main() {
 		per_block(result)
 	);
 	for workers in [1u32, 4, 32] {
-		let request = InferenceWeights::request(workers, DIGITS_INPUT_BYTES).saturating_add(base);
+		let request = request_weight(workers, DIGITS_INPUT_BYTES).saturating_add(base);
 		let job = request.saturating_add(result);
 		let jobs = per_block(job);
 		println!(
@@ -84,9 +84,10 @@ fn main() {
 	println!();
 	println!("| job (request + result) | weight per job (µs) | jobs per block | x transfer |");
 	println!("|---|---:|---:|---:|");
-	let single = InferenceWeights::request(1, DIGITS_INPUT_BYTES)
-		.saturating_add(InferenceWeights::submit_result(DIGITS_OUTPUT_BYTES))
-		.saturating_add(base.saturating_mul(2));
+	let single =
+		pallet_inference::Pallet::<Runtime>::request_batch_weight(1, 1, DIGITS_INPUT_BYTES)
+			.saturating_add(InferenceWeights::submit_result(DIGITS_OUTPUT_BYTES))
+			.saturating_add(base.saturating_mul(2));
 	println!(
 		"| single, unbatched (1 worker) | {:.1} | {} | {:.2} |",
 		us(single),
@@ -118,7 +119,7 @@ fn main() {
 
 	// One request of 64 rows: the weight allows many such jobs, the block length fewer.
 	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal) as u64;
-	let request = InferenceWeights::request(1, MAX_ROWS * DIGITS_INPUT_BYTES).saturating_add(base);
+	let request = request_weight(1, MAX_ROWS * DIGITS_INPUT_BYTES).saturating_add(base);
 	let result =
 		InferenceWeights::submit_result(MAX_ROWS * DIGITS_OUTPUT_BYTES).saturating_add(base);
 	let job = request.saturating_add(result);
@@ -145,4 +146,9 @@ fn us(weight: Weight) -> f64 {
 
 fn ms(weight: Weight) -> f64 {
 	weight.ref_time() as f64 / 1e9
+}
+
+/// What a `request` is charged: a bulk request of one.
+fn request_weight(workers: u32, input_bytes: u32) -> Weight {
+	pallet_inference::Pallet::<Runtime>::request_batch_weight(1, workers, input_bytes)
 }

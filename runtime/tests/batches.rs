@@ -1,7 +1,7 @@
 //! Batches in the real runtime: a dapp's jobs in one `request_batch`, a worker's answers in
 //! one `submit_answers`, and the weight a full batch declares against the extrinsic limit.
 
-use frame_support::{assert_ok, dispatch::DispatchClass, traits::Get};
+use frame_support::{assert_ok, dispatch::DispatchClass};
 use pallet_inference::{offchain::MAX_ANSWER_WEIGHT_SHARE, JobAnswer, JobAnswerOf};
 use sp_keyring::Sr25519Keyring;
 use verin_primitives::{

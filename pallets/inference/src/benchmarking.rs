@@ -210,17 +210,23 @@ mod benchmarks {
 		let (model, version, _) = market::<T>(16, 1, 1);
 		let requester: T::AccountId = account("requester", 0, 0);
 		funded::<T>(&requester);
-		let inputs: Vec<TensorPayload> = (0..n).map(|_| payload(16)).collect();
-		Pallet::<T>::request_batch(
-			RawOrigin::Signed(requester).into(),
-			model,
-			Some(version),
-			BoundedVec::truncate_from(inputs),
-			Tier::Vanilla,
-			sp_runtime::traits::Bounded::max_value(),
-			T::MinResponseBlocks::get(),
-		)
-		.expect("a funded batch with an eligible worker succeeds");
+		// In as many bulk requests as it takes.
+		let mut left = n;
+		while left > 0 {
+			let count = left.min(T::MaxRequestsPerCall::get());
+			let inputs: Vec<TensorPayload> = (0..count).map(|_| payload(16)).collect();
+			Pallet::<T>::request_batch(
+				RawOrigin::Signed(requester.clone()).into(),
+				model,
+				Some(version),
+				BoundedVec::truncate_from(inputs),
+				Tier::Vanilla,
+				sp_runtime::traits::Bounded::max_value(),
+				T::MinResponseBlocks::get(),
+			)
+			.expect("a funded batch with an eligible worker succeeds");
+			left -= count;
+		}
 		let worker = assigned::<T>(0);
 		let answers: Vec<JobAnswerOf<T>> = (0..u64::from(n))
 			.map(|job| JobAnswer::Result { job, output: payload(1), evidence: Default::default() })

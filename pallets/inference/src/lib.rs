@@ -794,7 +794,8 @@ pub mod pallet {
 		/// verified at `tier`. Holds the quoted fee if it is at most `max_fee` and assigns the
 		/// job to an eligible worker, who must answer within `response_blocks` blocks.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::request(
+		#[pallet::weight(Pallet::<T>::request_batch_weight(
+			1,
 			T::Workers::max_candidates(),
 			tensor::payload_bytes(input),
 		).saturating_add(T::Workers::tier_check_weight(*tier)))]
@@ -819,7 +820,7 @@ pub mod pallet {
 				response_blocks,
 			)?;
 			Ok(Some(
-				T::WeightInfo::request(considered, input_bytes)
+				Self::request_batch_weight(1, considered, input_bytes)
 					.saturating_add(T::Workers::tier_check_weight(tier)),
 			)
 			.into())
@@ -1244,9 +1245,10 @@ impl<T: Config> Pallet<T> {
 			.fold(0u32, |sum, payload| sum.saturating_add(tensor::payload_bytes(payload)))
 	}
 
-	/// The weight of a `request_batch` of `jobs` jobs whose draws consider `candidates`
-	/// workers each, on `input_bytes` bytes of input in all: the batch benchmark (one-byte
-	/// inputs) plus the single request's per-byte cost.
+	/// The weight of a `request_batch` of `jobs` jobs (or of a `request`: a batch of one)
+	/// whose draws consider `candidates` workers each, on `input_bytes` bytes of input in
+	/// all: the batch benchmark (one-byte inputs) plus the per-byte cost the `request`
+	/// benchmark measures over inputs up to the largest.
 	pub fn request_batch_weight(jobs: u32, candidates: u32, input_bytes: u32) -> Weight {
 		let per_byte = T::WeightInfo::request(1, input_bytes.saturating_add(1))
 			.saturating_sub(T::WeightInfo::request(1, 1));
