@@ -93,11 +93,19 @@ impl<T: Config> Pallet<T> {
 			// Each key gets its own turn: a busy key does not starve the others.
 			let started = sp_io::offchain::timestamp();
 			let mut batch = AnswerBatch::<T>::default();
-			for job in Self::pending_jobs(&worker) {
+			let mut model = None;
+			for (job, record) in Self::answerable_by_model(&worker, now) {
 				if sp_io::offchain::timestamp().diff(&started).millis() >= ANSWER_TIME_BUDGET_MS {
 					break;
 				}
-				let Some(answer) = Self::answer_job(job, &worker, now) else { continue };
+				// Answers computed are sent before a model not run yet in this batch: a model
+				// is only known to be quick once it ran, and a slow one must not hold back
+				// the answers of others.
+				if model != Some(record.content_id) {
+					batch.send(&public);
+					model = Some(record.content_id);
+				}
+				let Some(answer) = Self::answer_job(job, &record, now) else { continue };
 				if !batch.fits(&answer) {
 					batch.send(&public);
 				}
@@ -107,25 +115,41 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Claims and computes `worker`'s answer to `job`; `None` if the job is no longer the
-	/// worker's to answer, another run claimed it, or this node cannot run it (the claim is
-	/// then released, so that a later run may).
-	fn answer_job(
-		job: JobId,
+	/// `worker`'s jobs it may answer now, grouped by model (the models in the order of their
+	/// oldest job, each model's jobs oldest first), with their records.
+	fn answerable_by_model(
 		worker: &T::AccountId,
 		now: BlockNumberFor<T>,
-	) -> Option<JobAnswerOf<T>> {
-		let record = Jobs::<T>::get(job)?;
-		if !matches!(&record.status, JobStatus::Assigned { worker: assigned, deadline } if assigned == worker && *deadline >= now)
-		{
-			return None;
+	) -> Vec<(JobId, JobOf<T>)> {
+		let mut jobs: Vec<(JobId, JobOf<T>)> = Self::pending_jobs(worker)
+			.into_iter()
+			.filter_map(|job| Some((job, Jobs::<T>::get(job)?)))
+			.filter(|(_, record)| {
+				matches!(&record.status, JobStatus::Assigned { worker: assigned, deadline } if assigned == worker && *deadline >= now)
+			})
+			.collect();
+		let mut models = Vec::new();
+		for (_, record) in &jobs {
+			if !models.contains(&record.content_id) {
+				models.push(record.content_id);
+			}
 		}
+		jobs.sort_by_key(|(job, record)| {
+			(models.iter().position(|model| *model == record.content_id), *job)
+		});
+		jobs
+	}
+
+	/// Claims and computes the answer to `job` (assigned to a local key); `None` if another
+	/// run claimed it, or this node cannot run it (the claim is then released, so that a
+	/// later run may).
+	fn answer_job(job: JobId, record: &JobOf<T>, now: BlockNumberFor<T>) -> Option<JobAnswerOf<T>> {
 		let key = (CLAIM_PREFIX, job, record.attempts).encode();
 		let mut claim = work_claim::<T, RESUBMIT_AFTER>(&key, now);
 		let answering = claim.try_lock().ok()?;
 		// Dropping `answering` releases the claim: nothing will be sent, so the next run (e.g.
 		// after a restart with a backend) tries at once instead of waiting out the claim.
-		let answer = Self::compute_answer(job, &record)?;
+		let answer = Self::compute_answer(job, record)?;
 		answering.forget();
 		Some(match answer {
 			Answer::Result(output, evidence) => JobAnswer::Result { job, output, evidence },
