@@ -155,7 +155,12 @@ fn main() {
 			);
 		}
 		// Every measured run answered every job (checked once more after them).
-		assert_eq!(full.run_offchain_worker(&runtime), FULL_RUN, "{}: every job answered", case.name);
+		assert_eq!(
+			full.run_offchain_worker(&runtime),
+			FULL_RUN,
+			"{}: every job answered",
+			case.name
+		);
 		println!(
 			"| `{}` | {} | {best_bare:.1} | {best_single:.1} | {:.2} | {best_full:.1} | {:.2} |",
 			case.name,

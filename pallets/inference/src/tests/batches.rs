@@ -43,6 +43,17 @@ fn rejected(job: JobId) -> Option<DispatchError> {
 	})
 }
 
+/// The jobs that expired so far, in order.
+fn expired_jobs() -> Vec<JobId> {
+	events()
+		.into_iter()
+		.filter_map(|event| match event {
+			Event::JobExpired { job, .. } => Some(job),
+			_ => None,
+		})
+		.collect()
+}
+
 fn completed(job: JobId) -> bool {
 	matches!(Inference::job(job).unwrap().status, JobStatus::Completed { .. })
 }
@@ -324,13 +335,7 @@ fn a_bulk_requests_jobs_share_one_timer_that_fires_for_each() {
 		// answered (final: its timer stays) and the other two expire.
 		assert_ok!(submit_answers(WORKER_A, vec![result(jobs[1], output(1, 0.0))]));
 		run_to_block(due);
-		let expired: Vec<JobId> = events()
-			.into_iter()
-			.filter_map(|event| match event {
-				Event::JobExpired { job, .. } => Some(job),
-				_ => None,
-			})
-			.collect();
+		let expired = expired_jobs();
 		assert_eq!(expired, vec![jobs[0], jobs[2]]);
 		assert!(completed(jobs[1]));
 		assert_eq!(fee_held(REQUESTER), 0);
@@ -430,13 +435,7 @@ fn a_moved_job_leaves_its_batchs_span_to_the_others() {
 		));
 		assert_eq!(Timers::<Test>::iter_prefix(due).collect::<Vec<_>>(), vec![(jobs[0], 3)]);
 		run_to_block(due);
-		let expired: Vec<JobId> = events()
-			.into_iter()
-			.filter_map(|event| match event {
-				Event::JobExpired { job, .. } => Some(job),
-				_ => None,
-			})
-			.collect();
+		let expired = expired_jobs();
 		assert_eq!(expired, vec![jobs[1], jobs[2]]);
 		assert_eq!(fee_held(REQUESTER), 0);
 	});
